@@ -1,0 +1,1 @@
+"""The Django project: settings, URLs, health views, branding and error pages."""

@@ -1,0 +1,176 @@
+"""Settings, read once from the environment (django-environ); fail fast when DEBUG is off."""
+
+import secrets
+from pathlib import Path
+
+import environ
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# manage.py and wsgi.py ask for the .env file; the test suite never does.
+if env.bool("PORTAL_READ_ENV_FILE", default=False) and (BASE_DIR / ".env").exists():
+    env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DEBUG", default=False)
+
+
+def _required(name: str, *, debug_default: str) -> str:
+    """A variable production cannot run without; DEBUG runs may fall back to a dev value."""
+    value = env.str(name, default="")
+    if value:
+        return value
+    if DEBUG:
+        return debug_default
+    # Name the variable, never a value.
+    raise ImproperlyConfigured(f"Set the {name} environment variable (DEBUG is off).")
+
+
+SECRET_KEY = _required("SECRET_KEY", debug_default=secrets.token_urlsafe(50))
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in _required("ALLOWED_HOSTS", debug_default="localhost,127.0.0.1,[::1]").split(",")
+    if h.strip()
+]
+
+
+def _fernet_keys(raw: str) -> list[str]:
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    if not keys:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS holds no key.")
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEYS entry {position} is not a Fernet key "
+                "(32 url-safe base64-encoded bytes; make one with "
+                "`python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`)."
+            ) from None
+    return keys
+
+
+# Dedicated encryption keys for stored secrets: the first encrypts, all decrypt.
+# Never derived from SECRET_KEY, so rotating one never touches the other.
+FIELD_ENCRYPTION_KEYS = _fernet_keys(
+    _required("FIELD_ENCRYPTION_KEYS", debug_default=Fernet.generate_key().decode())
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "portal",
+    "tenants",
+    "embedding",
+]
+# The simulator's `manage.py simulator` command, for development only: production never
+# installs it, and no portal module imports it.
+SPACEINVOICES_SIMULATOR_ENABLED = env.bool("SPACEINVOICES_SIMULATOR_ENABLED", default=DEBUG)
+if SPACEINVOICES_SIMULATOR_ENABLED:
+    INSTALLED_APPS.append("embedding.simulator")
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.branding.brand",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'portal.sqlite3'}")
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+
+AUTH_USER_MODEL = "tenants.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+
+# Space Invoices
+SPACEINVOICES_API_URL = env.str("SPACEINVOICES_API_URL", default="https://eu.spaceinvoices.com")
+SPACEINVOICES_EMBED_URL = env.str(
+    "SPACEINVOICES_EMBED_URL", default="https://app.spaceinvoices.com/embed"
+)
+SPACEINVOICES_API_KEY = _required("SPACEINVOICES_API_KEY", debug_default="")
+SPACEINVOICES_TIMEOUT = env.float("SPACEINVOICES_TIMEOUT", default=10.0)
+SPACEINVOICES_CONNECT_TIMEOUT = env.float("SPACEINVOICES_CONNECT_TIMEOUT", default=3.05)
+SPACEINVOICES_MAX_RETRIES = env.int("SPACEINVOICES_MAX_RETRIES", default=2)
+SPACEINVOICES_LAUNCH_TTL = env.int("SPACEINVOICES_LAUNCH_TTL", default=120)
+
+# White-label
+PORTAL_BRAND_NAME = env.str("PORTAL_BRAND_NAME", default="Partner Portal")
+PORTAL_BRAND_LOGO_URL = env.str("PORTAL_BRAND_LOGO_URL", default="")
+PORTAL_BRAND_COLOR = env.str("PORTAL_BRAND_COLOR", default="#1f5fbf")
+PORTAL_SUPPORT_EMAIL = env.str("PORTAL_SUPPORT_EMAIL", default="support@example.com")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "portal.redaction.RedactingFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}

@@ -1,0 +1,168 @@
+"""`make run`: the portal and the simulator beside it, with demo data, on this machine.
+
+Writes .env with fresh development secrets when there is none, migrates, starts the
+simulator (its own process, port and SQLite file) with an account whose key the portal
+uses, seeds demo data, starts the portal, prints the URL and logins, and stops both on
+Ctrl-C. Running it again reuses all of that.
+"""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.request import Request, urlopen
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE = ROOT / ".env"
+PYTHON = sys.executable
+
+
+def read_env() -> dict[str, str]:
+    values = {}
+    for line in ENV_FILE.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#") and "=" in line:
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
+
+
+def set_env_value(name: str, value: str) -> None:
+    lines = [ln for ln in ENV_FILE.read_text().splitlines() if not ln.startswith(f"{name}=")]
+    lines.append(f"{name}={value}")
+    ENV_FILE.write_text("\n".join(lines) + "\n")
+
+
+def write_fresh_env() -> None:
+    # token_urlsafe never starts with '$', which django-environ would read as a reference.
+    ENV_FILE.write_text(
+        "# Development settings written by `make run`. Never commit this file.\n"
+        "DEBUG=1\n"
+        f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
+        "ALLOWED_HOSTS=localhost,127.0.0.1\n"
+        f"FIELD_ENCRYPTION_KEYS={Fernet.generate_key().decode()}\n"
+        "SPACEINVOICES_API_URL=http://127.0.0.1:8765\n"
+        "SPACEINVOICES_EMBED_URL=http://127.0.0.1:8765/embed\n"
+        "SIMULATOR_PORT=8765\n"
+        "SIMULATOR_DB=var/simulator.sqlite3\n"
+        "PORTAL_PORT=8000\n"
+        f"DEMO_PASSWORD={secrets.token_urlsafe(12)}\n"
+    )
+    ENV_FILE.chmod(0o600)
+    print("Wrote .env with fresh development secrets.")
+
+
+def manage(*args: str, env: dict) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def key_is_accepted(api_url: str, key: str) -> bool:
+    request = Request(f"{api_url}/entities?limit=1", headers={"Authorization": f"Bearer {key}"})
+    try:
+        with urlopen(request, timeout=5):
+            return True
+    except HTTPError:
+        return False
+
+
+def wait_for(url: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(url, timeout=2):
+                return
+        except HTTPError:
+            return
+        except (URLError, OSError):
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up in {seconds:.0f}s")
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
+    (ROOT / "var").mkdir(exist_ok=True)
+    if not ENV_FILE.exists():
+        write_fresh_env()
+    values = read_env()
+    env = {**os.environ, **values, "PORTAL_READ_ENV_FILE": "1"}
+    sim_port, portal_port = values["SIMULATOR_PORT"], values.get("PORTAL_PORT", "8000")
+    api_url = values["SPACEINVOICES_API_URL"]
+
+    manage("migrate", "--no-input", "-v", "0", env=env)
+    simulator = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "embedding.simulator",
+            "--db",
+            values["SIMULATOR_DB"],
+            "serve",
+            "--port",
+            sim_port,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    processes = [simulator]
+    try:
+        wait_for(f"{api_url}/_control/stats")
+        key = values.get("SPACEINVOICES_API_KEY", "")
+        if not key or not key_is_accepted(api_url, key):
+            key = subprocess.run(
+                [
+                    PYTHON,
+                    "-m",
+                    "embedding.simulator",
+                    "--db",
+                    values["SIMULATOR_DB"],
+                    "create-account",
+                    "--environment",
+                    "sandbox",
+                ],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            set_env_value("SPACEINVOICES_API_KEY", key)
+            print("Created a simulator account; its key is in .env.")
+        env["SPACEINVOICES_API_KEY"] = key
+        portal = subprocess.Popen(
+            [PYTHON, "manage.py", "runserver", f"127.0.0.1:{portal_port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+        )
+        processes.append(portal)
+        wait_for(f"http://127.0.0.1:{portal_port}/healthz")
+        print(
+            f"\n  Portal:    http://127.0.0.1:{portal_port}/\n"
+            f"  Admin:     http://127.0.0.1:{portal_port}/admin/\n"
+            f"  Simulator: {api_url}\n"
+            "  Ctrl-C stops both.\n",
+            flush=True,
+        )
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        print("A process stopped; stopping the other.", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The partner's customers and who belongs to them; keys, provisioning, member sync."""

@@ -1,0 +1,9 @@
+"""App config for tenants."""
+
+from django.apps import AppConfig
+
+
+class TenantsConfig(AppConfig):
+    name = "tenants"
+    verbose_name = "Customers"
+    default_auto_field = "django.db.models.BigAutoField"
