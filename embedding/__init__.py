@@ -1,0 +1,1 @@
+"""Everything that talks to Space Invoices: the client, the launch view and its audit."""

@@ -1,0 +1,211 @@
+"""HTTP for the client: one pooled session, timeouts, retries, request ids, error mapping."""
+
+import logging
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from portal.redaction import redact
+
+from . import errors
+
+logger = logging.getLogger("embedding.client")
+
+# Status codes worth another try: the request may not have been acted on, and a write
+# carries its X-Request-Id so that a retry replays instead of acting twice.
+RETRY_STATUSES = frozenset({502, 503, 504})
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+REQUEST_ID_HEADER = "X-Request-Id"  # [doc]
+ENTITY_HEADER = "x-entity-id"  # [doc]
+
+_ERRORS_BY_STATUS = {
+    400: errors.InvalidRequest,
+    401: errors.Unauthorized,
+    403: errors.Forbidden,
+    404: errors.NotFound,
+    409: errors.Conflict,
+    422: errors.InvalidRequest,
+}
+
+
+def new_session(pool_size: int = 32) -> requests.Session:
+    """A keep-alive session; urllib3's pool is thread-safe, so one serves every thread."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.trust_env = False  # no proxy or netrc surprises carrying our credentials
+    return session
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: attempts after the first, backoff base, and a cap on total waiting."""
+
+    max_retries: int = 2
+    backoff: float = 0.2
+    max_wait: float = 10.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+    request_id: str | None
+
+
+class Transport:
+    """Sends one logical request, retrying it safely; knows nothing of endpoints."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        self.retry = retry or RetryPolicy()
+        self.session = session or new_session()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        credential: str,
+        entity_id: str | None = None,
+        json: Any = None,
+        params: dict | None = None,
+        request_id: str | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Answer:
+        retry = retry or self.retry
+        headers = {"Authorization": f"Bearer {credential}", "Accept": "application/json"}
+        if entity_id:
+            headers[ENTITY_HEADER] = entity_id
+        if method in WRITE_METHODS:
+            # One id for every attempt of this write: a retry replays, never acts twice.
+            headers[REQUEST_ID_HEADER] = request_id or f"portal-{uuid.uuid4().hex}"
+        url = self.base_url + path
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            failure = self._attempt(method, url, headers, json, params)
+            if isinstance(failure, Answer):
+                return failure
+            waited = time.monotonic() - started
+            delay = self._delay(failure, attempt, retry)
+            if attempt >= retry.max_retries or waited + delay > retry.max_wait:
+                raise failure
+            logger.warning(
+                "space invoices %s %s failed (%s); retry %d in %.2fs",
+                method,
+                redact(path),
+                failure.code or failure.status or "no answer",
+                attempt + 1,
+                delay,
+            )
+            time.sleep(delay)
+            attempt += 1
+
+    def _attempt(self, method, url, headers, json, params) -> "Answer | errors.SpaceInvoicesError":
+        """One HTTP exchange: an Answer, a retryable error returned, or a final error raised."""
+        sent_id = headers.get(REQUEST_ID_HEADER)
+        started = time.monotonic()
+        try:
+            response = self.session.request(
+                method, url, headers=headers, json=json, params=params, timeout=self.timeout
+            )
+        except requests.Timeout:
+            return errors.Unavailable("Space Invoices did not answer in time", request_id=sent_id)
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+            return errors.Unavailable("Space Invoices could not be reached", request_id=sent_id)
+        except requests.RequestException as exc:
+            raise errors.SpaceInvoicesError(
+                f"request failed: {type(exc).__name__}", request_id=sent_id
+            ) from None
+        request_id = response.headers.get(REQUEST_ID_HEADER, sent_id)
+        logger.debug(
+            "space invoices %s %s -> %s in %.0fms (request %s)",
+            method,
+            redact(response.request.path_url),
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+            request_id,
+        )
+        status = response.status_code
+        if 200 <= status < 300:
+            return Answer(status, self._json(response, request_id), request_id)
+        error = self._error(response, request_id)
+        if status in RETRY_STATUSES or status == 429:
+            return error  # the caller decides whether another attempt fits
+        raise error
+
+    @staticmethod
+    def _json(response: requests.Response, request_id: str | None) -> Any:
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise errors.MalformedResponse(
+                f"Space Invoices answered {response.status_code} with a body that is not JSON",
+                status=response.status_code,
+                request_id=request_id,
+            ) from None
+
+    @staticmethod
+    def _error(response: requests.Response, request_id: str | None) -> errors.SpaceInvoicesError:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            body = {}
+        code = body.get("code") if isinstance(body.get("code"), str) else None
+        message = body.get("message") if isinstance(body.get("message"), str) else None
+        details = body.get("details") if isinstance(body.get("details"), dict) else None
+        kwargs = {"status": status, "code": code, "request_id": request_id}
+        text = message or f"Space Invoices answered HTTP {status}"
+        if status == 429:
+            return errors.RateLimited(text, retry_after=_retry_after(response), **kwargs)
+        if status >= 500:
+            return errors.Unavailable(text, **kwargs)
+        if code == "idempotency_key_reused":
+            return errors.IdempotencyKeyReused(text, details=details, **kwargs)
+        cls = _ERRORS_BY_STATUS.get(status, errors.SpaceInvoicesError)
+        return cls(text, details=_clean_details(details), **kwargs)
+
+    @staticmethod
+    def _delay(failure: errors.SpaceInvoicesError, attempt: int, retry: RetryPolicy) -> float:
+        if isinstance(failure, errors.RateLimited) and failure.retry_after is not None:
+            return failure.retry_after
+        # Exponential backoff with full jitter, so that many clients do not retry in step.
+        return random.uniform(0, retry.backoff * (2**attempt)) + retry.backoff / 2
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    raw = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return None
+
+
+def _clean_details(details: dict | None) -> dict | None:
+    if not details:
+        return None
+    return {
+        str(field): [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
+        for field, msgs in details.items()
+    }
