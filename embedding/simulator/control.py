@@ -1,0 +1,90 @@
+"""The simulator's own levers, absent from the real service: faults, latency, counts."""
+
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+ID_SEGMENT = re.compile(r"^(ent|user|einv|inv|cust|item|ek|sk)_")
+
+
+def path_template(path: str) -> str:
+    """``/entities/users/user_ab12/token`` → ``/entities/users/{id}/token``; no key survives."""
+    return "/".join("{id}" if ID_SEGMENT.match(seg) else seg for seg in path.split("/"))
+
+
+@dataclass
+class Fault:
+    path_prefix: str
+    method: str | None
+    remaining: int
+    status: int | None = None
+    body: object = None
+    delay_ms: int | None = None
+    drop: str | None = None
+    malformed: bool = False
+    retry_after: int = 1
+
+    def matches(self, method: str, path: str) -> bool:
+        return path.startswith(self.path_prefix) and self.method in (None, method)
+
+
+def parse_fault(spec: object) -> Fault:
+    """A fault from its JSON spec; ValueError with a readable reason when it is wrong."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("path_prefix"), str):
+        raise ValueError("path_prefix (string) is required")
+    count = spec.get("count", 1)
+    if not isinstance(count, int) or count < 1:
+        raise ValueError("count must be a positive integer")
+    kinds = [k for k in ("status", "delay_ms", "drop", "malformed") if spec.get(k) is not None]
+    if len(kinds) != 1:
+        raise ValueError("give exactly one of status, delay_ms, drop, malformed")
+    if spec.get("drop") not in (None, "before", "after"):
+        raise ValueError("drop must be 'before' or 'after'")
+    method = spec.get("method")
+    return Fault(
+        path_prefix=spec["path_prefix"],
+        method=method.upper() if isinstance(method, str) else None,
+        remaining=count,
+        status=spec.get("status"),
+        body=spec.get("body"),
+        delay_ms=spec.get("delay_ms"),
+        drop=spec.get("drop"),
+        malformed=bool(spec.get("malformed")),
+        retry_after=int(spec.get("retry_after", 1)),
+    )
+
+
+class Controls:
+    """Faults, latency and request counts; in memory, shared by every server thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.faults: list[Fault] = []
+        self.latency_ms = 0
+        self.requests: Counter[str] = Counter()
+
+    def count(self, method: str, path: str) -> None:
+        with self._lock:
+            self.requests[f"{method} {path_template(path)}"] += 1
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.matches(method, path):
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def add_fault(self, fault: Fault) -> None:
+        with self._lock:
+            self.faults.append(fault)
+
+    def clear(self, *, counts: bool) -> None:
+        with self._lock:
+            self.faults.clear()
+            self.latency_ms = 0
+            if counts:
+                self.requests.clear()

@@ -1,0 +1,249 @@
+"""The simulator's HTTP server: API, idempotent replay, faults, latency, control, embed."""
+
+import hashlib
+import json
+import logging
+import time
+from datetime import timedelta
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from . import (  # noqa: F401  (their routes register on import)
+    documents,
+    entities,
+    keys,
+    members,
+)
+from .api import ApiError, Call, authenticate, dispatch
+from .control import Controls, parse_fault
+from .embed import embed_open
+from .members import invitation_accept
+from .store import Store, dumps, iso, new_id, now
+
+logger = logging.getLogger("simulator")
+WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+REPLAY_HOURS = 24  # [chosen] how long an executed outcome is kept for replay
+
+
+class SimulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # a benchmark opens tens of connections at once
+
+    def __init__(self, address, store: Store) -> None:
+        self.store = store
+        self.controls = Controls()
+        super().__init__(address, Handler)
+
+
+def _fingerprint(method: str, path: str, body) -> str:
+    return hashlib.sha256(f"{method} {path} {dumps(body)}".encode()).hexdigest()
+
+
+def execute(store: Store, method: str, path: str, params: dict, raw: bytes, headers) -> tuple:
+    """Run one API call in one transaction; (status, body, echoed request id, replayed)."""
+    sent_id = headers.get("X-Request-Id")
+    request_id = sent_id or new_id("req_")
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        return (
+            400,
+            {"code": "invalid_json", "message": "The body is not valid JSON."},
+            request_id,
+            False,
+        )
+    with store.transaction():
+        try:
+            account, key_entity = authenticate(store, headers.get("Authorization"))
+        except ApiError as exc:
+            return exc.status, exc.body(), request_id, False
+        replayable = method in WRITES and bool(sent_id)
+        fingerprint = _fingerprint(method, path, body)
+        if replayable:
+            cutoff = iso(now() - timedelta(hours=REPLAY_HOURS))
+            kept = store.one(
+                "SELECT * FROM idempotency WHERE account_id = ? AND request_id = ? "
+                "AND created_at > ?",
+                account["id"],
+                sent_id,
+                cutoff,
+            )
+            if kept and kept["fingerprint"] != fingerprint:
+                error = ApiError(
+                    422, "idempotency_key_reused", "This X-Request-Id was used for another request."
+                )
+                return error.status, error.body(), request_id, False
+            if kept:
+                return kept["status"], json.loads(kept["body"]), request_id, True
+        call = Call(
+            method=method,
+            path=path,
+            params=params,
+            body=body,
+            account=account,
+            key_entity_id=key_entity,
+            entity_header=headers.get("x-entity-id"),
+        )
+        store.run("SAVEPOINT call")
+        try:
+            status, payload = dispatch(store, call)
+            store.run("RELEASE call")
+        except ApiError as exc:
+            store.run("ROLLBACK TO call")
+            status, payload = exc.status, exc.body()
+        # Only an outcome the API executed is kept: 2xx, and 4xx other than 429.
+        if replayable and (200 <= status < 300 or (400 <= status < 500 and status != 429)):
+            store.run(
+                "INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?, ?)",
+                account["id"],
+                sent_id,
+                fingerprint,
+                status,
+                dumps(payload),
+                iso(now()),
+            )
+        return status, payload, request_id, False
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real service
+    server: SimulatorServer
+
+    def do_GET(self):
+        self._handle()
+
+    def do_POST(self):
+        self._handle()
+
+    def do_PATCH(self):
+        self._handle()
+
+    def do_PUT(self):
+        self._handle()
+
+    def do_DELETE(self):
+        self._handle()
+
+    def log_message(self, format, *args):
+        pass  # the request line can hold a key or a token: never log it
+
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        path = url.path.rstrip("/") or "/"
+        params = dict(parse_qsl(url.query))
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            if path.startswith("/_control/"):
+                self._control(path, raw)
+            elif path == "/embed" and self.command == "GET":
+                status, html = embed_open(self.server.store, params.get("token"))
+                self._send(status, html, "text/html; charset=utf-8")
+            else:
+                self._api(path, params, raw)
+        except Exception:
+            logger.exception("simulator error on %s %s", self.command, path)
+            self._json(500, {"code": "internal_error", "message": "Simulator error."})
+
+    def _api(self, path: str, params: dict, raw: bytes) -> None:
+        controls = self.server.controls
+        controls.count(self.command, path)
+        fault = controls.take_fault(self.command, path)
+        if fault and fault.drop == "before":
+            self.close_connection = True
+            return
+        if fault and fault.delay_ms:
+            time.sleep(fault.delay_ms / 1000)
+        if controls.latency_ms:
+            time.sleep(controls.latency_ms / 1000)
+        if fault and fault.status:
+            self._fault_answer(fault)
+            return
+        status, body, request_id, replayed = execute(
+            self.server.store, self.command, path, params, raw, self.headers
+        )
+        if fault and fault.drop == "after":
+            self.close_connection = True  # the write happened; the answer never arrives
+            return
+        extra = {"X-Request-Id": request_id}
+        if replayed:
+            extra["X-Idempotent-Replayed"] = "true"
+        if fault and fault.malformed:
+            self._send(status, b'{"data": [{"id": "broken', "application/json", extra)
+            return
+        self._json(status, body, extra)
+
+    def _fault_answer(self, fault) -> None:
+        status = fault.status
+        headers = {"X-Request-Id": self.headers.get("X-Request-Id") or new_id("req_")}
+        if status == 429:
+            headers["Retry-After"] = str(fault.retry_after)
+            body = fault.body or {"code": "rate_limit_exceeded", "message": "Too many requests."}
+        else:
+            phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+            body = fault.body or {"code": "injected_fault", "message": phrase or "Injected fault."}
+        self._json(status, body, headers)
+
+    def _control(self, path: str, raw: bytes) -> None:
+        store, controls = self.server.store, self.server.controls
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            self._json(400, {"code": "invalid_json", "message": "Body is not JSON."})
+            return
+        route = (self.command, path)
+        if route == ("GET", "/_control/stats"):
+            with store.lock:
+                counts = store.counts()
+            self._json(200, {**counts, "requests": dict(controls.requests)})
+        elif route == ("POST", "/_control/faults"):
+            try:
+                controls.add_fault(parse_fault(body))
+            except ValueError as exc:
+                self._json(422, {"code": "validation_error", "message": str(exc)})
+                return
+            self._json(201, body)
+        elif route == ("DELETE", "/_control/faults"):
+            controls.clear(counts=False)
+            self._send(204, b"", None)
+        elif route == ("POST", "/_control/latency"):
+            ms = body.get("ms") if isinstance(body, dict) else None
+            if not isinstance(ms, int) or ms < 0:
+                self._json(422, {"code": "validation_error", "message": "ms: non-negative int"})
+                return
+            controls.latency_ms = ms
+            self._json(200, {"ms": ms})
+        elif route == ("POST", "/_control/reset"):
+            store.reset()
+            controls.clear(counts=True)
+            self._json(200, {"reset": True})
+        elif (
+            self.command == "POST"
+            and path.startswith("/_control/invitations/")
+            and path.endswith("/accept")
+        ):
+            invitation_id = path.split("/")[3]
+            with store.transaction():
+                accepted = invitation_accept(store, invitation_id)
+            if accepted is None:
+                self._json(404, {"code": "not_found", "message": "No pending invitation."})
+            else:
+                self._json(200, accepted)
+        else:
+            self._json(404, {"code": "not_found", "message": "Unknown control route."})
+
+    def _json(self, status: int, body, headers: dict | None = None) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        self._send(status, data, "application/json" if data else None, headers)
+
+    def _send(self, status: int, data: bytes, content_type: str | None, headers=None) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if data:
+            self.wfile.write(data)
