@@ -1,0 +1,67 @@
+"""Shared fixtures: one simulator process per session, reset before every test that uses it."""
+
+import os
+import shutil
+
+import pytest
+from django.test import override_settings
+
+from tests.simulator_process import SimulatorProcess
+
+# CI sets PORTAL_TESTS_STRICT=1: a test that would skip for want of chromium or PostgreSQL
+# fails instead, so that CI never counts a skip as a pass.
+STRICT = os.environ.get("PORTAL_TESTS_STRICT") == "1"
+
+
+def require(condition: bool, reason: str) -> None:
+    if condition:
+        return
+    if STRICT:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def simulator_process(tmp_path_factory):
+    process = SimulatorProcess(tmp_path_factory.mktemp("simulator")).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def account_key(simulator_process) -> str:
+    return simulator_process.create_account("sandbox")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _point_client_at_simulator(simulator_process, account_key):
+    overrides = override_settings(
+        SPACEINVOICES_API_URL=simulator_process.url,
+        SPACEINVOICES_EMBED_URL=simulator_process.embed_url,
+        SPACEINVOICES_API_KEY=account_key,
+    )
+    overrides.enable()
+    yield
+    overrides.disable()
+
+
+@pytest.fixture
+def simulator(simulator_process):
+    """The simulator with fresh state (accounts kept), no faults and no latency."""
+    simulator_process.reset()
+    return simulator_process
+
+
+@pytest.fixture
+def postgres_required(settings):
+    require(
+        settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+        "needs PostgreSQL: set DATABASE_URL=postgres://…",
+    )
+
+
+@pytest.fixture
+def chromium_path():
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    require(os.path.exists(path), "needs Debian's chromium (apt-get install chromium)")
+    return path

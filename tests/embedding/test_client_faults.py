@@ -1,0 +1,127 @@
+"""Contract tests: failures, retries and idempotent replay, injected through /_control/."""
+
+import time
+
+import pytest
+
+from embedding.client import (
+    IdempotencyKeyReused,
+    MalformedResponse,
+    RateLimited,
+    Unavailable,
+)
+
+from .conftest import make_client
+
+
+def test_two_creates_with_one_request_id_leave_one_entity(client, simulator):
+    first = client.entity_create(name="Once", country="Germany", request_id="cust-1-entity")
+    second = client.entity_create(name="Once", country="Germany", request_id="cust-1-entity")
+    assert first.id == second.id
+    assert simulator.stats()["entities"] == 1
+
+
+def test_same_request_id_with_another_body_is_refused(client, simulator):
+    client.entity_create(name="Once", country="Germany", request_id="cust-2-entity")
+    with pytest.raises(IdempotencyKeyReused):
+        client.entity_create(name="Twice", country="Germany", request_id="cust-2-entity")
+    assert simulator.stats()["entities"] == 1
+
+
+def test_create_retried_after_a_503_creates_exactly_one(client, simulator):
+    simulator.fault(path_prefix="/entities", method="POST", status=503, count=1)
+    entity = client.entity_create(name="Retry", country="Germany")
+    assert simulator.stats()["entities"] == 1
+    assert simulator.requests_to("POST /entities") == 2
+    assert client.entity_get(entity.id).name == "Retry"
+
+
+def test_persistent_503_gives_unavailable(client, simulator):
+    simulator.fault(path_prefix="/entities", method="POST", status=503, count=5)
+    with pytest.raises(Unavailable) as caught:
+        client.entity_create(name="Down", country="Germany")
+    assert caught.value.status == 503
+    assert simulator.requests_to("POST /entities") == 3  # the first try and two retries
+    assert simulator.stats()["entities"] == 0
+
+
+def test_500_is_not_retried(client, simulator):
+    simulator.fault(path_prefix="/entities", method="GET", status=500, count=1)
+    with pytest.raises(Unavailable):
+        client.entities_page()
+    assert simulator.requests_to("GET /entities") == 1
+
+
+def test_429_honours_retry_after_then_succeeds(client, simulator):
+    simulator.fault(path_prefix="/entities", status=429, retry_after=0, count=1)
+    assert client.entities_page().total == 0
+    assert simulator.requests_to("GET /entities") == 2
+
+
+def test_429_beyond_the_retries_gives_rate_limited_with_retry_after(client, simulator):
+    simulator.fault(path_prefix="/entities", status=429, retry_after=0, count=10)
+    with pytest.raises(RateLimited) as caught:
+        client.entities_page()
+    assert caught.value.retry_after == 0
+    assert caught.value.code == "rate_limit_exceeded"
+
+
+def test_retry_after_longer_than_the_budget_is_not_waited_for(simulator, account_key):
+    simulator.fault(path_prefix="/entities", status=429, retry_after=60, count=1)
+    started = time.monotonic()
+    with pytest.raises(RateLimited) as caught:
+        make_client(simulator, account_key).entities_page()
+    assert caught.value.retry_after == 60
+    assert time.monotonic() - started < 5
+
+
+def test_timeout_gives_unavailable(simulator, account_key):
+    simulator.fault(path_prefix="/entities", method="GET", delay_ms=1500, count=1)
+    impatient = make_client(simulator, account_key, retries=0, read_timeout=0.3)
+    with pytest.raises(Unavailable, match="in time"):
+        impatient.entities_page()
+
+
+def test_write_that_timed_out_and_was_retried_happens_once(simulator, account_key):
+    simulator.fault(path_prefix="/entities", method="POST", delay_ms=800, count=1)
+    impatient = make_client(simulator, account_key, retries=2, read_timeout=0.3)
+    entity = impatient.entity_create(name="Slow", country="Germany")
+    time.sleep(1.0)  # let the first, delayed attempt finish upstream: it must replay
+    assert simulator.stats()["entities"] == 1
+    assert impatient.entity_get(entity.id).name == "Slow"
+
+
+def test_connection_dropped_before_the_write(client, simulator):
+    simulator.fault(path_prefix="/entities", method="POST", drop="before", count=1)
+    client.entity_create(name="Dropped before", country="Germany")
+    assert simulator.stats()["entities"] == 1
+    assert simulator.requests_to("POST /entities") == 2
+
+
+def test_connection_dropped_before_the_write_without_retries(simulator, account_key):
+    simulator.fault(path_prefix="/entities", method="POST", drop="before", count=1)
+    with pytest.raises(Unavailable, match="reached"):
+        make_client(simulator, account_key, retries=0).entity_create(name="X", country="Italy")
+    assert simulator.stats()["entities"] == 0
+
+
+def test_connection_dropped_after_the_write_replays_on_retry(client, simulator):
+    simulator.fault(path_prefix="/entities", method="POST", drop="after", count=1)
+    entity = client.entity_create(name="Dropped after", country="Germany")
+    assert simulator.stats()["entities"] == 1
+    assert [e.id for e in client.entities_iter()] == [entity.id]
+
+
+def test_malformed_body_is_a_typed_error(client, simulator):
+    simulator.fault(path_prefix="/entities", method="GET", malformed=True, count=1)
+    with pytest.raises(MalformedResponse):
+        client.entities_page()
+
+
+def test_missing_field_is_a_typed_error_not_a_key_error():
+    from embedding.client import Entity
+
+    with pytest.raises(MalformedResponse, match="'id' is missing"):
+        Entity.from_json({"name": "x"})
+    with pytest.raises(MalformedResponse, match="wrong type"):
+        Entity.from_json({"id": 1})

@@ -1,0 +1,60 @@
+"""Fail-fast settings: with DEBUG off, a missing secret stops start-up naming the variable."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD = {
+    "DEBUG": "0",
+    "SECRET_KEY": "s" * 50,
+    "ALLOWED_HOSTS": "portal.example.com",
+    "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "SPACEINVOICES_API_KEY": "sk_live_" + "1" * 32,
+}
+
+
+def load_settings(**overrides) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in GOOD and k != "DATABASE_URL"}
+    env |= {**GOOD, **overrides, "PORTAL_READ_ENV_FILE": "0"}
+    env = {k: v for k, v in env.items() if v is not None}
+    return subprocess.run(
+        [sys.executable, "-c", "import portal.settings as s; print(len(s.FIELD_ENCRYPTION_KEYS))"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_complete_environment_loads():
+    result = load_settings()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1"
+
+
+@pytest.mark.parametrize(
+    "name", ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS", "SPACEINVOICES_API_KEY"]
+)
+def test_missing_secret_names_the_variable(name):
+    result = load_settings(**{name: None})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and name in result.stderr
+
+
+def test_malformed_encryption_key_names_the_variable_not_the_value():
+    bad = "not-a-fernet-key-but-secret-ish"
+    result = load_settings(FIELD_ENCRYPTION_KEYS=f"{Fernet.generate_key().decode()},{bad}")
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS entry 2" in result.stderr
+    assert bad not in result.stderr
+
+
+def test_debug_runs_without_production_secrets():
+    result = load_settings(DEBUG="1", SECRET_KEY=None, FIELD_ENCRYPTION_KEYS=None)
+    assert result.returncode == 0, result.stderr

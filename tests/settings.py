@@ -1,0 +1,20 @@
+"""Settings for the test suite: the real settings module, fed a test environment (never .env)."""
+
+import os
+
+from cryptography.fernet import Fernet
+
+os.environ["PORTAL_READ_ENV_FILE"] = "0"
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+# Replaced by the simulator fixture with a real account key of the simulator's.
+os.environ.setdefault("SPACEINVOICES_API_KEY", "sk_sandbox_placeholder")
+os.environ.setdefault("SPACEINVOICES_API_URL", "http://127.0.0.1:9")
+
+from portal.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SPACEINVOICES_MAX_RETRIES = 2

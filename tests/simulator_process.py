@@ -1,0 +1,97 @@
+"""Starts a simulator process on a free port with throwaway state, and drives its controls."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SimulatorProcess:
+    """One simulator, as its own process, speaking HTTP on a loopback port."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.db = state_dir / "simulator.sqlite3"
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+        self.http = requests.Session()
+
+    def _cli(self, *args: str) -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "embedding.simulator", "--db", str(self.db), *args],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        return out.stdout.strip()
+
+    def start(self) -> "SimulatorProcess":
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "embedding.simulator",
+                "--db",
+                str(self.db),
+                "serve",
+                "--port",
+                "0",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        line = self.process.stdout.readline()
+        if "listening on" not in line:
+            self.stop()
+            raise RuntimeError(f"simulator did not start: {line!r}")
+        self.url = line.rsplit(" ", 1)[-1].strip()
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def create_account(self, environment: str = "sandbox") -> str:
+        return self._cli("create-account", "--environment", environment)
+
+    @property
+    def embed_url(self) -> str:
+        return f"{self.url}/embed"
+
+    # Control API ------------------------------------------------------------------------
+
+    def stats(self) -> dict:
+        return self.http.get(f"{self.url}/_control/stats", timeout=10).json()
+
+    def requests_to(self, key: str) -> int:
+        return self.stats()["requests"].get(key, 0)
+
+    def fault(self, **spec) -> None:
+        response = self.http.post(f"{self.url}/_control/faults", json=spec, timeout=10)
+        response.raise_for_status()
+
+    def clear_faults(self) -> None:
+        self.http.delete(f"{self.url}/_control/faults", timeout=10).raise_for_status()
+
+    def latency(self, ms: int) -> None:
+        self.http.post(f"{self.url}/_control/latency", json={"ms": ms}, timeout=10)
+
+    def reset(self) -> None:
+        self.http.post(f"{self.url}/_control/reset", timeout=10).raise_for_status()
+
+    def accept_invitation(self, invitation_id: str) -> requests.Response:
+        return self.http.post(f"{self.url}/_control/invitations/{invitation_id}/accept", timeout=10)
+
+    def api(self, method: str, path: str, key: str, **kwargs) -> requests.Response:
+        """A raw call, to see what the simulator holds independently of our client."""
+        headers = {"Authorization": f"Bearer {key}", **kwargs.pop("headers", {})}
+        return self.http.request(method, self.url + path, headers=headers, timeout=10, **kwargs)
