@@ -1,5 +1,20 @@
 """Models of the tenants app, one concept a module."""
 
+from .api_key import EntityApiKey
+from .audit import StaffAction
+from .customer import AccessMode, Customer, Environment, ProvisioningState
+from .membership import Membership, Role, SyncState
 from .user import User
 
-__all__ = ["User"]
+__all__ = [
+    "AccessMode",
+    "Customer",
+    "EntityApiKey",
+    "Environment",
+    "Membership",
+    "ProvisioningState",
+    "Role",
+    "StaffAction",
+    "SyncState",
+    "User",
+]

@@ -1,0 +1,78 @@
+"""A customer of the partner, mapped onto one Space Invoices entity."""
+
+import uuid
+
+from django.db import models
+
+
+class Environment(models.TextChoices):
+    LIVE = "live", "Live"
+    SANDBOX = "sandbox", "Sandbox"
+
+
+class AccessMode(models.TextChoices):
+    USER = "user", "User-based (each member is a Space Invoices user)"
+    API_KEY = "api_key", "Entity API key (no Space Invoices users)"
+
+
+class ProvisioningState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROVISIONED = "provisioned", "Provisioned"
+    FAILED = "failed", "Failed"
+
+
+class Customer(models.Model):
+    # Stable across databases: the base of every upstream X-Request-Id for this customer.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=80, unique=True)
+    address = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+    post_code = models.CharField(max_length=32, blank=True)
+    country = models.CharField(max_length=120)
+    tax_number = models.CharField(max_length=64, blank=True)
+    is_tax_subject = models.BooleanField(default=False)
+    environment = models.CharField(
+        max_length=16,
+        choices=Environment.choices,
+        blank=True,
+        help_text="Recorded from the account key when the customer is provisioned.",
+    )
+    access_mode = models.CharField(
+        max_length=16, choices=AccessMode.choices, default=AccessMode.USER
+    )
+    entity_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    provisioning_state = models.CharField(
+        max_length=16, choices=ProvisioningState.choices, default=ProvisioningState.PENDING
+    )
+    last_error = models.TextField(blank=True)
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive customers cannot open invoicing (entity disabled)."
+    )
+    key_rejected_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Space Invoices refused the stored key at this time; rotate or attach one.",
+    )
+    provisioned_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["provisioning_state"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_provisioned(self) -> bool:
+        return self.provisioning_state == ProvisioningState.PROVISIONED and bool(self.entity_id)
+
+    @property
+    def uses_entity_users(self) -> bool:
+        return self.access_mode == AccessMode.USER
+
+    def request_id(self, *parts: object) -> str:
+        """A stable upstream X-Request-Id for one step of work on this customer."""
+        return ":".join(["portal", str(self.uuid), *map(str, parts)])

@@ -1,0 +1,59 @@
+"""Who belongs to a customer, with which Space Invoices role, and its sync state."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Role(models.TextChoices):
+    # Exactly the Space Invoices roles, lowest first.
+    VIEWER = "viewer", "Viewer"
+    EDITOR = "editor", "Editor"
+    ADMIN = "admin", "Admin"
+
+    @classmethod
+    def rank(cls, role: str) -> int:
+        return list(cls.values).index(role)
+
+
+class SyncState(models.TextChoices):
+    PENDING = "pending", "Not synced yet"
+    SYNCED = "synced", "In step"
+    INVITED = "invited", "Invitation pending"
+    FAILED = "failed", "Sync failed"
+    REMOVING = "removing", "Removal pending upstream"
+    INACTIVE = "inactive", "User deactivated"
+    NOT_APPLICABLE = "n/a", "Not a Space Invoices user (API-key mode)"
+
+
+class Membership(models.Model):
+    # Stable base of the upstream request id that adds this member.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    customer = models.ForeignKey(
+        "tenants.Customer", on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    si_user_id = models.CharField("Space Invoices user id", max_length=64, blank=True)
+    invitation_id = models.CharField(max_length=64, blank=True)
+    sync_state = models.CharField(
+        max_length=16, choices=SyncState.choices, default=SyncState.PENDING
+    )
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["customer__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "customer"], name="one_membership_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.customer} ({self.role})"
+
+    def request_id(self, step: str) -> str:
+        return f"portal:{self.customer.uuid}:member:{self.uuid}:{step}"
