@@ -1,6 +1,6 @@
 """The Space Invoices client: the only code that knows its paths, headers and JSON."""
 
-from .api import ROLES, SpaceInvoicesClient, key_environment
+from .api import ROLES, SpaceInvoicesClient, key_environment, key_prefix_hint
 from .errors import (
     Conflict,
     Forbidden,
@@ -39,5 +39,6 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "key_environment",
+    "key_prefix_hint",
     "new_session",
 ]

@@ -64,6 +64,12 @@ def key_environment(key: str) -> str | None:
     return None
 
 
+def key_prefix_hint(key: str) -> str:
+    """The displayable hint of a key, as the API shows it: ``ek_sandbox_abc...234`` [doc]."""
+    head, _, tail = key.rpartition("_")
+    return f"{head}_{tail[:3]}...{tail[-3:]}"
+
+
 class SpaceInvoicesClient:
     """One credential (the account key or an entity key) over a shared Transport."""
 

@@ -1,0 +1,13 @@
+"""Typed refusals of the tenants services, with messages fit to show partner staff."""
+
+
+class TenantError(Exception):
+    """A business rule refused the action; the message says why and never holds a secret."""
+
+
+class NotProvisioned(TenantError):
+    pass
+
+
+class KeyRejected(TenantError):
+    """A key offered by hand that Space Invoices does not accept for this entity."""

@@ -1,0 +1,32 @@
+"""Business actions on customers, keys and members; views, admin and commands call these."""
+
+from .access import customer_access_mode_set, customer_disable, customer_enable
+from .audit import Actor, staff_action_record
+from .keys import entity_key_attach, entity_key_rotate, entity_key_verify
+from .members import (
+    SyncReport,
+    members_sync,
+    membership_add,
+    membership_remove,
+    membership_role_set,
+    user_active_set,
+)
+from .provisioning import customer_provision
+
+__all__ = [
+    "Actor",
+    "SyncReport",
+    "customer_access_mode_set",
+    "customer_disable",
+    "customer_enable",
+    "customer_provision",
+    "entity_key_attach",
+    "entity_key_rotate",
+    "entity_key_verify",
+    "members_sync",
+    "membership_add",
+    "membership_remove",
+    "membership_role_set",
+    "staff_action_record",
+    "user_active_set",
+]

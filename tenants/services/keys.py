@@ -1,0 +1,149 @@
+"""Entity API keys: mint and store, rotate without downtime, attach an existing key."""
+
+import re
+
+from django.db import transaction
+from django.utils import timezone
+
+from embedding.client import (
+    CreatedApiKey,
+    NotFound,
+    SpaceInvoicesError,
+    Unauthorized,
+    key_environment,
+    key_prefix_hint,
+)
+from embedding.upstream import account_client
+from tenants.errors import KeyRejected, NotProvisioned
+from tenants.models import Customer, EntityApiKey, ProvisioningState, StaffAction
+
+from .audit import Actor, staff_action_record
+
+ENTITY_KEY_SHAPE = re.compile(r"^ek_(live|sandbox)_[0-9a-f]{32}$")
+
+
+def key_mint(*, customer: Customer) -> CreatedApiKey:
+    """Create the customer's next key upstream, replay-safe: the n-th key has a fixed id."""
+    generation = customer.api_keys.count() + 1
+    return account_client().api_key_create(
+        customer.entity_id,
+        name=f"portal key {generation}",
+        request_id=customer.request_id("key", generation),
+    )
+
+
+def key_store(*, customer: Customer, secret: str, prefix_hint: str, expires_at=None) -> None:
+    """Swap a key in as the one active key, in one transaction (old ones revoked)."""
+    with transaction.atomic():
+        customer.api_keys.active().update(revoked_at=timezone.now())
+        EntityApiKey.objects.create(
+            customer=customer,
+            key=secret,
+            prefix_hint=prefix_hint,
+            expires_at=expires_at,
+            name="portal",
+        )
+        if customer.key_rejected_at:
+            customer.key_rejected_at = None
+            customer.save(update_fields=["key_rejected_at", "updated_at"])
+
+
+def revoked_keys_delete(*, customer: Customer) -> list[str]:
+    """Delete upstream every revoked key not yet deleted; returns the errors, if any."""
+    client, errors = account_client(), []
+    for old in customer.api_keys.awaiting_upstream_deletion():
+        try:
+            client.api_key_delete(customer.entity_id, old.key)
+        except NotFound:
+            pass  # already gone upstream: that is the goal
+        except SpaceInvoicesError as exc:
+            errors.append(f"old key {old.prefix_hint} not deleted yet: {exc}")
+            continue
+        old.upstream_deleted_at = timezone.now()
+        old.save(update_fields=["upstream_deleted_at"])
+    return errors
+
+
+def entity_key_rotate(*, customer: Customer, actor: Actor) -> list[str]:
+    """New key in, old key out upstream. Returns warnings (an old key not deleted yet);
+    raises SpaceInvoicesError when no new key could be made (nothing changed then)."""
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if not customer.entity_id:
+            raise NotProvisioned(f"{customer} is not provisioned; provision it first.")
+        try:
+            created = key_mint(customer=customer)
+        except SpaceInvoicesError as exc:
+            staff_action_record(
+                actor=actor,
+                action=StaffAction.Action.ROTATE_KEY,
+                customer=customer,
+                succeeded=False,
+                detail=str(exc),
+            )
+            raise
+        key_store(
+            customer=customer,
+            secret=created.secret,
+            prefix_hint=created.prefix_hint,
+            expires_at=created.expires_at,
+        )
+        warnings = revoked_keys_delete(customer=customer)
+        staff_action_record(
+            actor=actor,
+            action=StaffAction.Action.ROTATE_KEY,
+            customer=customer,
+            detail=f"new key {created.prefix_hint}" + "".join(f"; {w}" for w in warnings),
+        )
+    return warnings
+
+
+def entity_key_verify(*, entity_id: str, key: str) -> None:
+    """Raise KeyRejected unless Space Invoices accepts ``key`` for ``entity_id``."""
+    if not ENTITY_KEY_SHAPE.match(key):
+        raise KeyRejected("That is not an entity API key (ek_live_… or ek_sandbox_…).")
+    client = account_client()
+    if key_environment(key) != client.environment:
+        raise KeyRejected(
+            f"That is a {key_environment(key)} key; this portal's account is {client.environment}."
+        )
+    try:
+        client.with_key(key).api_keys_list(entity_id)
+    except Unauthorized:
+        raise KeyRejected("Space Invoices does not accept that key.") from None
+    except NotFound:
+        raise KeyRejected("That key does not belong to this entity.") from None
+
+
+def entity_key_attach(*, customer: Customer, key: str, actor: Actor, entity_id: str = "") -> None:
+    """Attach a key made elsewhere (replace-only): verified upstream before it is stored.
+    The key it replaces is revoked and deleted upstream, as in a rotation."""
+    entity_id = customer.entity_id or entity_id.strip()
+    if not entity_id:
+        raise KeyRejected("Give the entity id the key belongs to.")
+    owner = Customer.objects.filter(entity_id=entity_id).exclude(pk=customer.pk).first()
+    if owner:
+        raise KeyRejected(f"Entity {entity_id} already belongs to customer {owner}.")
+    entity_key_verify(entity_id=entity_id, key=key)
+    active = customer.api_keys.active().first()
+    if active and active.key == key:
+        return  # already the active key: nothing to replace
+    hint = key_prefix_hint(key)
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if not customer.entity_id:
+            # A customer whose entity was made elsewhere: the key makes it provisioned.
+            customer.entity_id = entity_id
+            customer.environment = key_environment(key)
+            customer.provisioning_state = ProvisioningState.PROVISIONED
+            customer.provisioned_at = timezone.now()
+            customer.last_error = ""
+            customer.save()
+        key_store(customer=customer, secret=key, prefix_hint=hint)
+        warnings = revoked_keys_delete(customer=customer)
+        staff_action_record(
+            actor=actor,
+            action=StaffAction.Action.ATTACH_KEY,
+            customer=customer,
+            detail=f"attached {hint}" + "".join(f"; {w}" for w in warnings),
+        )

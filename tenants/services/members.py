@@ -1,0 +1,244 @@
+"""Members: keep a customer's memberships and the entity's users in step.
+
+User mode: every active member is a white-label Space Invoices user with the member's
+role (added with ``send_invite: false``, so no Space Invoices email reaches the partner's
+customers). API-key mode: the entity has no users. Every change to a membership goes
+through here, never through cascades or signals that a bulk delete would skip.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from embedding.client import Conflict, EntityUser, SpaceInvoicesError, Unavailable
+from embedding.upstream import account_client
+from tenants.errors import NotProvisioned, TenantError
+from tenants.models import Customer, Membership, Role, StaffAction, SyncState, User
+
+from .audit import Actor, staff_action_record
+from .onboarding import welcome_email_send
+
+
+@dataclass
+class SyncReport:
+    customer: str
+    changes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _wanted(membership: Membership, customer: Customer) -> bool:
+    return (
+        customer.uses_entity_users
+        and membership.user.is_active
+        and membership.sync_state != SyncState.REMOVING
+    )
+
+
+def _plan(customer: Customer, upstream: dict[str, EntityUser]):
+    """(membership, upstream user or None, action) for every membership, and the upstream
+    users that no membership accounts for."""
+    steps, known = [], set()
+    for membership in customer.memberships.select_related("user"):
+        email = membership.user.email.lower()
+        known.add(email)
+        current = upstream.get(email)
+        if not _wanted(membership, customer):
+            action = "remove" if current else "settle"
+        elif current is None:
+            action = "add"
+        elif current.role != membership.role:
+            action = "role"
+        else:
+            action = "settle"
+        steps.append((membership, current, action))
+    extras = [user for email, user in upstream.items() if email not in known]
+    return steps, extras
+
+
+def _describe(membership: Membership, action: str) -> str | None:
+    email = membership.user.email
+    return {
+        "add": f"add {email} as {membership.role}",
+        "role": f"set {email} to {membership.role}",
+        "remove": f"remove {email}",
+    }.get(action)
+
+
+def _settle(membership: Membership, current: EntityUser | None, customer: Customer) -> None:
+    """Record where a membership stands once upstream matches it."""
+    if membership.sync_state == SyncState.REMOVING:
+        membership.delete()
+        return
+    if not customer.uses_entity_users:
+        state = SyncState.NOT_APPLICABLE
+    elif not membership.user.is_active:
+        state = SyncState.INACTIVE
+    elif current and current.is_invited:
+        state = SyncState.INVITED
+    else:
+        state = SyncState.SYNCED
+    if current is None and membership.si_user_id:
+        membership.uuid = uuid.uuid4()  # a later re-add must not replay the old add
+    membership.si_user_id = current.user_id if current else ""
+    membership.invitation_id = (current.invitation_id or "") if current else ""
+    membership.sync_state = state
+    membership.last_error = ""
+    membership.save()
+
+
+def _apply(client, customer: Customer, membership: Membership, current, action: str):
+    entity_id = customer.entity_id
+    if action == "add":
+        try:
+            current = client.entity_user_add(
+                entity_id,
+                email=membership.user.email,
+                role=membership.role,
+                send_invite=False,
+                request_id=membership.request_id(f"add:{membership.role}"),
+            )
+        except Conflict:
+            # Already there (added elsewhere, or by a run that crashed): adopt it.
+            email = membership.user.email.lower()
+            current = next(
+                u for u in client.entity_users_list(entity_id) if u.email.lower() == email
+            )
+        if current.role != membership.role:
+            current = client.entity_user_role_set(entity_id, current.user_id, role=membership.role)
+    elif action == "role":
+        current = client.entity_user_role_set(entity_id, current.user_id, role=membership.role)
+    elif action == "remove":
+        client.entity_user_remove(entity_id, current.user_id)
+        current = None
+    _settle(membership, current, customer)
+
+
+def members_sync(
+    *, customer: Customer, actor: Actor, dry_run: bool = False, record: bool = True
+) -> SyncReport:
+    """Add, re-role and remove entity users to match the memberships; errors per member."""
+    if not customer.entity_id:
+        raise NotProvisioned(f"{customer} has no entity yet; provision it first.")
+    report = SyncReport(customer=customer.slug)
+    client = account_client()
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        upstream = {u.email.lower(): u for u in client.entity_users_list(customer.entity_id)}
+        steps, extras = _plan(customer, upstream)
+        report.changes = [d for m, _, a in steps if (d := _describe(m, a))]
+        report.changes += [f"remove {u.email} (not a member)" for u in extras]
+        if dry_run:
+            return report
+        for membership, current, action in steps:
+            try:
+                _apply(client, customer, membership, current, action)
+            except Unavailable as exc:
+                report.errors.append(f"Space Invoices unavailable, sync stopped: {exc}")
+                break
+            except SpaceInvoicesError as exc:
+                membership.sync_state = SyncState.FAILED
+                membership.last_error = str(exc)
+                membership.save(update_fields=["sync_state", "last_error", "updated_at"])
+                report.errors.append(f"{membership.user.email}: {exc}")
+        else:
+            for extra in extras:
+                try:
+                    client.entity_user_remove(customer.entity_id, extra.user_id)
+                except SpaceInvoicesError as exc:
+                    report.errors.append(f"{extra.email}: {exc}")
+        if record:
+            staff_action_record(
+                actor=actor,
+                action=StaffAction.Action.SYNC_MEMBERS,
+                customer=customer,
+                succeeded=report.ok,
+                detail="; ".join(report.changes + report.errors) or "already in step",
+            )
+    return report
+
+
+def _sync_if_live(customer: Customer, actor: Actor) -> SyncReport | None:
+    """Push a membership change upstream now when the customer has an entity."""
+    if not customer.entity_id:
+        return None
+    return members_sync(customer=customer, actor=actor, record=False)
+
+
+def membership_add(*, customer: Customer, email: str, role: str, actor: Actor) -> Membership:
+    """Add a member by email; a new portal user gets a branded email to set a password."""
+    if role not in Role.values:
+        raise TenantError(f"Unknown role {role!r}; use viewer, editor or admin.")
+    email = User.objects.normalize_email(email.strip()).lower()
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        created = user is None
+        if created:
+            user = User.objects.create_user(email=email)  # no usable password yet
+        if Membership.objects.filter(user=user, customer=customer).exists():
+            raise TenantError(f"{email} is already a member of {customer}.")
+        membership = Membership.objects.create(user=user, customer=customer, role=role)
+        staff_action_record(
+            actor=actor,
+            action=StaffAction.Action.ADD_MEMBER,
+            customer=customer,
+            detail=f"{email} as {role}",
+        )
+        if created:
+            transaction.on_commit(lambda: welcome_email_send(user=user, customer=customer))
+    _sync_if_live(customer, actor)
+    membership.refresh_from_db()
+    return membership
+
+
+def membership_role_set(*, membership: Membership, role: str, actor: Actor) -> Membership:
+    if role not in Role.values:
+        raise TenantError(f"Unknown role {role!r}; use viewer, editor or admin.")
+    previous = membership.role
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    staff_action_record(
+        actor=actor,
+        action=StaffAction.Action.CHANGE_ROLE,
+        customer=membership.customer,
+        detail=f"{membership.user.email}: {previous} → {role}",
+    )
+    _sync_if_live(membership.customer, actor)
+    membership.refresh_from_db()
+    return membership
+
+
+def membership_remove(*, membership: Membership, actor: Actor) -> bool:
+    """Remove a member, upstream first. False when the upstream removal is still pending
+    (the membership then stays, marked, and the next sync finishes it)."""
+    customer = membership.customer
+    membership.sync_state = SyncState.REMOVING
+    membership.save(update_fields=["sync_state", "updated_at"])
+    staff_action_record(
+        actor=actor,
+        action=StaffAction.Action.REMOVE_MEMBER,
+        customer=customer,
+        detail=membership.user.email,
+    )
+    if customer.entity_id:
+        report = _sync_if_live(customer, actor)
+        if report and not report.ok:
+            return not Membership.objects.filter(pk=membership.pk).exists()
+    Membership.objects.filter(pk=membership.pk).delete()
+    return True
+
+
+def user_active_set(*, user: User, active: bool, actor: Actor) -> list[SyncReport]:
+    """Deactivate (or reactivate) a portal user, and sync every customer they belong to."""
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        staff_action_record(
+            actor=actor, action=StaffAction.Action.DEACTIVATE_USER, detail=user.email
+        )
+    customers = Customer.objects.filter(memberships__user=user, entity_id__isnull=False)
+    return [members_sync(customer=c, actor=actor, record=False) for c in customers]

@@ -1,0 +1,109 @@
+"""Provisioning: a customer becomes an entity with a stored key (and its members, in user mode).
+
+Idempotent and crash-safe: every upstream write carries a request id built from the
+customer's UUID and the step, so a re-run replays what already happened instead of doing
+it twice; the customer row is locked for the run, so two runs cannot interleave.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from embedding.client import IdempotencyKeyReused, SpaceInvoicesError
+from embedding.upstream import account_client
+from tenants.models import Customer, ProvisioningState, StaffAction
+
+from .audit import Actor, staff_action_record
+from .keys import key_mint, key_store, revoked_keys_delete
+from .members import members_sync
+
+logger = logging.getLogger(__name__)
+METADATA_KEY = "portal_customer"  # set on every entity we create: how we find it again
+
+
+def _entity_fields(customer: Customer) -> dict:
+    fields = {
+        "name": customer.name,
+        "country": customer.country,
+        "address": customer.address or None,
+        "city": customer.city or None,
+        "post_code": customer.post_code or None,
+        "tax_number": customer.tax_number or None,
+        "is_tax_subject": customer.is_tax_subject,
+        "metadata": {METADATA_KEY: str(customer.uuid)},
+    }
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _entity_create(customer: Customer) -> str:
+    client = account_client()
+    try:
+        entity = client.entity_create(
+            **_entity_fields(customer), request_id=customer.request_id("entity")
+        )
+    except IdempotencyKeyReused:
+        # An earlier run created the entity with other details (edited since): find it by
+        # the customer UUID it carries rather than create a second one.
+        entity = next(
+            (
+                e
+                for e in client.entities_iter()
+                if e.metadata.get(METADATA_KEY) == str(customer.uuid)
+            ),
+            None,
+        )
+        if entity is None:
+            raise
+    return entity.id
+
+
+def customer_provision(*, customer: Customer, actor: Actor) -> Customer:
+    """Create the entity, its key, and (user mode) its users. Safe to re-run at any point.
+
+    Returns the customer; its ``provisioning_state`` says whether it worked and
+    ``last_error`` why not.
+    """
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        step = "create the entity"
+        try:
+            if not customer.entity_id:
+                customer.entity_id = _entity_create(customer)
+                customer.environment = account_client().environment or ""
+                customer.save(update_fields=["entity_id", "environment", "updated_at"])
+            step = "create the entity API key"
+            if not customer.api_keys.active().exists():
+                created = key_mint(customer=customer)
+                key_store(
+                    customer=customer,
+                    secret=created.secret,
+                    prefix_hint=created.prefix_hint,
+                    expires_at=created.expires_at,
+                )
+            step = "delete revoked keys"
+            problems = revoked_keys_delete(customer=customer)
+            step = "sync members"
+            report = members_sync(customer=customer, actor=actor, record=False)
+            problems += report.errors
+        except SpaceInvoicesError as exc:
+            problems = [f"could not {step}: {exc}"]
+        if problems:
+            customer.provisioning_state = ProvisioningState.FAILED
+            customer.last_error = "; ".join(problems)
+        else:
+            customer.provisioning_state = ProvisioningState.PROVISIONED
+            customer.last_error = ""
+            customer.provisioned_at = customer.provisioned_at or timezone.now()
+        customer.save(
+            update_fields=["provisioning_state", "last_error", "provisioned_at", "updated_at"]
+        )
+        staff_action_record(
+            actor=actor,
+            action=StaffAction.Action.PROVISION,
+            customer=customer,
+            succeeded=not problems,
+            detail=customer.last_error or f"entity {customer.entity_id}",
+        )
+    logger.info("provision %s: %s", customer.slug, customer.provisioning_state)
+    return customer
