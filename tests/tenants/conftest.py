@@ -1,0 +1,49 @@
+"""Fixtures for customers and members, provisioned against the simulator."""
+
+import itertools
+
+import pytest
+
+from tenants.models import AccessMode, Customer, Membership, User
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def staff(db):
+    return User.objects.create_superuser(email="staff@partner.example", password="pw-staff-123")
+
+
+@pytest.fixture
+def make_customer(db):
+    def make(**fields) -> Customer:
+        n = next(_numbers)
+        defaults = {
+            "name": f"Customer {n}",
+            "slug": f"customer-{n}",
+            "country": "Slovenia",
+            "city": "Ljubljana",
+            "access_mode": AccessMode.USER,
+        }
+        return Customer.objects.create(**(defaults | fields))
+
+    return make
+
+
+@pytest.fixture
+def make_member(db):
+    def make(customer: Customer, email: str, role: str = "viewer", **user_fields) -> Membership:
+        user = User.objects.filter(email=email).first() or User.objects.create_user(
+            email=email, password="pw-member-123", **user_fields
+        )
+        return Membership.objects.create(user=user, customer=customer, role=role)
+
+    return make
+
+
+def upstream_users(simulator, account_key, entity_id) -> dict[str, str]:
+    """email → role, as the simulator holds them (read raw, not through our client)."""
+    response = simulator.api(
+        "GET", "/entities/users", account_key, headers={"x-entity-id": entity_id}
+    )
+    return {u["email"]: u["role"] for u in response.json()["data"]}

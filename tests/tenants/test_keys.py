@@ -1,0 +1,93 @@
+"""Key rotation and attaching a key by hand, against the simulator."""
+
+import pytest
+import requests
+
+from embedding.client import Unavailable
+from tenants.errors import KeyRejected
+from tenants.models import EntityApiKey, StaffAction
+from tenants.services import customer_provision, entity_key_attach, entity_key_rotate
+
+
+@pytest.fixture
+def provisioned(make_customer, simulator):
+    return customer_provision(customer=make_customer(access_mode="api_key"), actor="test")
+
+
+def key_works(simulator, key, entity_id) -> bool:
+    response = simulator.api("GET", "/entities/api-keys", key, headers={"x-entity-id": entity_id})
+    return response.status_code == 200
+
+
+def test_rotation_swaps_in_a_new_key_and_deletes_the_old(provisioned, simulator):
+    old = provisioned.api_keys.active().get()
+    assert entity_key_rotate(customer=provisioned, actor="test") == []
+    new = provisioned.api_keys.active().get()
+    assert new.key != old.key
+    old.refresh_from_db()
+    assert old.revoked_at and old.upstream_deleted_at
+    assert key_works(simulator, new.key, provisioned.entity_id)
+    assert not key_works(simulator, old.key, provisioned.entity_id)
+    assert simulator.stats()["api_keys"] == 1
+    assert StaffAction.objects.filter(action="rotate_key", succeeded=True).count() == 1
+
+
+def test_old_key_not_deleted_is_remembered_and_deleted_next_time(provisioned, simulator):
+    first = provisioned.api_keys.active().get()
+    simulator.fault(path_prefix="/entities/api-keys/", method="DELETE", status=503, count=9)
+    warnings = entity_key_rotate(customer=provisioned, actor="test")
+    assert len(warnings) == 1 and "not deleted yet" in warnings[0]
+    assert first.prefix_hint in warnings[0] and first.key not in warnings[0]
+    assert EntityApiKey.objects.awaiting_upstream_deletion().count() == 1
+    simulator.clear_faults()
+    assert entity_key_rotate(customer=provisioned, actor="test") == []
+    assert EntityApiKey.objects.awaiting_upstream_deletion().count() == 0
+    assert not key_works(simulator, first.key, provisioned.entity_id)
+    assert simulator.stats()["api_keys"] == 1
+
+
+@pytest.mark.parametrize("fault", [{"status": 503}, {"drop": "after"}], ids=["503", "drop"])
+def test_failed_key_creation_changes_nothing_and_a_rerun_ends_clean(provisioned, simulator, fault):
+    old = provisioned.api_keys.active().get()
+    simulator.fault(path_prefix="/entities/api-keys", method="POST", count=9, **fault)
+    with pytest.raises(Unavailable):
+        entity_key_rotate(customer=provisioned, actor="test")
+    assert provisioned.api_keys.active().get().pk == old.pk
+    assert key_works(simulator, old.key, provisioned.entity_id)
+    simulator.clear_faults()
+    entity_key_rotate(customer=provisioned, actor="test")
+    assert provisioned.api_keys.active().count() == 1
+    assert simulator.stats()["api_keys"] == 1  # the lost answer's key is the one stored
+
+
+def test_attach_an_existing_key_checked_upstream(make_customer, simulator, account_key):
+    created = simulator.api(
+        "POST", "/entities", account_key, json={"name": "Made elsewhere", "country": "Italy"}
+    ).json()
+    key = simulator.api(
+        "POST", "/entities/api-keys", account_key, headers={"x-entity-id": created["id"]}, json={}
+    ).json()["id"]
+    customer = make_customer(access_mode="api_key")
+    with pytest.raises(KeyRejected, match="does not accept"):
+        entity_key_attach(
+            customer=customer, key="ek_sandbox_" + "0" * 32, actor="t", entity_id=created["id"]
+        )
+    with pytest.raises(KeyRejected, match="not an entity API key"):
+        entity_key_attach(customer=customer, key="hello", actor="t", entity_id=created["id"])
+    entity_key_attach(customer=customer, key=key, actor="t", entity_id=created["id"])
+    customer.refresh_from_db()
+    assert customer.is_provisioned and customer.entity_id == created["id"]
+    assert customer.api_keys.active().get().key == key
+    assert StaffAction.objects.get(action="attach_key").detail.startswith("attached ek_sandbox_")
+
+
+def test_attach_refuses_a_key_of_another_entity(provisioned, simulator, account_key):
+    other = simulator.api(
+        "POST", "/entities", account_key, json={"name": "Other", "country": "Italy"}
+    ).json()
+    foreign = simulator.api(
+        "POST", "/entities/api-keys", account_key, headers={"x-entity-id": other["id"]}, json={}
+    ).json()["id"]
+    with pytest.raises(KeyRejected, match="does not belong"):
+        entity_key_attach(customer=provisioned, key=foreign, actor="t")
+    assert requests.get(simulator.url + "/_control/stats", timeout=5).ok

@@ -1,0 +1,154 @@
+"""Member sync, onboarding, role changes, removal and deactivation, against the simulator."""
+
+import pytest
+from django.core import mail
+
+from tenants.models import Membership, StaffAction, SyncState, User
+from tenants.services import (
+    customer_access_mode_set,
+    customer_provision,
+    members_sync,
+    membership_add,
+    membership_remove,
+    membership_role_set,
+    user_active_set,
+)
+
+from .conftest import upstream_users
+
+
+@pytest.fixture
+def acme(make_customer, make_member, simulator):
+    customer = make_customer(name="Acme")
+    make_member(customer, "ana@acme.example", "admin")
+    return customer_provision(customer=customer, actor="test")
+
+
+def test_add_member_by_email_creates_user_and_sends_branded_email(
+    acme, simulator, account_key, settings, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_BRAND_NAME = "Ledger & Co"
+    with django_capture_on_commit_callbacks(execute=True):
+        membership = membership_add(
+            customer=acme, email="New@Acme.example", role="editor", actor="test"
+        )
+    assert membership.sync_state == SyncState.SYNCED and membership.si_user_id
+    user = membership.user
+    assert user.email == "new@acme.example" and not user.has_usable_password()
+    [message] = mail.outbox
+    assert "Ledger & Co" in message.subject and "/accounts/reset/" in message.body
+    assert upstream_users(simulator, account_key, acme.entity_id)["new@acme.example"] == "editor"
+    assert simulator.stats()["invitations"] == 0  # white-label: no Space Invoices email
+
+
+def test_existing_user_added_gets_no_email(acme, make_customer):
+    other = make_customer()
+    membership_add(customer=other, email="ana@acme.example", role="viewer", actor="t")
+    assert mail.outbox == []
+    assert User.objects.filter(email="ana@acme.example").count() == 1
+
+
+def test_role_change_and_removal_sync_upstream(acme, simulator, account_key):
+    membership = acme.memberships.get()
+    membership_role_set(membership=membership, role="viewer", actor="t")
+    assert upstream_users(simulator, account_key, acme.entity_id) == {"ana@acme.example": "viewer"}
+    assert membership_remove(membership=membership, actor="t") is True
+    assert upstream_users(simulator, account_key, acme.entity_id) == {}
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    actions = set(StaffAction.objects.values_list("action", flat=True))
+    assert {"change_role", "remove_member"} <= actions
+
+
+def test_removal_that_fails_upstream_is_finished_by_the_next_sync(acme, simulator, account_key):
+    membership = acme.memberships.get()
+    simulator.fault(path_prefix="/entities/users/", method="DELETE", status=503, count=9)
+    assert membership_remove(membership=membership, actor="t") is False
+    membership.refresh_from_db()
+    assert membership.sync_state == SyncState.REMOVING
+    simulator.clear_faults()
+    assert members_sync(customer=acme, actor="t").ok
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    assert upstream_users(simulator, account_key, acme.entity_id) == {}
+
+
+def test_sync_adopts_on_409_and_removes_strangers(acme, make_member, simulator, account_key):
+    headers = {"x-entity-id": acme.entity_id}
+    simulator.api(
+        "POST",
+        "/entities/users",
+        account_key,
+        headers=headers,
+        json={"email": "bo@acme.example", "role": "admin", "send_invite": False},
+    )
+    simulator.api(
+        "POST",
+        "/entities/users",
+        account_key,
+        headers=headers,
+        json={"email": "stranger@x.example", "send_invite": False},
+    )
+    bo = make_member(acme, "bo@acme.example", "viewer")
+    preview = members_sync(customer=acme, actor="t", dry_run=True)
+    assert preview.changes == [
+        "set bo@acme.example to viewer",
+        "remove stranger@x.example (not a member)",
+    ]
+    assert upstream_users(simulator, account_key, acme.entity_id)["bo@acme.example"] == "admin"
+    report = members_sync(customer=acme, actor="t")
+    assert report.ok
+    assert upstream_users(simulator, account_key, acme.entity_id) == {
+        "ana@acme.example": "admin",
+        "bo@acme.example": "viewer",
+    }
+    bo.refresh_from_db()
+    assert bo.sync_state == SyncState.SYNCED and bo.si_user_id
+
+
+def test_sync_shows_a_pending_invitation(acme, make_member, simulator, account_key):
+    simulator.api(
+        "POST",
+        "/entities/users",
+        account_key,
+        headers={"x-entity-id": acme.entity_id},
+        json={"email": "inv@acme.example", "role": "viewer", "send_invite": True},
+    )
+    member = make_member(acme, "inv@acme.example", "viewer")
+    members_sync(customer=acme, actor="t")
+    member.refresh_from_db()
+    assert member.sync_state == SyncState.INVITED and member.invitation_id.startswith("einv_")
+
+
+def test_per_member_errors_are_collected(acme, make_member, simulator):
+    make_member(acme, "x1@acme.example", "viewer")
+    make_member(acme, "x2@acme.example", "viewer")
+    simulator.fault(
+        path_prefix="/entities/users",
+        method="POST",
+        status=422,
+        count=1,
+        body={"code": "validation_error", "message": "email refused"},
+    )
+    report = members_sync(customer=acme, actor="t")
+    assert len(report.errors) == 1 and "email refused" in report.errors[0]
+    states = dict(acme.memberships.values_list("user__email", "sync_state"))
+    assert sorted(states.values()) == ["failed", "synced", "synced"]
+    assert members_sync(customer=acme, actor="t").ok
+
+
+def test_deactivating_a_user_removes_them_upstream_and_reactivating_restores(
+    acme, simulator, account_key
+):
+    user = User.objects.get(email="ana@acme.example")
+    user_active_set(user=user, active=False, actor="t")
+    assert upstream_users(simulator, account_key, acme.entity_id) == {}
+    assert acme.memberships.get().sync_state == SyncState.INACTIVE
+    user_active_set(user=user, active=True, actor="t")
+    assert upstream_users(simulator, account_key, acme.entity_id) == {"ana@acme.example": "admin"}
+
+
+def test_switching_access_mode_removes_and_restores_users(acme, simulator, account_key):
+    customer_access_mode_set(customer=acme, mode="api_key", actor="t")
+    assert upstream_users(simulator, account_key, acme.entity_id) == {}
+    assert acme.memberships.get().sync_state == SyncState.NOT_APPLICABLE
+    customer_access_mode_set(customer=acme, mode="user", actor="t")
+    assert upstream_users(simulator, account_key, acme.entity_id) == {"ana@acme.example": "admin"}
