@@ -1,0 +1,51 @@
+"""A confirmation step for admin actions that act on Space Invoices."""
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+
+from embedding.client import SpaceInvoicesError
+from tenants.errors import TenantError
+
+
+def confirm_then(
+    modeladmin: admin.ModelAdmin,
+    request,
+    queryset,
+    *,
+    verb: str,
+    explanation: str,
+    run: Callable[[object], str | None],
+):
+    """First show what will happen; on confirmation run ``run`` per object and report.
+
+    ``run`` returns a warning (or None); a typed failure becomes an error message for that
+    object, never a traceback.
+    """
+    if request.POST.get("confirmed") != "yes":
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": f"{verb}: are you sure?",
+            "verb": verb,
+            "explanation": explanation,
+            "objects": queryset,
+            "action": request.POST.get("action"),
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/tenants/confirm_action.html", context)
+    done = 0
+    for obj in queryset:
+        try:
+            warning = run(obj)
+        except (SpaceInvoicesError, TenantError) as exc:
+            modeladmin.message_user(request, f"{obj}: {exc}", messages.ERROR)
+            continue
+        if warning:
+            modeladmin.message_user(request, f"{obj}: {warning}", messages.WARNING)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, f"{verb}: done for {done} customer(s).", messages.SUCCESS)
+    return None

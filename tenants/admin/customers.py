@@ -1,0 +1,288 @@
+"""Customer admin: list, detail with members and keys, and actions on Space Invoices."""
+
+from django.contrib import admin, messages
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from embedding.client import SpaceInvoicesError
+from tenants.errors import TenantError
+from tenants.models import Customer, EntityApiKey, Membership
+from tenants.services import (
+    customer_access_mode_set,
+    customer_disable,
+    customer_enable,
+    customer_provision,
+    entity_key_attach,
+    entity_key_rotate,
+    members_sync,
+    membership_add,
+    membership_remove,
+    membership_role_set,
+)
+
+from .confirmation import confirm_then
+from .forms import CustomerAdminForm
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "sync_state", "si_user_id", "last_error"]
+    readonly_fields = ["sync_state", "si_user_id", "last_error"]
+
+
+class EntityApiKeyInline(admin.TabularInline):
+    """Keys as hints and dates only; the key itself is never on a page."""
+
+    model = EntityApiKey
+    extra = 0
+    fields = ["prefix_hint", "created_at", "expires_at", "revoked_at", "upstream_deleted_at"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "Entity API keys (hints only)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerAdminForm
+    list_display = [
+        "name",
+        "slug",
+        "provisioning_state",
+        "environment",
+        "access_mode",
+        "is_active",
+        "entity_id",
+        "key_hint",
+        "member_count",
+        "key_rejected",
+    ]
+    list_filter = ["provisioning_state", "environment", "access_mode", "is_active"]
+    search_fields = ["name", "slug", "entity_id"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = [
+        "uuid",
+        "entity_id",
+        "environment",
+        "provisioning_state",
+        "last_error",
+        "provisioned_at",
+        "is_active",
+        "key_rejected_at",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [MembershipInline, EntityApiKeyInline]
+    actions = ["provision", "rotate_key", "sync_members", "disable", "enable"]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        # One query for the page, whatever its size: hint and count come as subqueries.
+        active_key = EntityApiKey.objects.filter(customer=OuterRef("pk"), revoked_at__isnull=True)
+        members = (
+            Membership.objects.filter(customer=OuterRef("pk"))
+            .order_by()
+            .values("customer")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _key_hint=Subquery(active_key.values("prefix_hint")[:1]),
+                _member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0),
+            )
+        )
+
+    @admin.display(description="Active key", ordering="_key_hint")
+    def key_hint(self, obj):
+        return obj._key_hint or "—"
+
+    @admin.display(description="Members", ordering="_member_count")
+    def member_count(self, obj):
+        return obj._member_count
+
+    @admin.display(description="Key refused", boolean=True)
+    def key_rejected(self, obj):
+        return obj.key_rejected_at is not None
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (None, {"fields": ["name", "slug", "access_mode"]}),
+            (
+                "Entity details",
+                {
+                    "fields": [
+                        "address",
+                        "city",
+                        "post_code",
+                        "country",
+                        "tax_number",
+                        "is_tax_subject",
+                    ]
+                },
+            ),
+            ("Add a member", {"fields": ["new_member_email", "new_member_role"]}),
+        ]
+        if obj:
+            fieldsets.insert(
+                1,
+                (
+                    "Space Invoices",
+                    {
+                        "fields": [
+                            "entity_id",
+                            "environment",
+                            "provisioning_state",
+                            "last_error",
+                            "provisioned_at",
+                            "is_active",
+                            "key_rejected_at",
+                            "uuid",
+                        ]
+                    },
+                ),
+            )
+        if request.user.has_perm("tenants.rotate_entityapikey"):
+            fieldsets.append(
+                ("Entity API key", {"fields": ["attach_entity_key", "attach_entity_id"]})
+            )
+        return fieldsets
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        can_attach = request.user.has_perm("tenants.rotate_entityapikey")
+
+        class BoundForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, can_attach_key=can_attach, **kw)
+
+        return BoundForm
+
+    def save_model(self, request, obj, form, change):
+        wanted_mode = obj.access_mode
+        if change and "access_mode" in form.changed_data:
+            obj.access_mode = form.initial["access_mode"]  # switched by the service below
+        super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        try:
+            if obj.access_mode != wanted_mode:
+                customer_access_mode_set(customer=obj, mode=wanted_mode, actor=request.user)
+            if data.get("new_member_email"):
+                membership_add(
+                    customer=obj,
+                    email=data["new_member_email"],
+                    role=data.get("new_member_role") or "viewer",
+                    actor=request.user,
+                )
+            if data.get("attach_entity_key"):
+                entity_key_attach(
+                    customer=obj,
+                    key=data["attach_entity_key"],
+                    entity_id=data.get("attach_entity_id", ""),
+                    actor=request.user,
+                )
+        except (SpaceInvoicesError, TenantError) as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        # Every membership change goes through the services, so Space Invoices follows.
+        instances = formset.save(commit=False)
+        try:
+            for membership in formset.deleted_objects:
+                membership_remove(membership=membership, actor=request.user)
+            for membership, changed in formset.changed_objects:
+                if "role" in changed:
+                    membership_role_set(
+                        membership=membership, role=membership.role, actor=request.user
+                    )
+            for membership in formset.new_objects:
+                membership_add(
+                    customer=form.instance,
+                    email=membership.user.email,
+                    role=membership.role,
+                    actor=request.user,
+                )
+        except (SpaceInvoicesError, TenantError) as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        return instances
+
+    @admin.action(description="Provision at Space Invoices")
+    def provision(self, request, queryset):
+        def run(customer):
+            result = customer_provision(customer=customer, actor=request.user)
+            return None if result.is_provisioned else f"failed: {result.last_error}"
+
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            verb="Provision",
+            run=run,
+            explanation="Creates each entity, its API key and (user mode) its "
+            "users. Safe to run again on a failed customer.",
+        )
+
+    @admin.action(description="Rotate entity API key", permissions=["rotate"])
+    def rotate_key(self, request, queryset):
+        def run(customer):
+            warnings = entity_key_rotate(customer=customer, actor=request.user)
+            return "; ".join(warnings) or None
+
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            verb="Rotate key",
+            run=run,
+            explanation="Creates a new key, swaps it in, and deletes the old "
+            "one at Space Invoices. Launches keep working throughout.",
+        )
+
+    @admin.action(description="Sync members with Space Invoices")
+    def sync_members(self, request, queryset):
+        def run(customer):
+            report = members_sync(customer=customer, actor=request.user)
+            return "; ".join(report.errors) or None
+
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            verb="Sync members",
+            run=run,
+            explanation="Adds, re-roles and removes the entity's users to match the memberships.",
+        )
+
+    @admin.action(description="Disable (blocks Open invoicing)")
+    def disable(self, request, queryset):
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            verb="Disable",
+            run=lambda c: customer_disable(customer=c, actor=request.user) and None,
+            explanation="Disables each entity at Space Invoices: its keys and "
+            "tokens stop working and nobody can open invoicing.",
+        )
+
+    @admin.action(description="Enable")
+    def enable(self, request, queryset):
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            verb="Enable",
+            run=lambda c: customer_enable(customer=c, actor=request.user) and None,
+            explanation="Re-enables each entity at Space Invoices.",
+        )
+
+    def has_rotate_permission(self, request):
+        return request.user.has_perm("tenants.rotate_entityapikey")

@@ -1,0 +1,65 @@
+"""The customer form: add a member by email, attach a key by hand (replace-only, never shown)."""
+
+from django import forms
+
+from embedding.client import SpaceInvoicesError
+from tenants.errors import KeyRejected
+from tenants.models import Customer, Role
+from tenants.services import entity_key_verify
+
+
+class CustomerAdminForm(forms.ModelForm):
+    new_member_email = forms.EmailField(
+        required=False,
+        label="Add a member by email",
+        help_text="A new portal user gets an email to set a password.",
+    )
+    new_member_role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER, required=False)
+    attach_entity_key = forms.CharField(
+        required=False,
+        strip=True,
+        label="Replace the entity API key",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="For an entity made elsewhere: paste its key. It is checked with Space "
+        "Invoices before it is saved, and never shown again.",
+    )
+    attach_entity_id = forms.CharField(
+        required=False,
+        label="Entity id for that key",
+        help_text="Only when this customer has no entity yet.",
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "name",
+            "slug",
+            "address",
+            "city",
+            "post_code",
+            "country",
+            "tax_number",
+            "is_tax_subject",
+            "access_mode",
+        ]
+
+    def __init__(self, *args, can_attach_key: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_attach_key:
+            del self.fields["attach_entity_key"], self.fields["attach_entity_id"]
+
+    def clean(self):
+        data = super().clean()
+        key = data.get("attach_entity_key")
+        if key:
+            entity_id = self.instance.entity_id or data.get("attach_entity_id", "").strip()
+            if not entity_id:
+                self.add_error("attach_entity_id", "Give the entity id this key belongs to.")
+                return data
+            try:
+                entity_key_verify(entity_id=entity_id, key=key)
+            except KeyRejected as exc:
+                self.add_error("attach_entity_key", str(exc))
+            except SpaceInvoicesError as exc:
+                self.add_error("attach_entity_key", f"Could not check the key now: {exc}")
+        return data

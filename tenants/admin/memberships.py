@@ -1,0 +1,56 @@
+"""Membership admin: role changes and removals go through the services (bulk delete too)."""
+
+from django.contrib import admin, messages
+
+from embedding.client import SpaceInvoicesError
+from tenants.errors import TenantError
+from tenants.models import Membership
+from tenants.services import membership_add, membership_remove, membership_role_set
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "customer", "role", "sync_state", "si_user_id"]
+    list_filter = ["role", "sync_state"]
+    search_fields = ["user__email", "customer__name", "customer__slug"]
+    list_select_related = ["user", "customer"]
+    autocomplete_fields = ["user", "customer"]
+    readonly_fields = [
+        "si_user_id",
+        "invitation_id",
+        "sync_state",
+        "last_error",
+        "created_at",
+        "updated_at",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["user", "customer"] if obj else []
+        return [*fixed, *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                membership_role_set(membership=obj, role=obj.role, actor=request.user)
+            else:
+                membership_add(
+                    customer=obj.customer, email=obj.user.email, role=obj.role, actor=request.user
+                )
+        except (SpaceInvoicesError, TenantError) as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            try:
+                if not membership_remove(membership=membership, actor=request.user):
+                    self.message_user(
+                        request,
+                        f"{membership}: removal pending at Space "
+                        "Invoices; the next sync finishes it.",
+                        messages.WARNING,
+                    )
+            except (SpaceInvoicesError, TenantError) as exc:
+                self.message_user(request, f"{membership}: {exc}", messages.ERROR)

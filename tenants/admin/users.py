@@ -1,0 +1,44 @@
+"""User admin with email as the login; deactivation syncs every customer the user is in."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from tenants.models import User
+from tenants.services import user_active_set
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Personal info", {"fields": ["first_name", "last_name"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        ("Important dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    actions = ["deactivate", "activate"]
+
+    def save_model(self, request, obj, form, change):
+        toggled = change and "is_active" in form.changed_data
+        active = obj.is_active
+        if toggled:
+            obj.is_active = not active  # the service flips it and syncs upstream
+        super().save_model(request, obj, form, change)
+        if toggled:
+            user_active_set(user=obj, active=active, actor=request.user)
+
+    @admin.action(description="Deactivate (removes them from Space Invoices)")
+    def deactivate(self, request, queryset):
+        for user in queryset:
+            user_active_set(user=user, active=False, actor=request.user)
+
+    @admin.action(description="Activate")
+    def activate(self, request, queryset):
+        for user in queryset:
+            user_active_set(user=user, active=True, actor=request.user)

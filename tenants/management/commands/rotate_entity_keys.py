@@ -1,0 +1,21 @@
+"""``rotate_entity_keys (--customer SLUG… | --all) [--dry-run]``."""
+
+from tenants.management.customer_command import CustomerCommand
+from tenants.models import Customer
+from tenants.services import entity_key_rotate
+
+
+class Command(CustomerCommand):
+    help = "Rotate entity API keys: new key in, old key deleted at Space Invoices."
+    all_help = "every provisioned customer"
+
+    def all_customers(self):
+        return Customer.objects.filter(entity_id__isnull=False)
+
+    def process(self, customer, dry_run):
+        if dry_run:
+            return "would rotate" if customer.entity_id else "not provisioned: would fail"
+        warnings = entity_key_rotate(customer=customer, actor=self.actor)
+        if warnings:
+            return "FAILED: rotated, but " + "; ".join(warnings)
+        return f"rotated (now {customer.api_keys.active().get().prefix_hint})"

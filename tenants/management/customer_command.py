@@ -1,0 +1,59 @@
+"""Base of the commands that act on chosen customers: selection, progress, exit status."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from embedding.client import SpaceInvoicesError
+from tenants.errors import TenantError
+from tenants.models import Customer
+
+
+class CustomerCommand(BaseCommand):
+    """``--customer SLUG…`` or ``--all`` (``all_help`` says what all means), ``--dry-run``.
+
+    Subclasses implement ``process(customer, dry_run) -> str`` and may raise
+    ``SpaceInvoicesError`` or ``TenantError``; any failure makes the command exit non-zero.
+    """
+
+    all_flag = "--all"
+    all_help = "every customer"
+
+    def add_arguments(self, parser):
+        chosen = parser.add_mutually_exclusive_group(required=True)
+        chosen.add_argument("--customer", nargs="+", metavar="SLUG", dest="slugs")
+        chosen.add_argument(self.all_flag, action="store_true", dest="all", help=self.all_help)
+        parser.add_argument("--dry-run", action="store_true", help="say what would change")
+
+    def all_customers(self):
+        return Customer.objects.all()
+
+    def process(self, customer: Customer, dry_run: bool) -> str:
+        raise NotImplementedError
+
+    @property
+    def actor(self) -> str:
+        return f"command:{self.__module__.rsplit('.', 1)[-1]}"
+
+    def handle(self, *args, slugs=None, all=False, dry_run=False, **options):
+        if slugs:
+            customers = list(Customer.objects.filter(slug__in=slugs).order_by("slug"))
+            missing = sorted(set(slugs) - {c.slug for c in customers})
+            if missing:
+                raise CommandError(f"No customer with slug: {', '.join(missing)}")
+        else:
+            customers = list(self.all_customers().order_by("slug"))
+        total, failures = len(customers), 0
+        for number, customer in enumerate(customers, start=1):
+            try:
+                outcome = self.process(customer, dry_run)
+            except (SpaceInvoicesError, TenantError) as exc:
+                failures += 1
+                outcome = self.style.ERROR(f"FAILED: {exc}")
+            else:
+                if outcome.startswith("FAILED"):
+                    failures += 1
+                    outcome = self.style.ERROR(outcome)
+            self.stdout.write(f"[{number}/{total}] {customer.slug}: {outcome}")
+        prefix = "Dry run: " if dry_run else ""
+        if failures:
+            raise CommandError(f"{prefix}{failures} of {total} customer(s) failed.")
+        self.stdout.write(self.style.SUCCESS(f"{prefix}{total} customer(s) done."))
