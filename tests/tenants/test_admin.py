@@ -1,0 +1,195 @@
+"""The partner-staff admin: list queries, confirmation steps, permissions, keys never shown."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tenants.models import Customer, Membership, StaffAction, User
+from tenants.services import customer_provision
+
+from .conftest import upstream_users
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = reverse("admin:tenants_customer_changelist")
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def changelist_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(CHANGELIST).status_code == 200
+    return len(queries)
+
+
+def test_list_queries_do_not_grow_with_rows(staff_client, make_customer, make_member):
+    for n in range(3):
+        make_member(make_customer(), f"m{n}@x.example")
+    few = changelist_queries(staff_client)
+    for n in range(3, 25):
+        customer = make_customer()
+        make_member(customer, f"m{n}@x.example")
+        make_member(customer, f"n{n}@x.example")
+    assert changelist_queries(staff_client) == few
+
+
+def test_list_shows_hint_and_count_never_the_key(
+    staff_client, make_customer, make_member, simulator
+):
+    customer = make_customer(name="Acme")
+    make_member(customer, "ana@acme.example", "admin")
+    customer = customer_provision(customer=customer, actor="t")
+    key = customer.api_keys.active().get()
+    page = staff_client.get(CHANGELIST).content.decode()
+    assert key.prefix_hint in page and customer.entity_id in page
+    assert key.key not in page
+    detail = staff_client.get(reverse("admin:tenants_customer_change", args=[customer.pk]))
+    assert key.prefix_hint in detail.content.decode()
+    assert key.key not in detail.content.decode()
+
+
+def test_provision_action_asks_first_then_provisions(staff_client, make_customer, simulator):
+    customer = make_customer(name="Confirm me")
+    data = {"action": "provision", "_selected_action": [customer.pk]}
+    first = staff_client.post(CHANGELIST, data)
+    assert first.status_code == 200 and b"are you sure" in first.content
+    assert simulator.stats()["entities"] == 0
+    done = staff_client.post(CHANGELIST, {**data, "confirmed": "yes"}, follow=True)
+    assert b"Provision: done for 1 customer" in done.content
+    customer.refresh_from_db()
+    assert customer.is_provisioned and simulator.stats()["entities"] == 1
+    assert StaffAction.objects.get(action="provision").actor_label == "staff@partner.example"
+
+
+def test_outage_during_an_action_is_a_message_not_a_traceback(
+    staff_client, make_customer, simulator
+):
+    customer = customer_provision(customer=make_customer(), actor="t")
+    simulator.fault(path_prefix="/entities/api-keys", method="POST", status=503, count=9)
+    page = staff_client.post(
+        CHANGELIST,
+        {"action": "rotate_key", "confirmed": "yes", "_selected_action": [customer.pk]},
+        follow=True,
+    )
+    assert page.status_code == 200
+    assert b"[503 injected_fault]" in page.content
+
+
+def test_rotate_needs_its_own_permission(client, make_customer):
+    clerk = User.objects.create_user(
+        email="clerk@partner.example", password="pw-clerk-123", is_staff=True
+    )
+    clerk.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_customer", "change_customer"])
+    )
+    client.force_login(clerk)
+    customer = make_customer()
+    page = client.get(CHANGELIST).content.decode()
+    assert 'value="provision"' in page and 'value="rotate_key"' not in page
+    detail = client.get(reverse("admin:tenants_customer_change", args=[customer.pk]))
+    assert b"attach_entity_key" not in detail.content
+    assert client.get(reverse("admin:tenants_staffaction_changelist")).status_code == 403
+
+
+def test_audit_is_read_only(staff_client):
+    StaffAction.objects.create(actor_label="x", action="provision")
+    assert staff_client.get(reverse("admin:tenants_staffaction_changelist")).status_code == 200
+    assert staff_client.get(reverse("admin:tenants_staffaction_add")).status_code == 403
+
+
+def change_form_data(customer: Customer, **extra) -> dict:
+    data = {
+        "name": customer.name,
+        "slug": customer.slug,
+        "country": customer.country,
+        "access_mode": customer.access_mode,
+        "address": "",
+        "city": "",
+        "post_code": "",
+        "tax_number": "",
+        "new_member_role": "viewer",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "api_keys-TOTAL_FORMS": "0",
+        "api_keys-INITIAL_FORMS": "0",
+    }
+    return data | extra
+
+
+def test_attach_key_is_checked_upstream_and_never_shown(
+    staff_client, make_customer, simulator, account_key
+):
+    entity = simulator.api(
+        "POST", "/entities", account_key, json={"name": "Elsewhere", "country": "Italy"}
+    ).json()
+    key = simulator.api(
+        "POST", "/entities/api-keys", account_key, headers={"x-entity-id": entity["id"]}, json={}
+    ).json()["id"]
+    customer = make_customer(access_mode="api_key")
+    url = reverse("admin:tenants_customer_change", args=[customer.pk])
+    bad = staff_client.post(
+        url,
+        change_form_data(
+            customer, attach_entity_key="ek_sandbox_" + "0" * 32, attach_entity_id=entity["id"]
+        ),
+    )
+    assert bad.status_code == 200 and b"does not accept that key" in bad.content
+    ok = staff_client.post(
+        url,
+        change_form_data(customer, attach_entity_key=key, attach_entity_id=entity["id"]),
+        follow=True,
+    )
+    assert ok.status_code == 200 and key.encode() not in ok.content
+    customer.refresh_from_db()
+    assert customer.entity_id == entity["id"] and customer.api_keys.active().get().key == key
+
+
+def test_add_member_by_email_and_remove_inline_sync_upstream(
+    staff_client, make_customer, simulator, account_key
+):
+    customer = customer_provision(customer=make_customer(), actor="t")
+    url = reverse("admin:tenants_customer_change", args=[customer.pk])
+    staff_client.post(
+        url,
+        change_form_data(customer, new_member_email="fresh@x.example", new_member_role="editor"),
+    )
+    assert upstream_users(simulator, account_key, customer.entity_id) == {
+        "fresh@x.example": "editor"
+    }
+    membership = customer.memberships.get()
+    data = change_form_data(
+        customer,
+        **{
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "1",
+            "memberships-0-id": membership.pk,
+            "memberships-0-customer": customer.pk,
+            "memberships-0-user": membership.user.pk,
+            "memberships-0-role": "editor",
+            "memberships-0-DELETE": "on",
+        },
+    )
+    staff_client.post(url, data)
+    assert upstream_users(simulator, account_key, customer.entity_id) == {}
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_bulk_delete_of_memberships_goes_through_the_service(
+    staff_client, make_customer, make_member, simulator, account_key
+):
+    customer = make_customer()
+    make_member(customer, "a@x.example")
+    make_member(customer, "b@x.example")
+    customer = customer_provision(customer=customer, actor="t")
+    ids = list(customer.memberships.values_list("pk", flat=True))
+    staff_client.post(
+        reverse("admin:tenants_membership_changelist"),
+        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+    )
+    assert upstream_users(simulator, account_key, customer.entity_id) == {}
+    assert not customer.memberships.exists()

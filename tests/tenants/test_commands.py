@@ -1,0 +1,161 @@
+"""Operators' commands: selection, dry runs, progress, exit status, and no secrets printed."""
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import CommandError, call_command
+
+from tenants.models import Customer, EntityApiKey
+from tenants.services import customer_provision
+
+from .test_encryption import raw_value
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    from io import StringIO
+
+    out, err = StringIO(), StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue() + err.getvalue()
+
+
+def test_provision_all_pending_with_progress_and_dry_run(make_customer, simulator):
+    make_customer(slug="a-co")
+    make_customer(slug="b-co")
+    assert "would provision" in run("provision_customers", "--all-pending", "--dry-run")
+    assert simulator.stats()["entities"] == 0
+    out = run("provision_customers", "--all-pending")
+    assert "[1/2] a-co: provisioned" in out and "[2/2] b-co: provisioned" in out
+    assert simulator.stats()["entities"] == 2
+    assert "0 customer(s) done" in run("provision_customers", "--all-pending")
+
+
+def test_failures_exit_non_zero_and_name_the_customer(make_customer, simulator):
+    make_customer(slug="down-co")
+    simulator.fault(path_prefix="/entities", method="POST", status=503, count=9)
+    with pytest.raises(CommandError, match="1 of 1 customer"):
+        run("provision_customers", "--customer", "down-co")
+    assert Customer.objects.get(slug="down-co").provisioning_state == "failed"
+
+
+def test_unknown_slug_is_refused():
+    with pytest.raises(CommandError, match="No customer with slug: nope"):
+        run("sync_members", "--customer", "nope")
+
+
+def test_rotate_prints_hints_never_keys(make_customer, simulator):
+    customer = customer_provision(customer=make_customer(slug="rot"), actor="t")
+    old = customer.api_keys.active().get().key
+    out = run("rotate_entity_keys", "--customer", "rot")
+    new = customer.api_keys.active().get().key
+    assert "rotated (now ek_sandbox_" in out
+    assert old not in out and new not in out and new != old
+
+
+def test_sync_members_dry_run_lists_changes(make_customer, make_member, simulator):
+    customer = customer_provision(customer=make_customer(slug="syn"), actor="t")
+    make_member(customer, "late@syn.example", "editor")
+    assert "would add late@syn.example as editor" in run("sync_members", "--all", "--dry-run")
+    assert simulator.stats()["users"] == 0
+    assert "add late@syn.example as editor" in run("sync_members", "--all")
+    assert simulator.stats()["users"] == 1
+
+
+def test_reencrypt_moves_every_row_to_the_new_key_and_resumes(make_customer, settings):
+    customer = make_customer()
+    for n in range(5):
+        EntityApiKey.objects.create(
+            customer=customer,
+            key=f"ek_sandbox_{n:032x}",
+            prefix_hint="h",
+            revoked_at="2026-01-01T00:00:00Z",
+        )
+    old = settings.FIELD_ENCRYPTION_KEYS[0]
+    new = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+    out = run("reencrypt_secrets", "--dry-run", "--batch-size", "2")
+    assert "5 would re-encrypt" in out
+    out = run("reencrypt_secrets", "--batch-size", "2")
+    assert "2 rows:" in out and "Done: 5 rows, 5 re-encrypted, 0 already current." in out
+    assert "Done: 5 rows, 0 re-encrypted, 5 already current." in run("reencrypt_secrets")
+    settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key can go
+    keys = sorted(k.key for k in EntityApiKey.objects.all())
+    assert keys == [f"ek_sandbox_{n:032x}" for n in range(5)]
+    assert Fernet(new).decrypt(raw_value(EntityApiKey.objects.first().pk).encode())
+
+
+def test_reencrypt_reports_rows_no_key_decrypts(make_customer, settings):
+    EntityApiKey.objects.create(
+        customer=make_customer(), key="ek_sandbox_" + "1" * 32, prefix_hint="h"
+    )
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(CommandError, match="decrypt with no configured key"):
+        run("reencrypt_secrets")
+
+
+CSV_OK = """name,slug,country,city,tax_number,is_tax_subject,access_mode,members
+Acme d.o.o.,acme,Slovenia,Ljubljana,SI123,yes,user,ana@acme.example:admin;bo@acme.example
+Globex GmbH,globex,Germany,Berlin,,no,api_key,cy@globex.example:editor
+"""
+
+
+def test_import_with_provision(tmp_path, simulator, django_capture_on_commit_callbacks):
+    path = tmp_path / "customers.csv"
+    path.write_text(CSV_OK)
+    with django_capture_on_commit_callbacks(execute=True):
+        out = run("import_customers", str(path), "--provision")
+    assert "Imported 2 customer(s)" in out and "All provisioned." in out
+    acme = Customer.objects.get(slug="acme")
+    assert acme.is_tax_subject and acme.is_provisioned
+    assert dict(acme.memberships.values_list("user__email", "role")) == {
+        "ana@acme.example": "admin",
+        "bo@acme.example": "viewer",
+    }
+    assert Customer.objects.get(slug="globex").access_mode == "api_key"
+    assert simulator.stats()["entities"] == 2 and simulator.stats()["users"] == 2
+
+
+def test_import_reports_every_bad_row_and_imports_nothing(tmp_path, make_customer):
+    make_customer(slug="taken")
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "name,slug,country,access_mode,members\n"
+        "Good,good,Italy,user,\n"
+        ",taken,Italy,user,\n"
+        "Bad role,bad-role,Italy,user,x@y.example:owner\n"
+        "Twice,good,Italy,sometimes,\n"
+    )
+    from io import StringIO
+
+    err = StringIO()
+    with pytest.raises(CommandError, match="Nothing imported: 5 error"):
+        call_command("import_customers", str(path), stderr=err)
+    lines = err.getvalue().splitlines()
+    assert lines == [
+        "row 3, column name: This field is required.",
+        "row 3, column slug: Customer with this Slug already exists.",
+        "row 4, column members: 'owner' is not a role (viewer, editor, admin).",
+        "row 5, column access_mode: Select a valid choice. sometimes is not one of the "
+        "available choices.",
+        "row 5, column slug: 'good' repeats row 2",
+    ]
+    assert not Customer.objects.filter(slug="good").exists()
+
+
+def test_import_error_lines_name_row_and_column(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("name,slug,country,colour\nA,a,Italy,red\n")
+    from io import StringIO
+
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_customers", str(path), stderr=err)
+    assert "unknown column(s): colour" in err.getvalue()
+    path.write_text("name,slug,country,members\nA,a,,nobody\n")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_customers", str(path), stderr=err)
+    text = err.getvalue()
+    assert "row 2, column country: This field is required." in text
+    assert "row 2, column members: 'nobody' is not an email address." in text
