@@ -14,6 +14,7 @@ from embedding.client import (
     key_prefix_hint,
 )
 from embedding.upstream import account_client
+from tenants.encryption import DecryptionError
 from tenants.errors import KeyRejected, NotProvisioned
 from tenants.models import Customer, EntityApiKey, ProvisioningState, StaffAction
 
@@ -51,9 +52,15 @@ def key_store(*, customer: Customer, secret: str, prefix_hint: str, expires_at=N
 def revoked_keys_delete(*, customer: Customer) -> list[str]:
     """Delete upstream every revoked key not yet deleted; returns the errors, if any."""
     client, errors = account_client(), []
-    for old in customer.api_keys.awaiting_upstream_deletion():
+    for old in customer.api_keys.awaiting_upstream_deletion().defer("key"):
         try:
             client.api_key_delete(customer.entity_id, old.key)
+        except DecryptionError:
+            errors.append(
+                f"old key {old.prefix_hint} cannot be decrypted (encryption key lost?); "
+                "delete it in the Space Invoices dashboard"
+            )
+            continue
         except NotFound:
             pass  # already gone upstream: that is the goal
         except SpaceInvoicesError as exc:

@@ -91,3 +91,13 @@ def test_attach_refuses_a_key_of_another_entity(provisioned, simulator, account_
     with pytest.raises(KeyRejected, match="does not belong"):
         entity_key_attach(customer=provisioned, key=foreign, actor="t")
     assert requests.get(simulator.url + "/_control/stats", timeout=5).ok
+
+
+def test_lost_encryption_key_is_recovered_by_rotation(provisioned, simulator, settings):
+    from cryptography.fernet import Fernet
+
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old one is lost
+    warnings = entity_key_rotate(customer=provisioned, actor="test")
+    assert len(warnings) == 1 and "cannot be decrypted" in warnings[0]
+    new = provisioned.api_keys.active().get()
+    assert key_works(simulator, new.key, provisioned.entity_id)

@@ -1,0 +1,22 @@
+"""The system check flags customers provisioned in another environment than the key's."""
+
+import pytest
+from django.core.management import call_command
+
+from tenants.checks import customers_environment_check
+
+pytestmark = pytest.mark.django_db
+
+
+def test_customer_in_another_environment_is_flagged(make_customer):
+    make_customer(environment="sandbox")
+    assert customers_environment_check() == []
+    make_customer(environment="live")
+    [warning] = customers_environment_check()
+    assert warning.id == "tenants.W001" and "1 customer(s)" in warning.msg
+
+
+def test_manage_check_with_database_reports_it(make_customer, capsys):
+    make_customer(environment="live")
+    call_command("check", "--database", "default")
+    assert "tenants.W001" in capsys.readouterr().err
