@@ -1,0 +1,229 @@
+"""Open invoicing: check who may launch, mint a fresh token upstream, audit every attempt."""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.utils import timezone
+
+from embedding.client import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    SpaceInvoicesError,
+    Unauthorized,
+)
+from embedding.models import LaunchEvent
+from embedding.upstream import account_client
+from tenants.encryption import DecryptionError
+from tenants.models import AccessMode, EntityApiKey, Membership, Role, SyncState
+from tenants.services import members_sync
+
+logger = logging.getLogger(__name__)
+Outcome = LaunchEvent.Outcome
+
+
+@dataclass
+class LaunchRefused(Exception):
+    """A launch that cannot go ahead, with what the customer is told and the HTTP status."""
+
+    outcome: str
+    status: int
+    title: str
+    message: str
+    upstream_status: int | None = None
+    retry_after: int | None = None
+
+
+def launch_event_record(
+    *,
+    user_id: int | None,
+    slug: str,
+    outcome: str,
+    membership: Membership | None = None,
+    client_ip: str = "",
+    upstream_status: int | None = None,
+    request_id: str = "",
+) -> None:
+    customer = membership.customer if membership else None
+    LaunchEvent.objects.create(
+        user_id=user_id,
+        customer=customer,
+        customer_slug=slug[:80],
+        mode=customer.access_mode if customer else "",
+        outcome=outcome,
+        upstream_status=upstream_status,
+        request_id=request_id,
+        client_ip=client_ip or None,
+    )
+
+
+def membership_for_launch(*, user, slug: str) -> Membership | None:
+    """The user's membership of the customer ``slug``: one query, customer included."""
+    return (
+        Membership.objects.select_related("customer").filter(user=user, customer__slug=slug).first()
+    )
+
+
+def _unavailable(exc: SpaceInvoicesError | None = None) -> LaunchRefused:
+    return LaunchRefused(
+        Outcome.UNAVAILABLE,
+        503,
+        "Invoicing is unavailable right now",
+        "We could not reach the invoicing service. Please try again in a moment.",
+        upstream_status=getattr(exc, "status", None),
+        retry_after=30,
+    )
+
+
+def _check(membership: Membership) -> None:
+    customer = membership.customer
+    support = settings.PORTAL_SUPPORT_EMAIL
+    if not customer.is_active:
+        raise LaunchRefused(
+            Outcome.INACTIVE,
+            403,
+            "Invoicing is turned off",
+            f"Invoicing for {customer.name} is turned off. Please contact {support}.",
+        )
+    if not customer.is_provisioned:
+        raise LaunchRefused(
+            Outcome.NOT_PROVISIONED,
+            409,
+            "Invoicing is not set up yet",
+            f"Invoicing for {customer.name} is still being set up. Please try again later.",
+        )
+    if customer.access_mode == AccessMode.API_KEY:
+        floor = settings.PORTAL_KEY_MODE_MIN_ROLE
+        if Role.rank(membership.role) < Role.rank(floor):
+            raise LaunchRefused(
+                Outcome.ROLE_TOO_LOW,
+                403,
+                "Your role cannot open invoicing",
+                f"Opening invoicing for {customer.name} needs the {floor} role "
+                f"or higher; yours is {membership.role}. Ask an admin of your "
+                "team.",
+            )
+
+
+def _invited(membership: Membership) -> LaunchRefused:
+    return LaunchRefused(
+        Outcome.INVITED,
+        409,
+        "Your invitation is still pending",
+        "Please accept the invitation sent to you first, then try again.",
+    )
+
+
+def _user_token(membership: Membership, request_id: str) -> str:
+    if membership.sync_state in (SyncState.PENDING, SyncState.FAILED) or not membership.si_user_id:
+        # Never synced (or it failed): sync on the spot, then read where the member stands.
+        members_sync(customer=membership.customer, actor="system:launch", record=False)
+        membership.refresh_from_db()
+    if membership.sync_state == SyncState.INVITED:
+        raise _invited(membership)
+    if not membership.si_user_id:
+        raise _unavailable()
+    try:
+        minted = account_client().user_token_create(
+            membership.customer.entity_id,
+            membership.si_user_id,
+            ttl=settings.SPACEINVOICES_LAUNCH_TTL,
+            request_id=request_id,
+        )
+    except Conflict as exc:
+        if exc.code != "invitation_pending":
+            raise
+        Membership.objects.filter(pk=membership.pk).update(sync_state=SyncState.INVITED)
+        raise _invited(membership) from None
+    except NotFound:
+        # The user is gone upstream: the next launch syncs them back first.
+        Membership.objects.filter(pk=membership.pk).update(
+            si_user_id="", sync_state=SyncState.PENDING
+        )
+        raise
+    return minted.token
+
+
+def _key_token(membership: Membership, request_id: str) -> str:
+    customer = membership.customer
+    try:
+        stored = EntityApiKey.objects.active().get(customer=customer).key
+    except (EntityApiKey.DoesNotExist, DecryptionError):
+        _flag_key(customer)
+        raise LaunchRefused(
+            Outcome.KEY_REJECTED,
+            503,
+            "Invoicing is unavailable right now",
+            "Invoicing for your company needs attention from our team; we "
+            "have been told. Please try again later.",
+        ) from None
+    try:
+        minted = (
+            account_client()
+            .with_key(stored)
+            .key_token_create(
+                customer.entity_id, ttl=settings.SPACEINVOICES_LAUNCH_TTL, request_id=request_id
+            )
+        )
+    except Unauthorized as exc:
+        _flag_key(customer)
+        raise LaunchRefused(
+            Outcome.KEY_REJECTED,
+            503,
+            "Invoicing is unavailable right now",
+            "Invoicing for your company needs attention from our team; we "
+            "have been told. Please try again later.",
+            upstream_status=exc.status,
+        ) from None
+    return minted.token
+
+
+def _flag_key(customer) -> None:
+    """Show partner staff, in the admin, that the stored key needs rotating or attaching."""
+    logger.error(
+        "stored entity key for customer %s is missing, unreadable or refused", customer.slug
+    )
+    type(customer).objects.filter(pk=customer.pk).update(key_rejected_at=timezone.now())
+
+
+def launch_token_create(*, membership: Membership, client_ip: str) -> str:
+    """The embed URL with a fresh token for this member, or LaunchRefused. Audited."""
+    request_id = f"portal-launch-{uuid.uuid4().hex}"  # ours, never from the browser
+    customer = membership.customer
+
+    def record(outcome, upstream_status=None):
+        launch_event_record(
+            user_id=membership.user_id,
+            slug=customer.slug,
+            outcome=outcome,
+            membership=membership,
+            client_ip=client_ip,
+            upstream_status=upstream_status,
+            request_id=request_id,
+        )
+
+    try:
+        _check(membership)
+        mint = _user_token if customer.access_mode == AccessMode.USER else _key_token
+        try:
+            token = mint(membership, request_id)
+        except Forbidden as exc:
+            raise LaunchRefused(
+                Outcome.INACTIVE,
+                403,
+                "Invoicing is turned off",
+                f"Invoicing for {customer.name} is turned off. Please contact "
+                f"{settings.PORTAL_SUPPORT_EMAIL}.",
+                upstream_status=exc.status,
+            ) from None
+        except SpaceInvoicesError as exc:
+            logger.warning("launch for %s failed upstream: %r", customer.slug, exc)
+            raise _unavailable(exc) from None
+    except LaunchRefused as refusal:
+        record(refusal.outcome, refusal.upstream_status)
+        raise
+    record(Outcome.LAUNCHED, 201)
+    return f"{settings.SPACEINVOICES_EMBED_URL}?{urlencode({'token': token})}"
