@@ -1,6 +1,8 @@
 """Settings, read once from the environment (django-environ); fail fast when DEBUG is off."""
 
+import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "portal",
     "tenants",
     "embedding",
@@ -84,6 +87,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -139,9 +149,26 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 # Where the portal is reached, for links in emails (no request is at hand there).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
+# Client IP: REMOTE_ADDR, or, behind N trusted proxies, the address the outermost trusted
+# proxy saw (X-Forwarded-For read from the right). The audit and the lockout rely on it.
+PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
+
+# Login lockout: the pair (account, client IP), so that one attacker can neither lock a
+# customer out everywhere nor lock out everyone behind a shared proxy.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # Django's login form names the email field so
+AXES_USERNAME_CALLABLE = "portal.lockout.lockout_username"
+AXES_FAILURE_LIMIT = env.int("PORTAL_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("PORTAL_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "portal.client_ip.client_ip"
+AXES_VERBOSE = False
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 
 # Space Invoices
 SPACEINVOICES_API_URL = env.str("SPACEINVOICES_API_URL", default="https://eu.spaceinvoices.com")
@@ -153,11 +180,29 @@ SPACEINVOICES_TIMEOUT = env.float("SPACEINVOICES_TIMEOUT", default=10.0)
 SPACEINVOICES_CONNECT_TIMEOUT = env.float("SPACEINVOICES_CONNECT_TIMEOUT", default=3.05)
 SPACEINVOICES_MAX_RETRIES = env.int("SPACEINVOICES_MAX_RETRIES", default=2)
 SPACEINVOICES_LAUNCH_TTL = env.int("SPACEINVOICES_LAUNCH_TTL", default=120)
+if not 60 <= SPACEINVOICES_LAUNCH_TTL <= 3600:
+    raise ImproperlyConfigured("SPACEINVOICES_LAUNCH_TTL must be 60 to 3600 seconds.")
+
+# Open invoicing
+# Key-mode launches grant full access to the entity: only members at or above this role.
+PORTAL_KEY_MODE_MIN_ROLE = env.str("PORTAL_KEY_MODE_MIN_ROLE", default="editor")
+if PORTAL_KEY_MODE_MIN_ROLE not in ("viewer", "editor", "admin"):
+    raise ImproperlyConfigured("PORTAL_KEY_MODE_MIN_ROLE must be viewer, editor or admin.")
+# Launches per user: "COUNT/PERIOD", PERIOD one of s, m, h (counted in the cache).
+PORTAL_LAUNCH_RATE = env.str("PORTAL_LAUNCH_RATE", default="10/m")
+if not re.fullmatch(r"\d+/[smh]", PORTAL_LAUNCH_RATE):
+    raise ImproperlyConfigured("PORTAL_LAUNCH_RATE must look like 10/m.")
+
+# Development only: the password of the demo logins `seed_demo` creates.
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 
 # White-label
 PORTAL_BRAND_NAME = env.str("PORTAL_BRAND_NAME", default="Partner Portal")
 PORTAL_BRAND_LOGO_URL = env.str("PORTAL_BRAND_LOGO_URL", default="")
 PORTAL_BRAND_COLOR = env.str("PORTAL_BRAND_COLOR", default="#1f5fbf")
+if not re.fullmatch(r"#[0-9a-fA-F]{6}", PORTAL_BRAND_COLOR):
+    # It lands in a stylesheet: only a plain hex colour may.
+    raise ImproperlyConfigured("PORTAL_BRAND_COLOR must be a hex colour like #1f5fbf.")
 PORTAL_SUPPORT_EMAIL = env.str("PORTAL_SUPPORT_EMAIL", default="support@example.com")
 
 LOGGING = {
@@ -175,4 +220,5 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
 }

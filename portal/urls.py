@@ -1,13 +1,23 @@
-"""URL routes: the admin, health probes, and the portal's own pages."""
+"""URL routes: the admin, accounts, health probes, branding, and the portal's own pages."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import health
+from . import branding, health
+
+admin.site.site_header = f"{settings.PORTAL_BRAND_NAME} — partner staff"
+admin.site.site_title = settings.PORTAL_BRAND_NAME
+admin.site.index_title = "Customers and invoicing"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("brand.css", branding.brand_css, name="brand_css"),
+    path("", include("embedding.urls")),
+    path("", include("tenants.urls")),
 ]
+
+handler500 = "portal.errors.server_error"

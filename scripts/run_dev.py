@@ -137,6 +137,7 @@ def main() -> int:
             set_env_value("SPACEINVOICES_API_KEY", key)
             print("Created a simulator account; its key is in .env.")
         env["SPACEINVOICES_API_KEY"] = key
+        manage("seed_demo", env=env)
         portal = subprocess.Popen(
             [PYTHON, "manage.py", "runserver", f"127.0.0.1:{portal_port}", "--noreload"],
             cwd=ROOT,
@@ -148,6 +149,12 @@ def main() -> int:
             f"\n  Portal:    http://127.0.0.1:{portal_port}/\n"
             f"  Admin:     http://127.0.0.1:{portal_port}/admin/\n"
             f"  Simulator: {api_url}\n"
+            f"  Logins (password {values['DEMO_PASSWORD']}):\n"
+            "    staff@example.com   partner staff (admin site)\n"
+            "    ana@acme.example    admin of Acme (user mode) and of Globex (API-key mode)\n"
+            "    bo@acme.example     viewer of Acme\n"
+            "    cy@globex.example   editor of Globex\n"
+            "    dee@globex.example  viewer of Globex (below the key-mode floor: refused)\n"
             "  Ctrl-C stops both.\n",
             flush=True,
         )
