@@ -8,6 +8,8 @@ from django.test import override_settings
 
 from tests.simulator_process import SimulatorProcess
 
+pytest_plugins = ["tests.fixtures_portal"]
+
 # CI sets PORTAL_TESTS_STRICT=1: a test that would skip for want of chromium or PostgreSQL
 # fails instead, so that CI never counts a skip as a pass.
 STRICT = os.environ.get("PORTAL_TESTS_STRICT") == "1"
@@ -65,3 +67,11 @@ def chromium_path():
     path = shutil.which("chromium") or "/usr/bin/chromium"
     require(os.path.exists(path), "needs Debian's chromium (apt-get install chromium)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -15,15 +15,15 @@ def make_client(simulator, key, *, retries=2, read_timeout=5.0) -> SpaceInvoices
 
 
 @pytest.fixture
-def client(simulator, account_key) -> SpaceInvoicesClient:
+def si(simulator, account_key) -> SpaceInvoicesClient:
     return make_client(simulator, account_key)
 
 
 @pytest.fixture
-def entity(client):
-    return client.entity_create(name="Acme d.o.o.", country="Slovenia", city="Ljubljana")
+def entity(si):
+    return si.entity_create(name="Acme d.o.o.", country="Slovenia", city="Ljubljana")
 
 
 @pytest.fixture
-def entity_key(client, entity) -> str:
-    return client.api_key_create(entity.id, name="portal").secret
+def entity_key(si, entity) -> str:
+    return si.api_key_create(entity.id, name="portal").secret

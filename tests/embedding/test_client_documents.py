@@ -1,8 +1,8 @@
 """Contract tests: invoice, customer and item lists with an entity key."""
 
 
-def test_lists_and_a_json_query_filter(client, entity, entity_key):
-    with_key = client.with_key(entity_key)
+def test_lists_and_a_json_query_filter(si, entity, entity_key):
+    with_key = si.with_key(entity_key)
     invoices = with_key.invoices_page(entity.id)
     assert invoices.total == 3 and all(i["id"].startswith("inv_") for i in invoices.data)
     overdue = with_key.invoices_page(entity.id, query={"date_due": {"lt": "2026-12-01"}})

@@ -7,8 +7,8 @@ from embedding.client import Forbidden, InvalidRequest, NotFound, Unauthorized
 from .conftest import make_client
 
 
-def test_create_returns_a_typed_entity_in_the_keys_environment(client, simulator):
-    entity = client.entity_create(
+def test_create_returns_a_typed_entity_in_the_keys_environment(si, simulator):
+    entity = si.entity_create(
         name="Acme d.o.o.", country="Slovenia", tax_number="SI12345678", is_tax_subject=True
     )
     assert entity.id.startswith("ent_") and len(entity.id) == 28
@@ -19,35 +19,35 @@ def test_create_returns_a_typed_entity_in_the_keys_environment(client, simulator
     assert simulator.stats()["entities"] == 1
 
 
-def test_get_and_update_a_field(client, entity):
-    updated = client.entity_update(entity.id, city="Maribor", name="Acme Two")
+def test_get_and_update_a_field(si, entity):
+    updated = si.entity_update(entity.id, city="Maribor", name="Acme Two")
     assert (updated.city, updated.name) == ("Maribor", "Acme Two")
-    assert client.entity_get(entity.id).city == "Maribor"
+    assert si.entity_get(entity.id).city == "Maribor"
 
 
-def test_country_never_changes(client, entity, simulator):
+def test_country_never_changes(si, entity, simulator):
     response = simulator.api(
-        "PATCH", f"/entities/{entity.id}", client._api_key, json={"country": "Germany"}
+        "PATCH", f"/entities/{entity.id}", si._api_key, json={"country": "Germany"}
     )
     assert response.status_code == 422
     assert "country" in response.json()["details"]
 
 
-def test_validation_error_carries_field_details(client):
+def test_validation_error_carries_field_details(si):
     with pytest.raises(InvalidRequest) as caught:
-        client.entity_create(name="", country="", metadata={str(i): "v" for i in range(51)})
+        si.entity_create(name="", country="", metadata={str(i): "v" for i in range(51)})
     assert caught.value.status == 422
     assert set(caught.value.details) == {"name", "country", "metadata"}
 
 
-def test_environment_must_match_the_key(client, simulator):
+def test_environment_must_match_the_key(si, simulator):
     with pytest.raises(InvalidRequest) as caught:
-        client.entity_create(name="Acme", country="Slovenia", environment="live")
+        si.entity_create(name="Acme", country="Slovenia", environment="live")
     assert "environment" in caught.value.details
     assert simulator.stats()["entities"] == 0
 
 
-def test_live_and_sandbox_never_cross(client, entity, simulator):
+def test_live_and_sandbox_never_cross(si, entity, simulator):
     live = make_client(simulator, simulator.create_account("live"))
     assert live.environment == "live"
     with pytest.raises(NotFound):
@@ -55,7 +55,7 @@ def test_live_and_sandbox_never_cross(client, entity, simulator):
     assert list(live.entities_iter()) == []
 
 
-def test_another_accounts_entity_is_not_found(client, entity, simulator):
+def test_another_accounts_entity_is_not_found(si, entity, simulator):
     other = make_client(simulator, simulator.create_account("sandbox"))
     with pytest.raises(NotFound):
         other.entity_get(entity.id)
@@ -71,50 +71,50 @@ def test_unknown_key_is_unauthorized_and_never_echoed(simulator):
     assert fake not in str(caught.value) and fake not in repr(caught.value)
 
 
-def test_pagination_follows_cursors_both_ways(client, simulator):
-    created = [client.entity_create(name=f"Customer {i}", country="Austria").id for i in range(23)]
-    first = client.entities_page(limit=10)
+def test_pagination_follows_cursors_both_ways(si, simulator):
+    created = [si.entity_create(name=f"Customer {i}", country="Austria").id for i in range(23)]
+    first = si.entities_page(limit=10)
     assert (first.total, first.has_more, first.prev_cursor) == (23, True, None)
-    second = client.entities_page(limit=10, next_cursor=first.next_cursor)
+    second = si.entities_page(limit=10, next_cursor=first.next_cursor)
     assert [e.id for e in second.data] == created[10:20]
-    back = client.entities_page(limit=10, prev_cursor=second.prev_cursor)
+    back = si.entities_page(limit=10, prev_cursor=second.prev_cursor)
     assert [e.id for e in back.data] == created[:10]
-    assert client.entities_page(limit=5, include_total_count=False).total == -1
-    assert [e.id for e in client.entities_iter(page_size=7)] == created
+    assert si.entities_page(limit=5, include_total_count=False).total == -1
+    assert [e.id for e in si.entities_iter(page_size=7)] == created
     with pytest.raises(InvalidRequest):
-        client.entities_page(limit=101)
+        si.entities_page(limit=101)
 
 
-def test_disable_blocks_the_entitys_keys_and_enable_restores_them(client, entity, entity_key):
-    with_key = client.with_key(entity_key)
-    assert client.entity_disable(entity.id).is_enabled is False
+def test_disable_blocks_the_entitys_keys_and_enable_restores_them(si, entity, entity_key):
+    with_key = si.with_key(entity_key)
+    assert si.entity_disable(entity.id).is_enabled is False
     with pytest.raises(Forbidden) as caught:
         with_key.entity_users_list(entity.id)
     assert caught.value.code == "entity_disabled"
-    assert client.entity_enable(entity.id).is_enabled is True
+    assert si.entity_enable(entity.id).is_enabled is True
     assert with_key.entity_users_list(entity.id) == []
 
 
-def test_entity_header_required_with_several_entities(client, simulator):
-    client.entity_create(name="One", country="Italy")
-    client.entity_create(name="Two", country="Italy")
-    response = simulator.api("GET", "/entities/users", client._api_key)
+def test_entity_header_required_with_several_entities(si, simulator):
+    si.entity_create(name="One", country="Italy")
+    si.entity_create(name="Two", country="Italy")
+    response = simulator.api("GET", "/entities/users", si._api_key)
     assert response.status_code == 400
     assert response.json()["code"] == "entity_id_required"
 
 
-def test_entity_key_cannot_reach_a_sibling_entity(client, entity, entity_key):
-    sibling = client.entity_create(name="Sibling", country="Italy")
+def test_entity_key_cannot_reach_a_sibling_entity(si, entity, entity_key):
+    sibling = si.entity_create(name="Sibling", country="Italy")
     with pytest.raises(NotFound):
-        client.with_key(entity_key).entity_users_list(sibling.id)
+        si.with_key(entity_key).entity_users_list(sibling.id)
 
 
-def test_many_parallel_writes_all_succeed(client, simulator):
+def test_many_parallel_writes_all_succeed(si, simulator):
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=30) as pool:
         ids = list(
-            pool.map(lambda i: client.entity_create(name=f"P{i}", country="Spain").id, range(60))
+            pool.map(lambda i: si.entity_create(name=f"P{i}", country="Spain").id, range(60))
         )
     assert len(set(ids)) == 60
     assert simulator.stats()["entities"] == 60

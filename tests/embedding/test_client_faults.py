@@ -14,54 +14,54 @@ from embedding.client import (
 from .conftest import make_client
 
 
-def test_two_creates_with_one_request_id_leave_one_entity(client, simulator):
-    first = client.entity_create(name="Once", country="Germany", request_id="cust-1-entity")
-    second = client.entity_create(name="Once", country="Germany", request_id="cust-1-entity")
+def test_two_creates_with_one_request_id_leave_one_entity(si, simulator):
+    first = si.entity_create(name="Once", country="Germany", request_id="cust-1-entity")
+    second = si.entity_create(name="Once", country="Germany", request_id="cust-1-entity")
     assert first.id == second.id
     assert simulator.stats()["entities"] == 1
 
 
-def test_same_request_id_with_another_body_is_refused(client, simulator):
-    client.entity_create(name="Once", country="Germany", request_id="cust-2-entity")
+def test_same_request_id_with_another_body_is_refused(si, simulator):
+    si.entity_create(name="Once", country="Germany", request_id="cust-2-entity")
     with pytest.raises(IdempotencyKeyReused):
-        client.entity_create(name="Twice", country="Germany", request_id="cust-2-entity")
+        si.entity_create(name="Twice", country="Germany", request_id="cust-2-entity")
     assert simulator.stats()["entities"] == 1
 
 
-def test_create_retried_after_a_503_creates_exactly_one(client, simulator):
+def test_create_retried_after_a_503_creates_exactly_one(si, simulator):
     simulator.fault(path_prefix="/entities", method="POST", status=503, count=1)
-    entity = client.entity_create(name="Retry", country="Germany")
+    entity = si.entity_create(name="Retry", country="Germany")
     assert simulator.stats()["entities"] == 1
     assert simulator.requests_to("POST /entities") == 2
-    assert client.entity_get(entity.id).name == "Retry"
+    assert si.entity_get(entity.id).name == "Retry"
 
 
-def test_persistent_503_gives_unavailable(client, simulator):
+def test_persistent_503_gives_unavailable(si, simulator):
     simulator.fault(path_prefix="/entities", method="POST", status=503, count=5)
     with pytest.raises(Unavailable) as caught:
-        client.entity_create(name="Down", country="Germany")
+        si.entity_create(name="Down", country="Germany")
     assert caught.value.status == 503
     assert simulator.requests_to("POST /entities") == 3  # the first try and two retries
     assert simulator.stats()["entities"] == 0
 
 
-def test_500_is_not_retried(client, simulator):
+def test_500_is_not_retried(si, simulator):
     simulator.fault(path_prefix="/entities", method="GET", status=500, count=1)
     with pytest.raises(Unavailable):
-        client.entities_page()
+        si.entities_page()
     assert simulator.requests_to("GET /entities") == 1
 
 
-def test_429_honours_retry_after_then_succeeds(client, simulator):
+def test_429_honours_retry_after_then_succeeds(si, simulator):
     simulator.fault(path_prefix="/entities", status=429, retry_after=0, count=1)
-    assert client.entities_page().total == 0
+    assert si.entities_page().total == 0
     assert simulator.requests_to("GET /entities") == 2
 
 
-def test_429_beyond_the_retries_gives_rate_limited_with_retry_after(client, simulator):
+def test_429_beyond_the_retries_gives_rate_limited_with_retry_after(si, simulator):
     simulator.fault(path_prefix="/entities", status=429, retry_after=0, count=10)
     with pytest.raises(RateLimited) as caught:
-        client.entities_page()
+        si.entities_page()
     assert caught.value.retry_after == 0
     assert caught.value.code == "rate_limit_exceeded"
 
@@ -91,9 +91,9 @@ def test_write_that_timed_out_and_was_retried_happens_once(simulator, account_ke
     assert impatient.entity_get(entity.id).name == "Slow"
 
 
-def test_connection_dropped_before_the_write(client, simulator):
+def test_connection_dropped_before_the_write(si, simulator):
     simulator.fault(path_prefix="/entities", method="POST", drop="before", count=1)
-    client.entity_create(name="Dropped before", country="Germany")
+    si.entity_create(name="Dropped before", country="Germany")
     assert simulator.stats()["entities"] == 1
     assert simulator.requests_to("POST /entities") == 2
 
@@ -105,17 +105,17 @@ def test_connection_dropped_before_the_write_without_retries(simulator, account_
     assert simulator.stats()["entities"] == 0
 
 
-def test_connection_dropped_after_the_write_replays_on_retry(client, simulator):
+def test_connection_dropped_after_the_write_replays_on_retry(si, simulator):
     simulator.fault(path_prefix="/entities", method="POST", drop="after", count=1)
-    entity = client.entity_create(name="Dropped after", country="Germany")
+    entity = si.entity_create(name="Dropped after", country="Germany")
     assert simulator.stats()["entities"] == 1
-    assert [e.id for e in client.entities_iter()] == [entity.id]
+    assert [e.id for e in si.entities_iter()] == [entity.id]
 
 
-def test_malformed_body_is_a_typed_error(client, simulator):
+def test_malformed_body_is_a_typed_error(si, simulator):
     simulator.fault(path_prefix="/entities", method="GET", malformed=True, count=1)
     with pytest.raises(MalformedResponse):
-        client.entities_page()
+        si.entities_page()
 
 
 def test_missing_field_is_a_typed_error_not_a_key_error():

@@ -8,44 +8,44 @@ import pytest
 from embedding.client import InvalidRequest, Unauthorized
 
 
-def test_created_key_is_shown_once_and_listed_masked(client, entity, simulator):
-    created = client.api_key_create(entity.id, name="portal")
+def test_created_key_is_shown_once_and_listed_masked(si, entity, simulator):
+    created = si.api_key_create(entity.id, name="portal")
     assert re.fullmatch(r"ek_sandbox_[0-9a-f]{32}", created.secret)
     assert created.secret not in repr(created)
     assert created.prefix_hint == f"ek_sandbox_{created.secret[11:14]}...{created.secret[-3:]}"
-    listed = client.api_keys_list(entity.id)
+    listed = si.api_keys_list(entity.id)
     assert [k.prefix_hint for k in listed] == [created.prefix_hint]
     raw = simulator.api(
-        "GET", "/entities/api-keys", client._api_key, headers={"x-entity-id": entity.id}
+        "GET", "/entities/api-keys", si._api_key, headers={"x-entity-id": entity.id}
     )
     assert created.secret not in raw.text
     assert simulator.stats()["api_keys"] == 1
 
 
-def test_entity_key_acts_on_its_entity_and_stops_when_deleted(client, entity, entity_key):
-    with_key = client.with_key(entity_key)
+def test_entity_key_acts_on_its_entity_and_stops_when_deleted(si, entity, entity_key):
+    with_key = si.with_key(entity_key)
     assert with_key.environment == "sandbox"
     second = with_key.api_key_create(entity.id, name="second").secret
-    client.api_key_delete(entity.id, entity_key)
+    si.api_key_delete(entity.id, entity_key)
     with pytest.raises(Unauthorized):
         with_key.api_keys_list(entity.id)
-    assert len(client.with_key(second).api_keys_list(entity.id)) == 1
+    assert len(si.with_key(second).api_keys_list(entity.id)) == 1
 
 
-def test_ttl_sets_expiry_and_is_validated(client, entity):
-    created = client.api_key_create(entity.id, ttl=300)
+def test_ttl_sets_expiry_and_is_validated(si, entity):
+    created = si.api_key_create(entity.id, ttl=300)
     expected = datetime.now(UTC) + timedelta(seconds=300)
     assert abs((created.expires_at - expected).total_seconds()) < 5
     with pytest.raises(InvalidRequest) as caught:
-        client.api_key_create(entity.id, ttl=30)
+        si.api_key_create(entity.id, ttl=30)
     assert "ttl" in caught.value.details
 
 
-def test_environment_is_not_a_key_field(client, entity, simulator):
+def test_environment_is_not_a_key_field(si, entity, simulator):
     response = simulator.api(
         "POST",
         "/entities/api-keys",
-        client._api_key,
+        si._api_key,
         headers={"x-entity-id": entity.id},
         json={"environment": "production"},
     )

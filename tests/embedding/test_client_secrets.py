@@ -8,26 +8,24 @@ from embedding.client import NotFound, Unauthorized
 from portal.redaction import RedactingFilter, redact
 
 
-def test_key_in_a_deletion_path_never_reaches_the_logs(
-    client, entity, entity_key, simulator, caplog
-):
+def test_key_in_a_deletion_path_never_reaches_the_logs(si, entity, entity_key, simulator, caplog):
     simulator.fault(path_prefix="/entities/api-keys", method="DELETE", status=503, count=1)
     with caplog.at_level(logging.DEBUG, logger="embedding.client"):
-        client.api_key_delete(entity.id, entity_key)
+        si.api_key_delete(entity.id, entity_key)
         with pytest.raises(NotFound) as caught:
-            client.api_key_delete(entity.id, entity_key)
+            si.api_key_delete(entity.id, entity_key)
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "/entities/api-keys/ek_sandbox_***" in text  # the line is there, masked
     assert entity_key not in text
     assert entity_key not in str(caught.value) and entity_key not in repr(caught.value)
 
 
-def test_a_rejected_entity_key_is_not_in_the_error(client, entity, entity_key):
-    client.api_key_delete(entity.id, entity_key)
+def test_a_rejected_entity_key_is_not_in_the_error(si, entity, entity_key):
+    si.api_key_delete(entity.id, entity_key)
     with pytest.raises(Unauthorized) as caught:
-        client.with_key(entity_key).api_keys_list(entity.id)
+        si.with_key(entity_key).api_keys_list(entity.id)
     assert entity_key not in str(caught.value) + repr(caught.value)
-    assert entity_key not in repr(client.with_key(entity_key))
+    assert entity_key not in repr(si.with_key(entity_key))
 
 
 def test_logging_filter_masks_messages_arguments_and_tracebacks():

@@ -6,67 +6,61 @@ import requests
 from embedding.client import Conflict, InvalidRequest, NotFound
 
 
-def test_white_label_user_is_active_at_once_and_unique_per_entity(client, entity, simulator):
-    user = client.entity_user_add(
-        entity.id, email="Ana@Example.com", role="viewer", send_invite=False
-    )
+def test_white_label_user_is_active_at_once_and_unique_per_entity(si, entity, simulator):
+    user = si.entity_user_add(entity.id, email="Ana@Example.com", role="viewer", send_invite=False)
     assert (user.status, user.role, user.email) == ("active", "viewer", "ana@example.com")
     assert user.user_id.startswith("user_")
     with pytest.raises(Conflict):
-        client.entity_user_add(entity.id, email="ana@example.com", send_invite=False)
+        si.entity_user_add(entity.id, email="ana@example.com", send_invite=False)
     assert simulator.stats()["invitations"] == 0
 
 
-def test_change_role_and_remove(client, entity):
-    user = client.entity_user_add(entity.id, email="bo@example.com", send_invite=False)
+def test_change_role_and_remove(si, entity):
+    user = si.entity_user_add(entity.id, email="bo@example.com", send_invite=False)
     assert user.role == "editor"  # the API's default
-    assert client.entity_user_role_set(entity.id, user.user_id, role="admin").role == "admin"
+    assert si.entity_user_role_set(entity.id, user.user_id, role="admin").role == "admin"
     with pytest.raises(InvalidRequest) as caught:
-        client.entity_user_role_set(entity.id, user.user_id, role="member")
+        si.entity_user_role_set(entity.id, user.user_id, role="member")
     assert "role" in caught.value.details
-    client.entity_user_remove(entity.id, user.user_id)
-    assert client.entity_users_list(entity.id) == []
+    si.entity_user_remove(entity.id, user.user_id)
+    assert si.entity_users_list(entity.id) == []
     with pytest.raises(NotFound):
-        client.entity_user_remove(entity.id, user.user_id)
+        si.entity_user_remove(entity.id, user.user_id)
 
 
-def test_one_user_in_two_entities(client, entity):
-    other = client.entity_create(name="Other", country="Croatia")
-    first = client.entity_user_add(entity.id, email="cy@example.com", send_invite=False)
-    second = client.entity_user_add(
-        other.id, email="cy@example.com", role="admin", send_invite=False
-    )
+def test_one_user_in_two_entities(si, entity):
+    other = si.entity_create(name="Other", country="Croatia")
+    first = si.entity_user_add(entity.id, email="cy@example.com", send_invite=False)
+    second = si.entity_user_add(other.id, email="cy@example.com", role="admin", send_invite=False)
     assert first.user_id == second.user_id
-    assert [u.role for u in client.entity_users_list(other.id)] == ["admin"]
+    assert [u.role for u in si.entity_users_list(other.id)] == ["admin"]
 
 
-def test_invited_user_cannot_launch_until_accepted(client, entity, simulator):
-    user = client.entity_user_add(entity.id, email="dee@example.com", send_invite=True)
+def test_invited_user_cannot_launch_until_accepted(si, entity, simulator):
+    user = si.entity_user_add(entity.id, email="dee@example.com", send_invite=True)
     assert user.is_invited and user.invitation_id.startswith("einv_")
-    [invitation] = client.invitations_list(entity.id)
+    [invitation] = si.invitations_list(entity.id)
     assert (invitation.status, invitation.email) == ("pending", "dee@example.com")
-    assert client.invitation_resend(entity.id, invitation.id).status == "pending"
+    assert si.invitation_resend(entity.id, invitation.id).status == "pending"
     with pytest.raises(Conflict) as caught:
-        client.user_token_create(entity.id, user.user_id)
+        si.user_token_create(entity.id, user.user_id)
     assert caught.value.code == "invitation_pending"
     assert simulator.accept_invitation(invitation.id).status_code == 200
-    assert client.invitation_get(entity.id, invitation.id).status == "accepted"
-    assert client.user_token_create(entity.id, user.user_id).role == "editor"
+    assert si.invitation_get(entity.id, invitation.id).status == "accepted"
+    assert si.user_token_create(entity.id, user.user_id).role == "editor"
 
 
-def test_cancelled_invitation_removes_the_invited_user(client, entity):
-    user = client.entity_user_add(entity.id, email="eve@example.com", send_invite=True)
-    client.invitation_cancel(entity.id, user.invitation_id)
-    assert client.entity_users_list(entity.id) == []
+def test_cancelled_invitation_removes_the_invited_user(si, entity):
+    user = si.entity_user_add(entity.id, email="eve@example.com", send_invite=True)
+    si.invitation_cancel(entity.id, user.invitation_id)
+    assert si.entity_users_list(entity.id) == []
     with pytest.raises(NotFound):
-        client.invitation_get(entity.id, user.invitation_id)
+        si.invitation_get(entity.id, user.invitation_id)
 
 
-def test_user_token_opens_the_embed_once(client, entity, simulator):
-    user = client.entity_user_add(
-        entity.id, email="fay@example.com", role="viewer", send_invite=False
-    )
-    token = client.user_token_create(entity.id, user.user_id, ttl=60)
+def test_user_token_opens_the_embed_once(si, entity, simulator):
+    user = si.entity_user_add(entity.id, email="fay@example.com", role="viewer", send_invite=False)
+    token = si.user_token_create(entity.id, user.user_id, ttl=60)
     assert token.token not in repr(token)
     page = requests.get(simulator.embed_url, params={"token": token.token}, timeout=10)
     assert page.status_code == 200
@@ -78,8 +72,8 @@ def test_user_token_opens_the_embed_once(client, entity, simulator):
     assert (stats["tokens_minted"], stats["tokens_used"]) == (1, 1)
 
 
-def test_key_mode_token_opens_an_entity_key_session(client, entity, entity_key, simulator):
-    token = client.with_key(entity_key).key_token_create(entity.id, ttl=120)
+def test_key_mode_token_opens_an_entity_key_session(si, entity, entity_key, simulator):
+    token = si.with_key(entity_key).key_token_create(entity.id, ttl=120)
     assert token.token.startswith("ek_sandbox_")
     page = requests.get(simulator.embed_url, params={"token": token.token}, timeout=10)
     assert page.status_code == 200 and "entity API key session" in page.text
@@ -91,11 +85,11 @@ def test_key_mode_token_opens_an_entity_key_session(client, entity, entity_key, 
     assert simulator.stats()["tokens_minted"] == 1
 
 
-def test_token_for_a_disabled_entity_is_refused(client, entity):
-    user = client.entity_user_add(entity.id, email="gus@example.com", send_invite=False)
-    client.entity_disable(entity.id)
+def test_token_for_a_disabled_entity_is_refused(si, entity):
+    user = si.entity_user_add(entity.id, email="gus@example.com", send_invite=False)
+    si.entity_disable(entity.id)
     from embedding.client import Forbidden
 
     with pytest.raises(Forbidden) as caught:
-        client.user_token_create(entity.id, user.user_id)
+        si.user_token_create(entity.id, user.user_id)
     assert caught.value.code == "entity_disabled"

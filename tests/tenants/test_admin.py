@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from tenants.models import Customer, Membership, StaffAction, User
 from tenants.services import customer_provision
-
-from .conftest import upstream_users
+from tests.fixtures_portal import upstream_users
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:tenants_customer_changelist")

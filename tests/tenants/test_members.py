@@ -13,8 +13,7 @@ from tenants.services import (
     membership_role_set,
     user_active_set,
 )
-
-from .conftest import upstream_users
+from tests.fixtures_portal import upstream_users
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ import pytest
 
 from tenants.models import EntityApiKey, ProvisioningState, StaffAction, SyncState
 from tenants.services import customer_provision
-
-from .conftest import upstream_users
+from tests.fixtures_portal import upstream_users
 
 
 def test_provision_creates_entity_key_and_users(make_customer, make_member, simulator, account_key):

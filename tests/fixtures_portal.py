@@ -1,4 +1,4 @@
-"""Fixtures for customers and members, provisioned against the simulator."""
+"""Shared fixtures for customers and members (used by several test packages)."""
 
 import itertools
 
@@ -7,6 +7,7 @@ import pytest
 from tenants.models import AccessMode, Customer, Membership, User
 
 _numbers = itertools.count(1)
+PASSWORD = "pw-member-123"
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def make_customer(db):
 def make_member(db):
     def make(customer: Customer, email: str, role: str = "viewer", **user_fields) -> Membership:
         user = User.objects.filter(email=email).first() or User.objects.create_user(
-            email=email, password="pw-member-123", **user_fields
+            email=email, password=PASSWORD, **user_fields
         )
         return Membership.objects.create(user=user, customer=customer, role=role)
 

@@ -1,0 +1,55 @@
+"""The demo click-through in a real browser: log in, Open invoicing, land in the dashboard."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "demo-password-1"
+
+
+@pytest.fixture
+def demo(simulator):
+    call_command("seed_demo", password=PASSWORD, stdout=StringIO())
+
+
+def log_in(page, base_url, email):
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_user_mode_click_through(browser, live_server, demo, simulator, artifacts):
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    log_in(page, live_server.url, "bo@acme.example")
+    assert page.get_by_role("heading", name="Acme d.o.o.").is_visible()
+    page.get_by_role("button", name="Open invoicing").click()
+    page.wait_for_url(f"{simulator.embed_url}?token=*")
+    assert page.locator("#entity").inner_text() == "Acme d.o.o."
+    assert page.locator("#user").inner_text() == "bo@acme.example"
+    assert page.locator("#role").inner_text() == "viewer"
+    page.screenshot(path=artifacts / "open-invoicing-user-mode.png")
+    assert (artifacts / "open-invoicing-user-mode.png").stat().st_size > 1000
+    # The token worked once: going back to it is refused.
+    page.reload()
+    assert "already used" in page.locator("#reason").inner_text()
+
+
+def test_key_mode_click_through_on_a_phone(browser, live_server, demo, simulator, artifacts):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    log_in(page, live_server.url, "cy@globex.example")
+    page.get_by_role("button", name="Open invoicing").click()
+    page.wait_for_url(f"{simulator.embed_url}?token=*")
+    assert page.locator("#entity").inner_text() == "Globex GmbH"
+    assert page.locator("#user").inner_text() == "entity API key session"
+    page.screenshot(path=artifacts / "open-invoicing-key-mode-phone.png")
+
+
+def test_refusal_page_in_the_browser(browser, live_server, demo, simulator):
+    page = browser.new_page()
+    log_in(page, live_server.url, "dee@globex.example")
+    page.get_by_role("button", name="Open invoicing").click()
+    assert page.get_by_role("heading", name="Your role cannot open invoicing").is_visible()
+    assert simulator.stats()["tokens_minted"] == 0

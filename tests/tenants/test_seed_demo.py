@@ -1,0 +1,28 @@
+"""seed_demo: idempotent demo data, provisioned in the simulator."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tenants.models import Customer, Membership, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_twice_gives_the_same_demo(simulator, capsys):
+    call_command("seed_demo", password="demo-password-1")
+    call_command("seed_demo", password="demo-password-1")
+    assert "Demo data ready." in capsys.readouterr().out
+    assert set(Customer.objects.values_list("slug", "access_mode")) == {
+        ("acme", "user"),
+        ("globex", "api_key"),
+    }
+    assert all(c.is_provisioned for c in Customer.objects.all())
+    assert Membership.objects.count() == 5
+    assert User.objects.get(email="staff@example.com").is_superuser
+    assert User.objects.get(email="bo@acme.example").check_password("demo-password-1")
+    assert simulator.stats()["entities"] == 2
+
+
+def test_a_short_password_is_refused(db):
+    with pytest.raises(CommandError, match="8\\+ characters"):
+        call_command("seed_demo", password="short")
