@@ -45,6 +45,10 @@ class EntityApiKeyInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        # Never decrypt here: a page of hints must render even if a key cannot be read.
+        return super().get_queryset(request).defer("key")
+
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):

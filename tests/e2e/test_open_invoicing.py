@@ -5,6 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+# The database fixtures come before the browser: ORM work inside Playwright's event loop
+# would open a connection that is never closed.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "demo-password-1"
 
@@ -21,7 +23,7 @@ def log_in(page, base_url, email):
     page.get_by_role("button", name="Log in").click()
 
 
-def test_user_mode_click_through(browser, live_server, demo, simulator, artifacts):
+def test_user_mode_click_through(demo, live_server, browser, simulator, artifacts):
     page = browser.new_page(viewport={"width": 1024, "height": 768})
     log_in(page, live_server.url, "bo@acme.example")
     assert page.get_by_role("heading", name="Acme d.o.o.").is_visible()
@@ -37,7 +39,7 @@ def test_user_mode_click_through(browser, live_server, demo, simulator, artifact
     assert "already used" in page.locator("#reason").inner_text()
 
 
-def test_key_mode_click_through_on_a_phone(browser, live_server, demo, simulator, artifacts):
+def test_key_mode_click_through_on_a_phone(demo, live_server, browser, simulator, artifacts):
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
     log_in(page, live_server.url, "cy@globex.example")
     page.get_by_role("button", name="Open invoicing").click()
@@ -47,7 +49,7 @@ def test_key_mode_click_through_on_a_phone(browser, live_server, demo, simulator
     page.screenshot(path=artifacts / "open-invoicing-key-mode-phone.png")
 
 
-def test_refusal_page_in_the_browser(browser, live_server, demo, simulator):
+def test_refusal_page_in_the_browser(demo, live_server, browser, simulator):
     page = browser.new_page()
     log_in(page, live_server.url, "dee@globex.example")
     page.get_by_role("button", name="Open invoicing").click()
