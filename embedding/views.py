@@ -58,6 +58,7 @@ def open_invoicing(request, slug: str):
         launch_event_record(
             user_id=request.user.pk, slug=slug, outcome=LaunchEvent.Outcome.NOT_MEMBER, client_ip=ip
         )
+        request.log_fields.update(launch_outcome=LaunchEvent.Outcome.NOT_MEMBER, customer=slug)
         raise Http404("No such customer.")  # exactly as for a customer that does not exist
     allowed, retry_after = launch_allowed(request.user.pk)
     if not allowed:
@@ -83,6 +84,11 @@ def open_invoicing(request, slug: str):
         url = launch_token_create(membership=membership, client_ip=ip)
     except LaunchRefused as refusal:
         return _refusal_page(request, refusal, slug)
+    request.log_fields.update(
+        launch_outcome=LaunchEvent.Outcome.LAUNCHED,
+        customer=slug,
+        mode=membership.customer.access_mode,
+    )
     response = HttpResponseRedirect(url)
     response.status_code = 303  # See Other: the browser follows with a GET
     return response

@@ -98,6 +98,7 @@ def main() -> int:
     api_url = values["SPACEINVOICES_API_URL"]
 
     manage("migrate", "--no-input", "-v", "0", env=env)
+    manage("collectstatic", "--no-input", "-v", "0", env=env)
     simulator = subprocess.Popen(
         [
             PYTHON,

@@ -6,6 +6,7 @@ import shutil
 import pytest
 from django.test import override_settings
 
+from portal.csp import content_security_policy
 from tests.simulator_process import SimulatorProcess
 
 pytest_plugins = ["tests.fixtures_portal"]
@@ -41,6 +42,9 @@ def _point_client_at_simulator(simulator_process, account_key):
         SPACEINVOICES_API_URL=simulator_process.url,
         SPACEINVOICES_EMBED_URL=simulator_process.embed_url,
         SPACEINVOICES_API_KEY=account_key,
+        CONTENT_SECURITY_POLICY=content_security_policy(
+            embed_url=simulator_process.embed_url, logo_url=""
+        ),
     )
     overrides.enable()
     yield

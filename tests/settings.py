@@ -1,6 +1,7 @@
 """Settings for the test suite: the real settings module, fed a test environment (never .env)."""
 
 import os
+import tempfile
 
 from cryptography.fernet import Fernet
 
@@ -12,9 +13,17 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEYS", Fernet.generate_key().decode())
 # Replaced by the simulator fixture with a real account key of the simulator's.
 os.environ.setdefault("SPACEINVOICES_API_KEY", "sk_sandbox_placeholder")
 os.environ.setdefault("SPACEINVOICES_API_URL", "http://127.0.0.1:9")
+os.environ.setdefault("PORTAL_HTTPS", "0")  # the test client speaks plain HTTP
 
 from portal.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
+# No collectstatic in tests: plain storage instead of the hashed manifest, and an empty
+# STATIC_ROOT so that whitenoise has a directory to look at.
+STATIC_ROOT = tempfile.mkdtemp(prefix="portal-static-")
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SPACEINVOICES_MAX_RETRIES = 2
