@@ -28,3 +28,6 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.run

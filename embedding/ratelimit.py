@@ -19,11 +19,10 @@ def launch_allowed(user_id: int) -> tuple[bool, int]:
     now = int(time.time())
     window = now // period
     key = f"launch-rate:{user_id}:{window}"
-    # add() is atomic: only the first launch of a window creates the counter.
-    cache.add(key, 0, timeout=period + 5)
     try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr: start again
-        cache.set(key, 1, timeout=period + 5)
-        count = 1
+        count = cache.incr(key)  # one round trip, the usual case
+    except ValueError:
+        # First launch of the window. add() is atomic: of two racing first launches one
+        # creates the counter, the other counts on it.
+        count = 1 if cache.add(key, 1, timeout=period + 5) else cache.incr(key)
     return count <= limit, period - now % period

@@ -12,12 +12,12 @@ class DecryptionError(Exception):
 
 
 @lru_cache(maxsize=4)
-def _fernets(keys: tuple[str, ...]) -> tuple[MultiFernet, Fernet]:
+def _fernets(keys: tuple[str, ...]) -> tuple[MultiFernet, list[Fernet]]:
     fernets = [Fernet(k) for k in keys]
-    return MultiFernet(fernets), fernets[0]
+    return MultiFernet(fernets), fernets
 
 
-def _keys() -> tuple[MultiFernet, Fernet]:
+def _keys() -> tuple[MultiFernet, list[Fernet]]:
     # The first key encrypts, every key decrypts; keyed by the list so a change takes effect.
     return _fernets(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
@@ -37,21 +37,20 @@ def decrypt(token: str) -> str:
         ) from None
 
 
-def is_current(token: str) -> bool:
-    """True when the first (encrypting) key alone decrypts ``token``: nothing to re-encrypt."""
+def reencrypted(token: str) -> str | None:
+    """``token`` under the first key, or None when it already is (each key tried once)."""
+    first, *older_keys = _keys()[1]
     try:
-        _keys()[1].decrypt(token.encode())
+        first.decrypt(token.encode())
+        return None
     except (InvalidToken, ValueError, TypeError):
-        return False
-    return True
-
-
-def rotate(token: str) -> str:
-    """The same secret, encrypted under the first key."""
-    try:
-        return _keys()[0].rotate(token.encode()).decode()
-    except (InvalidToken, ValueError, TypeError):
-        raise DecryptionError("A stored secret could not be decrypted for re-encryption.") from None
+        pass
+    for older in older_keys:
+        try:
+            return first.encrypt(older.decrypt(token.encode())).decode()
+        except (InvalidToken, ValueError, TypeError):
+            continue
+    raise DecryptionError("A stored secret could not be decrypted for re-encryption.")
 
 
 class EncryptedTextField(models.TextField):

@@ -108,6 +108,9 @@ def execute(store: Store, method: str, path: str, params: dict, raw: bytes, head
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the real service
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK would add ~40 ms to every keep-alive answer.
+    disable_nagle_algorithm = True
     server: SimulatorServer
 
     def do_GET(self):

@@ -1,0 +1,24 @@
+"""Gunicorn settings for production: `gunicorn portal.wsgi` reads this file by default.
+
+Threads suit the portal: a launch spends most of its time waiting on Space Invoices.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Each launch waits on Space Invoices (read timeout SPACEINVOICES_TIMEOUT, plus retries).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, with jitter so that they do not all restart at once.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
+max_requests_jitter = 1000
+# The portal logs one line per request itself (with its request id); no access log.
+accesslog = None
+errorlog = "-"
+# X-Forwarded-* are honoured only from these addresses (the load balancer).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")

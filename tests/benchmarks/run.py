@@ -1,0 +1,303 @@
+"""``make bench``: launch latency against the upstream floor, queries, admin scale,
+re-encryption speed and memory. Prints a table and writes var/bench/results.json."""
+
+import json
+import subprocess
+import sys
+import time
+
+from tests.benchmarks.load import FloorClient, PortalClient, run
+from tests.benchmarks.stack import Stack, worker_rss_mb
+from tests.simulator_process import ROOT
+
+CLIENTS = 8
+LAUNCHES_PER_CLIENT = 60
+UPSTREAM_LATENCY_MS = 50
+PASSWORD = "bench-password-1"
+OUT = ROOT / "var" / "bench" / "results.json"
+
+
+def seed(clients: int):
+    """One user-mode customer with ``clients`` members, provisioned; returns them."""
+    from django.core.management import call_command
+
+    from tenants.models import Customer, Membership, User
+    from tenants.services import customer_provision
+
+    call_command("migrate", verbosity=0)
+    customer = Customer.objects.create(name="Bench Co", slug="bench", country="Austria")
+    for n in range(clients):
+        user = User.objects.create_user(email=f"u{n}@bench.example", password=PASSWORD)
+        Membership.objects.create(user=user, customer=customer, role="editor")
+    customer = customer_provision(customer=customer, actor="bench")
+    assert customer.is_provisioned, customer.last_error
+    return customer, list(customer.memberships.select_related("user").order_by("user__email"))
+
+
+def launch_latency(stack: Stack, customer, members) -> dict:
+    # Measured here: 2 workers x 4 threads beat 1x16, 2x8 and 4x2 on this 2-core machine.
+    url, _ = stack.gunicorn(workers=2, threads=4)
+    portal = [PortalClient(url, m.user.email, PASSWORD, "bench") for m in members]
+    floor = [
+        FloorClient(stack.simulator.url, stack.account_key, customer.entity_id, m.si_user_id)
+        for m in members
+    ]
+    # Warm both paths: every worker thread's connections, Django's lazy set-up.
+    run([c.launch for c in portal], 20)
+    run([c.launch for c in floor], 20)
+    stack.simulator.latency(UPSTREAM_LATENCY_MS)
+    # Alternate the two, so that machine noise falls on both alike.
+    results = {"portal": [], "floor": []}
+    for _ in range(2):
+        for name, clients in (("floor", floor), ("portal", portal)):
+            results[name].append(run([c.launch for c in clients], LAUNCHES_PER_CLIENT // 2))
+    stack.simulator.latency(0)
+    merged = {}
+    for name, parts in results.items():
+        merged[name] = type(parts[0])(
+            [x for p in parts for x in p.latencies_ms],
+            sum(p.errors for p in parts),
+            sum(p.seconds for p in parts),
+        ).summary()
+    merged["ratio"] = {
+        k: round(merged["portal"][k] / merged["floor"][k], 3)
+        for k in ("p50_ms", "p95_ms", "p99_ms")
+    }
+    return merged
+
+
+def queries_per_launch() -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tenants.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email="u0@bench.example"))
+    client.post("/customers/bench/open-invoicing/")
+    with CaptureQueriesContext(connection) as captured:
+        status = client.post("/customers/bench/open-invoicing/").status_code
+    sqls = [q["sql"] for q in captured]
+    session = [s for s in sqls if "django_session" in s or 'FROM "tenants_user"' in s]
+    return {
+        "status": status,
+        "total": len(sqls),
+        "session_and_user": len(session),
+        "beyond_session": len(sqls) - len(session),
+    }
+
+
+def worker_memory(stack: Stack) -> dict:
+    from tenants.models import Membership
+
+    url, master = stack.gunicorn(workers=1, threads=8)
+    members = list(Membership.objects.select_related("user").order_by("user__email"))
+    clients = [PortalClient(url, m.user.email, PASSWORD, "bench") for m in members]
+    run([c.launch for c in clients], 100 // len(clients) + 1)
+    after_100 = max(worker_rss_mb(master))
+    run([c.launch for c in clients], 5000 // len(clients))
+    after_5000 = max(worker_rss_mb(master))
+    return {
+        "rss_mb_after_100": round(after_100, 1),
+        "rss_mb_after_5000": round(after_5000, 1),
+        "growth_mb": round(after_5000 - after_100, 1),
+    }
+
+
+def admin_at_scale(customers: int = 10_000, memberships: int = 50_000) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tenants.models import Customer, Membership, User
+
+    Customer.objects.bulk_create(
+        [
+            Customer(name=f"Scale {n:05d}", slug=f"scale-{n:05d}", country="Italy")
+            for n in range(customers)
+        ],
+        batch_size=2000,
+    )
+    users = User.objects.bulk_create(
+        [User(email=f"s{n}@scale.example", password="!") for n in range(memberships // 5)],
+        batch_size=2000,
+    )
+    ids = list(Customer.objects.filter(slug__startswith="scale-").values_list("pk", flat=True))
+    Membership.objects.bulk_create(
+        [
+            Membership(user=users[n % len(users)], customer_id=ids[n // 5], role="viewer")
+            for n in range(memberships)
+        ],
+        batch_size=5000,
+    )
+    staff = User.objects.create_superuser(email="staff@bench.example", password=PASSWORD)
+    client = Client()
+    client.force_login(staff)
+    timings, counts = [], []
+    for page in (1, 2, 100, 200):
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/admin/tenants/customer/?p={page}").status_code == 200
+        timings.append((time.perf_counter() - started) * 1000)
+        counts.append(len(captured))
+    search = time.perf_counter()
+    client.get("/admin/tenants/customer/?q=Scale+0999")
+    return {
+        "customers": Customer.objects.count(),
+        "memberships": Membership.objects.count(),
+        "queries_per_page": counts,
+        "ms_per_page": [round(t, 1) for t in timings],
+        "search_ms": round((time.perf_counter() - search) * 1000, 1),
+    }
+
+
+REENCRYPT = r"""
+import resource, time, os
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+from cryptography.fernet import Fernet, MultiFernet
+from io import StringIO
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+call_command("reencrypt_secrets", "--batch-size", "1000", stdout=StringIO())
+command_s = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with connection.cursor() as cursor:
+    cursor.execute("SELECT key FROM tenants_entityapikey")
+    tokens = [row[0].encode() for row in cursor.fetchall()]
+keys = os.environ["FIELD_ENCRYPTION_KEYS"].split(",")
+bare = MultiFernet([Fernet(Fernet.generate_key()), Fernet(keys[0])])
+started = time.perf_counter()
+for token in tokens:
+    bare.rotate(token)
+bare_s = time.perf_counter() - started
+print(len(tokens), command_s, bare_s, base, peak)
+"""
+
+
+def reencrypt_speed(stack: Stack, rows: int = 100_000) -> dict:
+    from cryptography.fernet import Fernet
+
+    from tenants.models import Customer, EntityApiKey
+
+    customer = Customer.objects.create(name="Keys", slug="keys", country="Spain")
+    EntityApiKey.objects.bulk_create(
+        [
+            EntityApiKey(
+                customer=customer,
+                key=f"ek_sandbox_{n:032x}",
+                prefix_hint="h",
+                revoked_at="2026-01-01T00:00:00Z",
+            )
+            for n in range(rows)
+        ],
+        batch_size=5000,
+    )
+    env = {
+        **stack.env,
+        "FIELD_ENCRYPTION_KEYS": f"{Fernet.generate_key().decode()},"
+        f"{stack.env['FIELD_ENCRYPTION_KEYS']}",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", REENCRYPT],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    ).stdout.split()
+    count, command_s, bare_s, base_kb, peak_kb = int(out[0]), *map(float, out[1:])
+    return {
+        "rows": count,
+        "command_rows_per_s": round(count / command_s),
+        "bare_multifernet_rows_per_s": round(count / bare_s),
+        "command_vs_bare": round(bare_s / command_s, 3),
+        "peak_rss_growth_mb": round((peak_kb - base_kb) / 1024, 1),
+    }
+
+
+def table(results: dict) -> str:
+    launch = results["launch"]
+    rows = [
+        ("", "p50 ms", "p95 ms", "p99 ms", "req/s", "errors"),
+        *[
+            (
+                name,
+                *(
+                    str(launch[name][k])
+                    for k in ("p50_ms", "p95_ms", "p99_ms", "throughput_rps", "errors")
+                ),
+            )
+            for name in ("floor", "portal")
+        ],
+        (
+            "portal / floor",
+            *(str(launch["ratio"][k]) for k in ("p50_ms", "p95_ms", "p99_ms")),
+            "",
+            "",
+        ),
+    ]
+    lines = [
+        "Launch latency (upstream latency 50 ms, "
+        f"{CLIENTS} clients; targets p50 <= 1.10, p99 <= 1.25)"
+    ]
+    lines += ["  " + "".join(cell.ljust(16) for cell in row) for row in rows]
+    q = results["queries_per_launch"]
+    lines.append(
+        f"Queries per launch: {q['beyond_session']} beyond the session lookup "
+        f"({q['total']} in all; target <= 4)"
+    )
+    a = results["admin"]
+    lines.append(
+        f"Admin customer list at {a['customers']} customers / {a['memberships']} "
+        f"memberships: queries per page {a['queries_per_page']}, ms per page "
+        f"{a['ms_per_page']}, search {a['search_ms']} ms"
+    )
+    r = results["reencrypt"]
+    lines.append(
+        f"reencrypt_secrets over {r['rows']} keys: {r['command_rows_per_s']} rows/s; "
+        f"bare MultiFernet.rotate {r['bare_multifernet_rows_per_s']} rows/s "
+        f"(command at {r['command_vs_bare']} of bare); peak memory growth "
+        f"{r['peak_rss_growth_mb']} MB"
+    )
+    m = results["worker_memory"]
+    lines.append(
+        f"Gunicorn worker RSS: {m['rss_mb_after_100']} MB after 100 launches, "
+        f"{m['rss_mb_after_5000']} MB after 5,000 (growth {m['growth_mb']} MB; "
+        "target <= 10)"
+    )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    stack = Stack()
+    try:
+        stack.manage("collectstatic", "--no-input", "-v", "0")
+        import django
+
+        django.setup()
+        customer, members = seed(CLIENTS)
+        results = {
+            "database": stack.env["DATABASE_URL"].split(":")[0],
+            "cache": stack.env["CACHE_URL"].split(":")[0],
+        }
+        results["launch"] = launch_latency(stack, customer, members)
+        results["queries_per_launch"] = queries_per_launch()
+        results["worker_memory"] = worker_memory(stack)
+        results["admin"] = admin_at_scale()
+        results["reencrypt"] = reencrypt_speed(stack)
+    finally:
+        stack.stop()
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=2))
+    print(table(results))
+    print(f"\nWritten to {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

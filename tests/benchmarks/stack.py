@@ -1,0 +1,150 @@
+"""The benchmark's stack: a database, a simulator, and the portal under gunicorn."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from cryptography.fernet import Fernet
+
+from tests.simulator_process import ROOT, SimulatorProcess
+
+BENCH_DB = "portal_bench"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url() -> str:
+    """PostgreSQL (as in production) when it answers here, else a SQLite file."""
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    psql = ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "postgres", "-c"]
+    try:
+        subprocess.run(
+            [*psql, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        subprocess.run(
+            [*psql, f"CREATE DATABASE {BENCH_DB}"], check=True, capture_output=True, timeout=30
+        )
+        return f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
+    except (OSError, subprocess.SubprocessError):
+        return f"sqlite:///{tempfile.mkdtemp(prefix='bench-db-')}/portal.sqlite3"
+
+
+def cache_url() -> str:
+    try:
+        import redis
+
+        redis.Redis.from_url("redis://127.0.0.1:6379/14", socket_timeout=2).ping()
+        return "redis://127.0.0.1:6379/14"
+    except Exception:
+        return "locmemcache://bench"
+
+
+class Stack:
+    """Everything the benchmark runs against; ``env`` configures the portal processes."""
+
+    def __init__(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+        self.simulator = SimulatorProcess(self.workdir).start()
+        self.account_key = self.simulator.create_account("sandbox")
+        self.gunicorns: list[subprocess.Popen] = []
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))},
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "PORTAL_READ_ENV_FILE": "0",
+            "DEBUG": "0",
+            "SECRET_KEY": Fernet.generate_key().decode() * 2,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "DATABASE_URL": database_url(),
+            "CACHE_URL": cache_url(),
+            "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+            "SPACEINVOICES_API_URL": self.simulator.url,
+            "SPACEINVOICES_EMBED_URL": self.simulator.embed_url,
+            "SPACEINVOICES_API_KEY": self.account_key,
+            "PORTAL_HTTPS": "0",
+            # Raised for the run: the benchmark measures launches, not the limits.
+            "PORTAL_LAUNCH_RATE": "1000000/m",
+            "PORTAL_LOGIN_FAILURE_LIMIT": "1000000",
+            "STATIC_ROOT_OVERRIDE": str(self.workdir / "static"),
+            "LOG_LEVEL": "INFO",
+        }
+        os.environ.update(self.env)
+
+    def manage(self, *args: str) -> None:
+        subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+
+    def gunicorn(self, *, workers: int, threads: int) -> tuple[str, subprocess.Popen]:
+        port = free_port()
+        log = (self.workdir / f"gunicorn-{port}.log").open("w")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--worker-class",
+                "gthread",
+                "--backlog",
+                "256",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.gunicorns.append(process)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{url}/healthz", timeout=2).ok:
+                    return url, process
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self) -> None:
+        for process in self.gunicorns:
+            process.terminate()
+            process.wait(timeout=20)
+        self.simulator.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def worker_rss_mb(master: subprocess.Popen) -> list[float]:
+    """Resident memory of each gunicorn worker (children of the master), in MB."""
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
