@@ -61,10 +61,12 @@ def launch_event_record(
 
 
 def membership_for_launch(*, user, slug: str) -> Membership | None:
-    """The user's membership of the customer ``slug``: one query, customer included."""
-    return (
-        Membership.objects.select_related("customer").filter(user=user, customer__slug=slug).first()
-    )
+    """The user's membership of the customer ``slug``: one indexed query, customer included
+    (``get``, not ``first``: the model's ordering would join the user table to sort one row)."""
+    try:
+        return Membership.objects.select_related("customer").get(user=user, customer__slug=slug)
+    except Membership.DoesNotExist:
+        return None
 
 
 def _unavailable(exc: SpaceInvoicesError | None = None) -> LaunchRefused:

@@ -16,12 +16,10 @@ from tenants.services import membership_add, membership_remove, membership_role_
 
 def _membership(user, slug: str) -> Membership:
     """The user's membership of ``slug``; 404 for strangers, exactly as for no such customer."""
-    membership = (
-        Membership.objects.select_related("customer").filter(user=user, customer__slug=slug).first()
-    )
-    if membership is None:
-        raise Http404("No such customer.")
-    return membership
+    try:
+        return Membership.objects.select_related("customer").get(user=user, customer__slug=slug)
+    except Membership.DoesNotExist:
+        raise Http404("No such customer.") from None
 
 
 def _admin_membership(user, slug: str) -> Membership:
