@@ -267,9 +267,12 @@ def main() -> int:
     stack = Stack()
     try:
         stack.manage("collectstatic", "--no-input", "-v", "0")
+        import logging
+
         import django
 
         django.setup()
+        logging.getLogger().setLevel(logging.WARNING)  # the table is the output
         customer, members = seed(max(CLIENTS))
         results = {
             "database": stack.env["DATABASE_URL"].split(":")[0],
