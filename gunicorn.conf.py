@@ -22,4 +22,3 @@ accesslog = None
 errorlog = "-"
 # X-Forwarded-* are honoured only from these addresses (the load balancer).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
-

@@ -151,3 +151,30 @@ def test_switching_access_mode_removes_and_restores_users(acme, simulator, accou
     assert acme.memberships.get().sync_state == SyncState.NOT_APPLICABLE
     customer_access_mode_set(customer=acme, mode="user", actor="t")
     assert upstream_users(simulator, account_key, acme.entity_id) == {"ana@acme.example": "admin"}
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"method": "PATCH", "drop": "after"},
+        {"method": "PATCH", "status": 503},
+        {"method": "DELETE", "drop": "after"},
+        {"method": "DELETE", "status": 503},
+    ],
+    ids=["role-drop", "role-503", "remove-drop", "remove-503"],
+)
+def test_sync_fault_then_a_clean_rerun(acme, make_member, simulator, account_key, fault):
+    bo = make_member(acme, "bo@acme.example", "viewer")
+    members_sync(customer=acme, actor="t")
+    ana = acme.memberships.get(user__email="ana@acme.example")
+    ana.role = "editor"
+    ana.save()
+    bo.sync_state = SyncState.REMOVING
+    bo.save()
+    simulator.fault(path_prefix="/entities/users/", count=9, **fault)
+    assert not members_sync(customer=acme, actor="t").ok
+    simulator.clear_faults()
+    assert members_sync(customer=acme, actor="t").ok
+    assert upstream_users(simulator, account_key, acme.entity_id) == {"ana@acme.example": "editor"}
+    assert not Membership.objects.filter(pk=bo.pk).exists()
+    assert members_sync(customer=acme, actor="t", dry_run=True).changes == []
