@@ -3,10 +3,11 @@
 from django.contrib import admin
 
 from embedding.models import LaunchEvent
+from portal.admin_readonly import ReadOnlyModelAdmin
 
 
 @admin.register(LaunchEvent)
-class LaunchEventAdmin(admin.ModelAdmin):
+class LaunchEventAdmin(ReadOnlyModelAdmin):
     list_display = [
         "created_at",
         "user",
@@ -21,12 +22,3 @@ class LaunchEventAdmin(admin.ModelAdmin):
     search_fields = ["customer_slug", "user__email", "request_id"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -154,41 +154,32 @@ def _key_token(membership: Membership, request_id: str) -> str:
     try:
         stored = EntityApiKey.objects.active().get(customer=customer).key
     except (EntityApiKey.DoesNotExist, DecryptionError):
-        _flag_key(customer)
-        raise LaunchRefused(
-            Outcome.KEY_REJECTED,
-            503,
-            "Invoicing is unavailable right now",
-            "Invoicing for your company needs attention from our team; we "
-            "have been told. Please try again later.",
-        ) from None
+        raise _key_needs_attention(customer) from None
+    client = account_client().with_key(stored)
     try:
-        minted = (
-            account_client()
-            .with_key(stored)
-            .key_token_create(
-                customer.entity_id, ttl=settings.SPACEINVOICES_LAUNCH_TTL, request_id=request_id
-            )
+        minted = client.key_token_create(
+            customer.entity_id, ttl=settings.SPACEINVOICES_LAUNCH_TTL, request_id=request_id
         )
     except Unauthorized as exc:
-        _flag_key(customer)
-        raise LaunchRefused(
-            Outcome.KEY_REJECTED,
-            503,
-            "Invoicing is unavailable right now",
-            "Invoicing for your company needs attention from our team; we "
-            "have been told. Please try again later.",
-            upstream_status=exc.status,
-        ) from None
+        raise _key_needs_attention(customer, upstream_status=exc.status) from None
     return minted.token
 
 
-def _flag_key(customer) -> None:
-    """Show partner staff, in the admin, that the stored key needs rotating or attaching."""
+def _key_needs_attention(customer, upstream_status: int | None = None) -> LaunchRefused:
+    """Flag the customer for partner staff (the admin shows it) and refuse with a 503: the
+    stored key is missing, unreadable, or refused upstream; rotating or attaching fixes it."""
     logger.error(
         "stored entity key for customer %s is missing, unreadable or refused", customer.slug
     )
     type(customer).objects.filter(pk=customer.pk).update(key_rejected_at=timezone.now())
+    return LaunchRefused(
+        Outcome.KEY_REJECTED,
+        503,
+        "Invoicing is unavailable right now",
+        "Invoicing for your company needs attention from our team; we have been told. "
+        "Please try again later.",
+        upstream_status=upstream_status,
+    )
 
 
 def launch_token_create(*, membership: Membership, client_ip: str) -> str:

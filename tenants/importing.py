@@ -37,16 +37,8 @@ class CustomerRowForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = [
-            "name",
-            "slug",
-            "country",
-            "address",
-            "city",
-            "post_code",
-            "tax_number",
-            "access_mode",
-        ]
+        # Every column but the two the form cleans itself.
+        fields = [c for c in COLUMNS if c not in ("is_tax_subject", "members")]
 
     def clean_is_tax_subject(self):
         value = self.cleaned_data.get("is_tax_subject")

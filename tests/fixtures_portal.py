@@ -48,3 +48,36 @@ def upstream_users(simulator, account_key, entity_id) -> dict[str, str]:
         "GET", "/entities/users", account_key, headers={"x-entity-id": entity_id}
     )
     return {u["email"]: u["role"] for u in response.json()["data"]}
+
+
+@pytest.fixture
+def acme(make_customer, make_member, simulator):
+    """User mode: ana (admin), bo (viewer); provisioned in the simulator."""
+    from tenants.services import customer_provision
+
+    customer = make_customer(name="Acme d.o.o.", slug="acme")
+    make_member(customer, "ana@acme.example", "admin")
+    make_member(customer, "bo@acme.example", "viewer")
+    return customer_provision(customer=customer, actor="test")
+
+
+@pytest.fixture
+def globex(make_customer, make_member, simulator):
+    """API-key mode: cy (editor), dee (viewer, below the default key-mode floor)."""
+    from tenants.services import customer_provision
+
+    customer = make_customer(name="Globex GmbH", slug="globex", access_mode="api_key")
+    make_member(customer, "cy@globex.example", "editor")
+    make_member(customer, "dee@globex.example", "viewer")
+    return customer_provision(customer=customer, actor="test")
+
+
+@pytest.fixture
+def login_as(client):
+    """``login_as(email)``: the test client, logged in as that user."""
+
+    def login(email: str):
+        client.force_login(User.objects.get(email=email))
+        return client
+
+    return login

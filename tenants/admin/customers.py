@@ -267,26 +267,30 @@ class CustomerAdmin(admin.ModelAdmin):
 
     @admin.action(description="Disable (blocks Open invoicing)")
     def disable(self, request, queryset):
-        return confirm_then(
-            self,
+        return self._switch(
             request,
             queryset,
-            verb="Disable",
-            run=lambda c: customer_disable(customer=c, actor=request.user) and None,
-            explanation="Disables each entity at Space Invoices: its keys and "
-            "tokens stop working and nobody can open invoicing.",
+            customer_disable,
+            "Disable",
+            "Disables each entity at Space Invoices: its keys and tokens stop "
+            "working and nobody can open invoicing.",
         )
 
     @admin.action(description="Enable")
     def enable(self, request, queryset):
-        return confirm_then(
-            self,
+        return self._switch(
             request,
             queryset,
-            verb="Enable",
-            run=lambda c: customer_enable(customer=c, actor=request.user) and None,
-            explanation="Re-enables each entity at Space Invoices.",
+            customer_enable,
+            "Enable",
+            "Re-enables each entity at Space Invoices.",
         )
+
+    def _switch(self, request, queryset, service, verb: str, explanation: str):
+        def run(customer):
+            service(customer=customer, actor=request.user)
+
+        return confirm_then(self, request, queryset, verb=verb, run=run, explanation=explanation)
 
     def has_rotate_permission(self, request):
         return request.user.has_perm("tenants.rotate_entityapikey")

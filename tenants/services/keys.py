@@ -71,6 +71,19 @@ def revoked_keys_delete(*, customer: Customer) -> list[str]:
     return errors
 
 
+def _swap_in(customer, secret, hint, expires_at, *, actor: Actor, action: str) -> list[str]:
+    """Make ``secret`` the active key, delete the revoked ones upstream, audit; warnings."""
+    key_store(customer=customer, secret=secret, prefix_hint=hint, expires_at=expires_at)
+    warnings = revoked_keys_delete(customer=customer)
+    staff_action_record(
+        actor=actor,
+        action=action,
+        customer=customer,
+        detail=f"now {hint}" + "".join(f"; {w}" for w in warnings),
+    )
+    return warnings
+
+
 def entity_key_rotate(*, customer: Customer, actor: Actor) -> list[str]:
     """New key in, old key out upstream. Returns warnings (an old key not deleted yet);
     raises SpaceInvoicesError when no new key could be made (nothing changed then)."""
@@ -89,20 +102,14 @@ def entity_key_rotate(*, customer: Customer, actor: Actor) -> list[str]:
                 detail=str(exc),
             )
             raise
-        key_store(
-            customer=customer,
-            secret=created.secret,
-            prefix_hint=created.prefix_hint,
-            expires_at=created.expires_at,
-        )
-        warnings = revoked_keys_delete(customer=customer)
-        staff_action_record(
+        return _swap_in(
+            customer,
+            created.secret,
+            created.prefix_hint,
+            created.expires_at,
             actor=actor,
             action=StaffAction.Action.ROTATE_KEY,
-            customer=customer,
-            detail=f"new key {created.prefix_hint}" + "".join(f"; {w}" for w in warnings),
         )
-    return warnings
 
 
 def entity_key_verify(*, entity_id: str, key: str) -> None:
@@ -146,11 +153,4 @@ def entity_key_attach(*, customer: Customer, key: str, actor: Actor, entity_id: 
             customer.provisioned_at = timezone.now()
             customer.last_error = ""
             customer.save()
-        key_store(customer=customer, secret=key, prefix_hint=hint)
-        warnings = revoked_keys_delete(customer=customer)
-        staff_action_record(
-            actor=actor,
-            action=StaffAction.Action.ATTACH_KEY,
-            customer=customer,
-            detail=f"attached {hint}" + "".join(f"; {w}" for w in warnings),
-        )
+        _swap_in(customer, key, hint, None, actor=actor, action=StaffAction.Action.ATTACH_KEY)

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from embedding.models import LaunchEvent
-from tenants.models import EntityApiKey, SyncState
-from tenants.services import customer_disable, customer_provision
+from tenants.models import EntityApiKey, SyncState, User
+from tenants.services import customer_disable
 
 pytestmark = pytest.mark.django_db
 
@@ -28,31 +28,8 @@ def minted(simulator) -> int:
     return simulator.stats()["tokens_minted"]
 
 
-@pytest.fixture
-def acme(make_customer, make_member, simulator):
-    customer = make_customer(name="Acme d.o.o.", slug="acme")
-    make_member(customer, "ana@acme.example", "admin")
-    make_member(customer, "bo@acme.example", "viewer")
-    return customer_provision(customer=customer, actor="test")
-
-
-@pytest.fixture
-def globex(make_customer, make_member, simulator):
-    customer = make_customer(name="Globex GmbH", slug="globex", access_mode="api_key")
-    make_member(customer, "cy@globex.example", "editor")
-    make_member(customer, "dee@globex.example", "viewer")
-    return customer_provision(customer=customer, actor="test")
-
-
-def login(client, email):
-    from tenants.models import User
-
-    client.force_login(User.objects.get(email=email))
-    return client
-
-
-def test_user_mode_launch_redirects_to_the_embed_with_a_fresh_token(client, acme, simulator):
-    response = login(client, "bo@acme.example").post(launch_url("acme"))
+def test_user_mode_launch_redirects_to_the_embed_with_a_fresh_token(login_as, acme, simulator):
+    response = login_as("bo@acme.example").post(launch_url("acme"))
     assert response.status_code == 303
     assert response["Cache-Control"] == "no-store"
     assert response["Referrer-Policy"] == "no-referrer"
@@ -69,8 +46,8 @@ def test_user_mode_launch_redirects_to_the_embed_with_a_fresh_token(client, acme
     assert token not in str(LaunchEvent.objects.values().get())
 
 
-def test_key_mode_launch_uses_a_short_lived_key_not_the_stored_one(client, globex, simulator):
-    response = login(client, "cy@globex.example").post(launch_url("globex"))
+def test_key_mode_launch_uses_a_short_lived_key_not_the_stored_one(login_as, globex, simulator):
+    response = login_as("cy@globex.example").post(launch_url("globex"))
     assert response.status_code == 303
     [token] = parse_qs(urlsplit(response["Location"]).query)["token"]
     stored = EntityApiKey.objects.active().get(customer=globex).key
@@ -80,28 +57,28 @@ def test_key_mode_launch_uses_a_short_lived_key_not_the_stored_one(client, globe
     assert minted(simulator) == 1
 
 
-def test_key_mode_refuses_a_role_below_the_floor(client, globex, simulator):
-    response = login(client, "dee@globex.example").post(launch_url("globex"))
+def test_key_mode_refuses_a_role_below_the_floor(login_as, globex, simulator):
+    response = login_as("dee@globex.example").post(launch_url("globex"))
     assert response.status_code == 403
     assert b"needs the editor role or higher" in response.content
     assert minted(simulator) == 0
     assert LaunchEvent.objects.get().outcome == "role_too_low"
 
 
-def test_floor_is_a_setting(client, globex, simulator, settings):
+def test_floor_is_a_setting(login_as, globex, simulator, settings):
     settings.PORTAL_KEY_MODE_MIN_ROLE = "viewer"
-    assert login(client, "dee@globex.example").post(launch_url("globex")).status_code == 303
+    assert login_as("dee@globex.example").post(launch_url("globex")).status_code == 303
 
 
-def test_anonymous_goes_to_login(client, acme, simulator):
+def test_anonymous_goes_to_login(client, login_as, acme, simulator):
     response = client.post(launch_url("acme"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert minted(simulator) == 0
 
 
-def test_not_a_member_is_404_exactly_as_no_such_customer(client, acme, globex, simulator):
-    login(client, "bo@acme.example")
+def test_not_a_member_is_404_exactly_as_no_such_customer(client, login_as, acme, globex, simulator):
+    login_as("bo@acme.example")
     foreign = client.post(launch_url("globex"))
     missing = client.post(launch_url("no-such-customer"))
     assert foreign.status_code == missing.status_code == 404
@@ -111,8 +88,8 @@ def test_not_a_member_is_404_exactly_as_no_such_customer(client, acme, globex, s
     assert list(LaunchEvent.objects.values_list("outcome", flat=True)) == ["not_member"] * 2
 
 
-def test_get_mints_nothing(client, acme, simulator):
-    response = login(client, "bo@acme.example").get(launch_url("acme"))
+def test_get_mints_nothing(login_as, acme, simulator):
+    response = login_as("bo@acme.example").get(launch_url("acme"))
     assert response.status_code == 405 and response["Allow"] == "POST"
     assert b"Open invoicing" in response.content
     assert minted(simulator) == 0
@@ -121,15 +98,16 @@ def test_get_mints_nothing(client, acme, simulator):
 def test_no_csrf_token_is_refused(acme, simulator):
     from django.test import Client
 
-    client = login(Client(enforce_csrf_checks=True), "bo@acme.example")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.get(email="bo@acme.example"))
     response = client.post(launch_url("acme"))
     assert response.status_code == 403 and b"security check" in response.content
     assert minted(simulator) == 0
 
 
-def test_rate_limit_gives_a_branded_429(client, acme, simulator, settings):
+def test_rate_limit_gives_a_branded_429(client, login_as, acme, simulator, settings):
     settings.PORTAL_LAUNCH_RATE = "2/m"
-    login(client, "bo@acme.example")
+    login_as("bo@acme.example")
     assert [client.post(launch_url("acme")).status_code for _ in range(2)] == [303, 303]
     limited = client.post(launch_url("acme"))
     assert limited.status_code == 429 and int(limited["Retry-After"]) <= 60
@@ -137,28 +115,28 @@ def test_rate_limit_gives_a_branded_429(client, acme, simulator, settings):
     assert minted(simulator) == 2
 
 
-def test_inactive_customer_is_refused(client, acme, simulator):
+def test_inactive_customer_is_refused(login_as, acme, simulator):
     customer_disable(customer=acme, actor="t")
-    response = login(client, "bo@acme.example").post(launch_url("acme"))
+    response = login_as("bo@acme.example").post(launch_url("acme"))
     assert response.status_code == 403 and b"turned off" in response.content
     assert minted(simulator) == 0
 
 
-def test_entity_disabled_upstream_only_is_refused_too(client, acme, simulator, account_key):
+def test_entity_disabled_upstream_only_is_refused_too(login_as, acme, simulator, account_key):
     simulator.api("POST", f"/entities/{acme.entity_id}/disable", account_key)
-    response = login(client, "bo@acme.example").post(launch_url("acme"))
+    response = login_as("bo@acme.example").post(launch_url("acme"))
     assert response.status_code == 403 and b"turned off" in response.content
 
 
-def test_not_provisioned_is_409(client, make_customer, make_member, simulator):
+def test_not_provisioned_is_409(login_as, make_customer, make_member, simulator):
     customer = make_customer(slug="fresh")
     make_member(customer, "new@fresh.example", "admin")
-    response = login(client, "new@fresh.example").post(launch_url("fresh"))
+    response = login_as("new@fresh.example").post(launch_url("fresh"))
     assert response.status_code == 409 and b"still being set up" in response.content
     assert minted(simulator) == 0
 
 
-def test_invited_member_is_409(client, acme, make_member, simulator, account_key):
+def test_invited_member_is_409(login_as, acme, make_member, simulator, account_key):
     simulator.api(
         "POST",
         "/entities/users",
@@ -167,14 +145,14 @@ def test_invited_member_is_409(client, acme, make_member, simulator, account_key
         json={"email": "inv@acme.example", "role": "viewer", "send_invite": True},
     )
     make_member(acme, "inv@acme.example", "viewer")
-    response = login(client, "inv@acme.example").post(launch_url("acme"))
+    response = login_as("inv@acme.example").post(launch_url("acme"))
     assert response.status_code == 409 and b"invitation is still pending" in response.content
     assert minted(simulator) == 0
 
 
-def test_never_synced_member_is_synced_on_the_spot(client, acme, make_member, simulator):
+def test_never_synced_member_is_synced_on_the_spot(login_as, acme, make_member, simulator):
     member = make_member(acme, "late@acme.example", "editor")
-    response = login(client, "late@acme.example").post(launch_url("acme"))
+    response = login_as("late@acme.example").post(launch_url("acme"))
     assert response.status_code == 303
     member.refresh_from_db()
     assert member.sync_state == SyncState.SYNCED and member.si_user_id
@@ -186,10 +164,10 @@ def test_never_synced_member_is_synced_on_the_spot(client, acme, make_member, si
     [{"status": 503}, {"delay_ms": 3000}, {"drop": "before"}, {"malformed": True}],
     ids=["503", "slow", "dropped", "malformed"],
 )
-def test_upstream_trouble_is_a_branded_503_with_retry(client, acme, simulator, settings, fault):
+def test_upstream_trouble_is_a_branded_503_with_retry(login_as, acme, simulator, settings, fault):
     settings.SPACEINVOICES_TIMEOUT = 0.5
     simulator.fault(path_prefix="/entities/users/", method="POST", count=9, **fault)
-    response = login(client, "bo@acme.example").post(launch_url("acme"))
+    response = login_as("bo@acme.example").post(launch_url("acme"))
     assert response.status_code == 503 and response["Retry-After"] == "30"
     body = response.content.decode()
     assert "Invoicing is unavailable right now" in body and "Try again" in body
@@ -197,18 +175,18 @@ def test_upstream_trouble_is_a_branded_503_with_retry(client, acme, simulator, s
     assert LaunchEvent.objects.get().outcome == "unavailable"
 
 
-def test_stored_key_rejected_is_503_and_flags_the_customer(client, globex, simulator):
+def test_stored_key_rejected_is_503_and_flags_the_customer(login_as, globex, simulator):
     key = EntityApiKey.objects.active().get(customer=globex).key
     simulator.api("DELETE", f"/entities/api-keys/{key}", key)
-    response = login(client, "cy@globex.example").post(launch_url("globex"))
+    response = login_as("cy@globex.example").post(launch_url("globex"))
     assert response.status_code == 503
     globex.refresh_from_db()
     assert globex.key_rejected_at is not None
     assert LaunchEvent.objects.get().outcome == "key_rejected"
 
 
-def test_queries_per_launch(client, globex, acme, simulator):
-    login(client, "cy@globex.example")
+def test_queries_per_launch(client, login_as, globex, acme, simulator):
+    login_as("cy@globex.example")
     client.post(launch_url("globex"))  # warm the session
     with CaptureQueriesContext(connection) as queries:
         assert client.post(launch_url("globex")).status_code == 303

@@ -31,7 +31,7 @@ def test_every_url_of_another_customer_is_404(acme, globex, login_as, simulator,
     assert after["tokens_minted"] == before["tokens_minted"] == 0
     assert after["users"] == before["users"]
     member = globex.memberships.get(user__email="dee@globex.example")
-    assert member.role == "editor"
+    assert member.role == "viewer"
 
 
 def test_anonymous_sees_nothing(acme, simulator):

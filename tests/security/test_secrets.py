@@ -48,7 +48,7 @@ def test_a_whole_demo_flow_logs_no_key_and_no_token(
     acme, globex, login_as, simulator, account_key, every_log_record, staff, client
 ):
     tokens = []
-    for email, slug in [("bo@acme.example", "acme"), ("dee@globex.example", "globex")]:
+    for email, slug in [("bo@acme.example", "acme"), ("cy@globex.example", "globex")]:
         response = login_as(email).post(f"/customers/{slug}/open-invoicing/")
         tokens += parse_qs(urlsplit(response["Location"]).query)["token"]
     simulator.fault(path_prefix="/entities/users/", method="POST", status=503, count=3)

@@ -78,7 +78,7 @@ def test_attach_an_existing_key_checked_upstream(make_customer, simulator, accou
     customer.refresh_from_db()
     assert customer.is_provisioned and customer.entity_id == created["id"]
     assert customer.api_keys.active().get().key == key
-    assert StaffAction.objects.get(action="attach_key").detail.startswith("attached ek_sandbox_")
+    assert StaffAction.objects.get(action="attach_key").detail.startswith("now ek_sandbox_")
 
 
 def test_attach_refuses_a_key_of_another_entity(provisioned, simulator, account_key):
