@@ -11,8 +11,8 @@ class Environment(models.TextChoices):
 
 
 class AccessMode(models.TextChoices):
-    USER = "user", "User-based (each member is a Space Invoices user)"
-    API_KEY = "api_key", "Entity API key (no Space Invoices users)"
+    USER = "user", "User-based"
+    API_KEY = "api_key", "Entity API key"
 
 
 class ProvisioningState(models.TextChoices):
@@ -39,7 +39,11 @@ class Customer(models.Model):
         help_text="Recorded from the account key when the customer is provisioned.",
     )
     access_mode = models.CharField(
-        max_length=16, choices=AccessMode.choices, default=AccessMode.USER
+        max_length=16,
+        choices=AccessMode.choices,
+        default=AccessMode.USER,
+        help_text="User-based: each member is a Space Invoices user with their role. Entity "
+        "API key: no Space Invoices users; launches use the customer's key (see README).",
     )
     entity_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     provisioning_state = models.CharField(

@@ -97,3 +97,20 @@ def test_unknown_page_is_branded(client, settings):
     settings.PORTAL_BRAND_NAME = "Ledger & Co"
     response = client.get("/nowhere/")
     assert response.status_code == 404 and b"Ledger &amp; Co" in response.content
+
+
+def test_password_change_page_is_branded(client, ana, settings):
+    settings.PORTAL_BRAND_NAME = "Ledger & Co"
+    client.force_login(ana)
+    page = client.get(reverse("password_change"))
+    assert page.status_code == 200 and b"Change your password" in page.content
+    assert b"Ledger &amp; Co" in page.content
+
+
+def test_server_error_page_is_branded_without_a_traceback(rf, settings):
+    from portal.errors import server_error
+
+    settings.PORTAL_BRAND_NAME = "Ledger & Co"
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert b"Ledger &amp; Co" in response.content and b"Traceback" not in response.content
