@@ -68,8 +68,8 @@ class CustomerAdmin(admin.ModelAdmin):
     list_filter = ["provisioning_state", "environment", "access_mode", "is_active"]
     search_fields = ["name", "slug", "entity_id"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = [
-        "uuid",
+    # Set by the services only; shown in the "Space Invoices" fieldset.
+    upstream_fields = [
         "entity_id",
         "environment",
         "provisioning_state",
@@ -77,9 +77,11 @@ class CustomerAdmin(admin.ModelAdmin):
         "provisioned_at",
         "is_active",
         "key_rejected_at",
+        "uuid",
         "created_at",
         "updated_at",
     ]
+    readonly_fields = upstream_fields
     inlines = [MembershipInline, EntityApiKeyInline]
     actions = ["provision", "rotate_key", "sync_members", "disable", "enable"]
     list_per_page = 50
@@ -138,18 +140,7 @@ class CustomerAdmin(admin.ModelAdmin):
                 1,
                 (
                     "Space Invoices",
-                    {
-                        "fields": [
-                            "entity_id",
-                            "environment",
-                            "provisioning_state",
-                            "last_error",
-                            "provisioned_at",
-                            "is_active",
-                            "key_rejected_at",
-                            "uuid",
-                        ]
-                    },
+                    {"fields": self.upstream_fields},
                 ),
             )
         if request.user.has_perm("tenants.rotate_entityapikey"):
