@@ -2,7 +2,7 @@
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from embedding.client import (
     Unauthorized,
 )
 from embedding.models import LaunchEvent
+from embedding.ratelimit import launch_allowed
 from embedding.upstream import account_client
 from tenants.encryption import DecryptionError
 from tenants.models import AccessMode, EntityApiKey, Membership, Role, SyncState
@@ -37,7 +38,7 @@ class LaunchRefused(Exception):
     retry_after: int | None = None
 
 
-def launch_event_record(
+def _launch_event_record(
     *,
     user_id: int | None,
     slug: str,
@@ -60,7 +61,7 @@ def launch_event_record(
     )
 
 
-def membership_for_launch(*, user, slug: str) -> Membership | None:
+def _membership_for_launch(*, user, slug: str) -> Membership | None:
     """The user's membership of the customer ``slug``: one indexed query, customer included
     (``get``, not ``first``: the model's ordering would join the user table to sort one row)."""
     try:
@@ -182,13 +183,50 @@ def _key_needs_attention(customer, upstream_status: int | None = None) -> Launch
     )
 
 
-def launch_token_create(*, membership: Membership, client_ip: str) -> str:
-    """The embed URL with a fresh token for this member, or LaunchRefused. Audited."""
+@dataclass(frozen=True)
+class Launch:
+    """Where to send the browser; the URL carries the token, so it is never in a repr."""
+
+    url: str = field(repr=False)
+    mode: str
+
+
+def launch_token_create(*, user, slug: str, client_ip: str) -> Launch:
+    """Open invoicing for ``user`` at customer ``slug``: the embed URL with a fresh token, or
+    LaunchRefused saying why not (404 for a stranger, exactly as for no such customer).
+    Every attempt is audited; the token never is."""
+    membership = _membership_for_launch(user=user, slug=slug)
+    if membership is None:
+        _launch_event_record(
+            user_id=user.pk, slug=slug, outcome=Outcome.NOT_MEMBER, client_ip=client_ip
+        )
+        raise LaunchRefused(Outcome.NOT_MEMBER, 404, "Not found", "No such customer.")
+    allowed, retry_after = launch_allowed(user.pk)
+    if not allowed:
+        _launch_event_record(
+            user_id=user.pk,
+            slug=slug,
+            membership=membership,
+            outcome=Outcome.RATE_LIMITED,
+            client_ip=client_ip,
+        )
+        raise LaunchRefused(
+            Outcome.RATE_LIMITED,
+            429,
+            "Too many launches",
+            "You opened invoicing many times in a short while. Please wait a moment.",
+            retry_after=retry_after,
+        )
+    url = _mint_for(membership, client_ip)
+    return Launch(url=url, mode=membership.customer.access_mode)
+
+
+def _mint_for(membership: Membership, client_ip: str) -> str:
     request_id = f"portal-launch-{uuid.uuid4().hex}"  # ours, never from the browser
     customer = membership.customer
 
     def record(outcome, upstream_status=None):
-        launch_event_record(
+        _launch_event_record(
             user_id=membership.user_id,
             slug=customer.slug,
             outcome=outcome,

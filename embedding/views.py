@@ -8,18 +8,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
-from embedding.models import LaunchEvent
-from embedding.ratelimit import launch_allowed
-from embedding.services import (
-    LaunchRefused,
-    launch_event_record,
-    launch_token_create,
-    membership_for_launch,
-)
+from embedding.services import LaunchRefused, launch_token_create
 from portal.client_ip import client_ip
 
 
 def _refusal_page(request, refusal: LaunchRefused, slug: str):
+    """A branded page that says why, with the refusal's status (and Retry-After)."""
     response = render(
         request, "embedding/refused.html", {"refusal": refusal, "slug": slug}, status=refusal.status
     )
@@ -42,7 +36,7 @@ def _no_store(view):
 
 
 @_no_store
-@sensitive_variables("url")
+@sensitive_variables("launch")
 @sensitive_post_parameters()
 def open_invoicing(request, slug: str):
     if request.method != "POST":
@@ -52,43 +46,14 @@ def open_invoicing(request, slug: str):
         return response
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("customer", args=[slug]))
-    ip = client_ip(request)
-    membership = membership_for_launch(user=request.user, slug=slug)
-    if membership is None:
-        launch_event_record(
-            user_id=request.user.pk, slug=slug, outcome=LaunchEvent.Outcome.NOT_MEMBER, client_ip=ip
-        )
-        request.log_fields.update(launch_outcome=LaunchEvent.Outcome.NOT_MEMBER, customer=slug)
-        raise Http404("No such customer.")  # exactly as for a customer that does not exist
-    allowed, retry_after = launch_allowed(request.user.pk)
-    if not allowed:
-        launch_event_record(
-            user_id=request.user.pk,
-            slug=slug,
-            membership=membership,
-            outcome=LaunchEvent.Outcome.RATE_LIMITED,
-            client_ip=ip,
-        )
-        return _refusal_page(
-            request,
-            LaunchRefused(
-                LaunchEvent.Outcome.RATE_LIMITED,
-                429,
-                "Too many launches",
-                "You opened invoicing many times in a short while. Please wait a moment.",
-                retry_after=retry_after,
-            ),
-            slug,
-        )
     try:
-        url = launch_token_create(membership=membership, client_ip=ip)
+        launch = launch_token_create(user=request.user, slug=slug, client_ip=client_ip(request))
     except LaunchRefused as refusal:
+        request.log_fields.update(launch_outcome=refusal.outcome, customer=slug)
+        if refusal.status == 404:
+            raise Http404(refusal.message) from None  # the site's own 404 page, as for any
         return _refusal_page(request, refusal, slug)
-    request.log_fields.update(
-        launch_outcome=LaunchEvent.Outcome.LAUNCHED,
-        customer=slug,
-        mode=membership.customer.access_mode,
-    )
-    response = HttpResponseRedirect(url)
+    request.log_fields.update(launch_outcome="launched", customer=slug, mode=launch.mode)
+    response = HttpResponseRedirect(launch.url)
     response.status_code = 303  # See Other: the browser follows with a GET
     return response
