@@ -1,6 +1,7 @@
 """The Space Invoices client: the only code that knows its paths, headers and JSON."""
 
-from .api import ROLES, SpaceInvoicesClient, key_environment, key_prefix_hint
+from .api import SpaceInvoicesClient
+from .contract import ROLES, key_environment, key_prefix_hint
 from .errors import (
     Conflict,
     Forbidden,

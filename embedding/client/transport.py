@@ -165,6 +165,8 @@ class Transport:
 
     @staticmethod
     def _error(response: requests.Response, request_id: str | None) -> errors.SpaceInvoicesError:
+        # The error body {"code", "message", "details"?} is documented for 429 only; for the
+        # other statuses it is [chosen]. Anything else still gives a typed error.
         status = response.status_code
         try:
             body = response.json()
