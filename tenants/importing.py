@@ -7,7 +7,8 @@ from pathlib import Path
 from django import forms
 from django.db import transaction
 
-from tenants.models import Customer, Role
+from tenants.models import Customer, Role, StaffAction
+from tenants.services import membership_add, staff_action_record
 
 COLUMNS = [
     "name",
@@ -105,8 +106,6 @@ def import_plan(path: Path) -> ImportPlan:
 
 def customers_import(*, plan: ImportPlan, actor) -> list[Customer]:
     """Create every customer of a checked plan, with its members, in one transaction."""
-    from tenants.services import membership_add, staff_action_record
-
     assert not plan.errors, "import only a plan without errors"
     created = []
     with transaction.atomic():
@@ -118,7 +117,7 @@ def customers_import(*, plan: ImportPlan, actor) -> list[Customer]:
                 membership_add(customer=customer, email=email, role=role, actor=actor)
             staff_action_record(
                 actor=actor,
-                action="import",
+                action=StaffAction.Action.IMPORT,
                 customer=customer,
                 detail=f"{len(form.cleaned_data['members'])} member(s)",
             )
