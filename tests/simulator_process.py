@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import requests
@@ -74,6 +75,13 @@ class SimulatorProcess:
 
     def requests_to(self, key: str) -> int:
         return self.stats()["requests"].get(key, 0)
+
+    def wait_until_idle(self, seconds: float = 15) -> None:
+        """Wait until no API request is being answered (a delayed one has finished)."""
+        deadline = time.monotonic() + seconds
+        while self.stats()["in_flight"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.stats()["in_flight"] == 0, "the simulator is still answering"
 
     def fault(self, **spec) -> None:
         response = self.http.post(f"{self.url}/_control/faults", json=spec, timeout=10)

@@ -63,10 +63,16 @@ class Controls:
         self.faults: list[Fault] = []
         self.latency_ms = 0
         self.requests: Counter[str] = Counter()
+        self.in_flight = 0  # API requests being answered now (tests wait for 0)
 
     def count(self, method: str, path: str) -> None:
         with self._lock:
             self.requests[f"{method} {path_template(path)}"] += 1
+            self.in_flight += 1
+
+    def done(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:

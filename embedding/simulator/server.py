@@ -152,6 +152,12 @@ class Handler(BaseHTTPRequestHandler):
     def _api(self, path: str, params: dict, raw: bytes) -> None:
         controls = self.server.controls
         controls.count(self.command, path)
+        try:
+            self._answer(controls, path, params, raw)
+        finally:
+            controls.done()
+
+    def _answer(self, controls, path: str, params: dict, raw: bytes) -> None:
         fault = controls.take_fault(self.command, path)
         if fault and fault.drop == "before":
             self.close_connection = True
@@ -199,7 +205,10 @@ class Handler(BaseHTTPRequestHandler):
         if route == ("GET", "/_control/stats"):
             with store.lock:
                 counts = store.counts()
-            self._json(200, {**counts, "requests": dict(controls.requests)})
+            self._json(
+                200,
+                {**counts, "requests": dict(controls.requests), "in_flight": controls.in_flight},
+            )
         elif route == ("POST", "/_control/faults"):
             try:
                 controls.add_fault(parse_fault(body))
