@@ -194,6 +194,13 @@ class CustomerAdmin(admin.ModelAdmin):
             for membership in formset.deleted_objects:
                 membership_remove(membership=membership, actor=request.user)
             for membership, changed in formset.changed_objects:
+                if "user" in changed:
+                    self.message_user(
+                        request,
+                        "A membership's user cannot change: remove it and add the other person.",
+                        messages.WARNING,
+                    )
+                    continue
                 if "role" in changed:
                     membership_role_set(
                         membership=membership, role=membership.role, actor=request.user

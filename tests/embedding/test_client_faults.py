@@ -1,6 +1,5 @@
 """Contract tests: failures, retries and idempotent replay, injected through /_control/."""
 
-
 import pytest
 
 from embedding.client import (
