@@ -93,6 +93,10 @@ class SimulatorProcess:
     def latency(self, ms: int) -> None:
         self.http.post(f"{self.url}/_control/latency", json={"ms": ms}, timeout=10)
 
+    def expire_replays(self) -> None:
+        """Forget kept X-Request-Id outcomes, as 24 hours passing would."""
+        self.http.post(f"{self.url}/_control/replays/expire", timeout=10).raise_for_status()
+
     def reset(self) -> None:
         self.http.post(f"{self.url}/_control/reset", timeout=10).raise_for_status()
 

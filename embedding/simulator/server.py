@@ -226,6 +226,11 @@ class Handler(BaseHTTPRequestHandler):
                 return
             controls.latency_ms = ms
             self._json(200, {"ms": ms})
+        elif route == ("POST", "/_control/replays/expire"):
+            # What 24 hours passing does to kept X-Request-Id outcomes.
+            with store.transaction():
+                store.run("DELETE FROM idempotency")
+            self._json(200, {"expired": True})
         elif route == ("POST", "/_control/reset"):
             store.reset()
             controls.clear(counts=True)

@@ -36,23 +36,26 @@ def _entity_fields(customer: Customer) -> dict:
     return {k: v for k, v in fields.items() if v is not None}
 
 
+def _entity_find(client, customer: Customer):
+    """The entity an earlier run created for this customer, by the UUID it carries."""
+    wanted = str(customer.uuid)
+    return next((e for e in client.entities_iter() if e.metadata.get(METADATA_KEY) == wanted), None)
+
+
 def _entity_create(customer: Customer) -> str:
     client = account_client()
+    if customer.provisioning_state == ProvisioningState.FAILED:
+        # A failed run may have created it after all, longer ago than replays are kept.
+        found = _entity_find(client, customer)
+        if found:
+            return found.id
     try:
         entity = client.entity_create(
             **_entity_fields(customer), request_id=customer.request_id("entity")
         )
     except IdempotencyKeyReused:
-        # An earlier run created the entity with other details (edited since): find it by
-        # the customer UUID it carries rather than create a second one.
-        entity = next(
-            (
-                e
-                for e in client.entities_iter()
-                if e.metadata.get(METADATA_KEY) == str(customer.uuid)
-            ),
-            None,
-        )
+        # An earlier run created the entity with other details (edited since).
+        entity = _entity_find(client, customer)
         if entity is None:
             raise
     return entity.id

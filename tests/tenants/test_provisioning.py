@@ -107,3 +107,14 @@ def test_failure_is_audited_with_the_reason(make_customer, simulator):
     customer_provision(customer=make_customer(), actor="test")
     audit = StaffAction.objects.get(action="provision")
     assert not audit.succeeded and "country unknown" in audit.detail
+
+
+def test_rerun_after_replays_expired_still_finds_the_entity(make_customer, simulator, account_key):
+    customer = make_customer()
+    simulator.fault(path_prefix="/entities", method="POST", drop="after", count=9)
+    assert customer_provision(customer=customer, actor="t").provisioning_state == "failed"
+    simulator.clear_faults()
+    simulator.expire_replays()  # a day later: the entity is there, the replay is not
+
+    done = customer_provision(customer=customer, actor="t")
+    assert done.is_provisioned and simulator.stats()["entities"] == 1
