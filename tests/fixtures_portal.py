@@ -81,3 +81,25 @@ def login_as(client):
         return client
 
     return login
+
+
+def entity_made_elsewhere(simulator, account_key, name: str = "Made elsewhere") -> tuple[str, str]:
+    """(entity id, entity key) created straight at Space Invoices, not by the portal."""
+    entity = simulator.api(
+        "POST", "/entities", account_key, json={"name": name, "country": "Italy"}
+    ).json()
+    key = simulator.api(
+        "POST", "/entities/api-keys", account_key, headers={"x-entity-id": entity["id"]}, json={}
+    ).json()["id"]
+    return entity["id"], key
+
+
+def user_invited_upstream(simulator, account_key, entity_id: str, email: str) -> None:
+    """A viewer invited by Space Invoices itself (send_invite: true), still pending."""
+    simulator.api(
+        "POST",
+        "/entities/users",
+        account_key,
+        headers={"x-entity-id": entity_id},
+        json={"email": email, "role": "viewer", "send_invite": True},
+    )

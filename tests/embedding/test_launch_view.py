@@ -12,6 +12,7 @@ from django.urls import reverse
 from embedding.models import LaunchEvent
 from tenants.models import EntityApiKey, SyncState, User
 from tenants.services import customer_disable
+from tests.fixtures_portal import user_invited_upstream
 
 pytestmark = pytest.mark.django_db
 
@@ -137,13 +138,7 @@ def test_not_provisioned_is_409(login_as, make_customer, make_member, simulator)
 
 
 def test_invited_member_is_409(login_as, acme, make_member, simulator, account_key):
-    simulator.api(
-        "POST",
-        "/entities/users",
-        account_key,
-        headers={"x-entity-id": acme.entity_id},
-        json={"email": "inv@acme.example", "role": "viewer", "send_invite": True},
-    )
+    user_invited_upstream(simulator, account_key, acme.entity_id, "inv@acme.example")
     make_member(acme, "inv@acme.example", "viewer")
     response = login_as("inv@acme.example").post(launch_url("acme"))
     assert response.status_code == 409 and b"invitation is still pending" in response.content

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tenants.models import Customer, Membership, StaffAction, User
 from tenants.services import customer_provision
-from tests.fixtures_portal import upstream_users
+from tests.fixtures_portal import entity_made_elsewhere, upstream_users
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:tenants_customer_changelist")
@@ -123,29 +123,24 @@ def change_form_data(customer: Customer, **extra) -> dict:
 def test_attach_key_is_checked_upstream_and_never_shown(
     staff_client, make_customer, simulator, account_key
 ):
-    entity = simulator.api(
-        "POST", "/entities", account_key, json={"name": "Elsewhere", "country": "Italy"}
-    ).json()
-    key = simulator.api(
-        "POST", "/entities/api-keys", account_key, headers={"x-entity-id": entity["id"]}, json={}
-    ).json()["id"]
+    entity_id, key = entity_made_elsewhere(simulator, account_key)
     customer = make_customer(access_mode="api_key")
     url = reverse("admin:tenants_customer_change", args=[customer.pk])
     bad = staff_client.post(
         url,
         change_form_data(
-            customer, attach_entity_key="ek_sandbox_" + "0" * 32, attach_entity_id=entity["id"]
+            customer, attach_entity_key="ek_sandbox_" + "0" * 32, attach_entity_id=entity_id
         ),
     )
     assert bad.status_code == 200 and b"does not accept that key" in bad.content
     ok = staff_client.post(
         url,
-        change_form_data(customer, attach_entity_key=key, attach_entity_id=entity["id"]),
+        change_form_data(customer, attach_entity_key=key, attach_entity_id=entity_id),
         follow=True,
     )
     assert ok.status_code == 200 and key.encode() not in ok.content
     customer.refresh_from_db()
-    assert customer.entity_id == entity["id"] and customer.api_keys.active().get().key == key
+    assert customer.entity_id == entity_id and customer.api_keys.active().get().key == key
 
 
 def test_add_member_by_email_and_remove_inline_sync_upstream(

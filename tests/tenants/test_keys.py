@@ -1,12 +1,12 @@
 """Key rotation and attaching a key by hand, against the simulator."""
 
 import pytest
-import requests
 
 from embedding.client import Unavailable
 from tenants.errors import KeyRejected
 from tenants.models import EntityApiKey, StaffAction
 from tenants.services import customer_provision, entity_key_attach, entity_key_rotate
+from tests.fixtures_portal import entity_made_elsewhere
 
 
 @pytest.fixture
@@ -61,36 +61,27 @@ def test_failed_key_creation_changes_nothing_and_a_rerun_ends_clean(provisioned,
 
 
 def test_attach_an_existing_key_checked_upstream(make_customer, simulator, account_key):
-    created = simulator.api(
-        "POST", "/entities", account_key, json={"name": "Made elsewhere", "country": "Italy"}
-    ).json()
-    key = simulator.api(
-        "POST", "/entities/api-keys", account_key, headers={"x-entity-id": created["id"]}, json={}
-    ).json()["id"]
+    entity_id, key = entity_made_elsewhere(simulator, account_key)
     customer = make_customer(access_mode="api_key")
     with pytest.raises(KeyRejected, match="does not accept"):
         entity_key_attach(
-            customer=customer, key="ek_sandbox_" + "0" * 32, actor="t", entity_id=created["id"]
+            customer=customer, key="ek_sandbox_" + "0" * 32, actor="t", entity_id=entity_id
         )
     with pytest.raises(KeyRejected, match="not an entity API key"):
-        entity_key_attach(customer=customer, key="hello", actor="t", entity_id=created["id"])
-    entity_key_attach(customer=customer, key=key, actor="t", entity_id=created["id"])
+        entity_key_attach(customer=customer, key="hello", actor="t", entity_id=entity_id)
+    entity_key_attach(customer=customer, key=key, actor="t", entity_id=entity_id)
     customer.refresh_from_db()
-    assert customer.is_provisioned and customer.entity_id == created["id"]
+    assert customer.is_provisioned and customer.entity_id == entity_id
     assert customer.api_keys.active().get().key == key
     assert StaffAction.objects.get(action="attach_key").detail.startswith("now ek_sandbox_")
 
 
 def test_attach_refuses_a_key_of_another_entity(provisioned, simulator, account_key):
-    other = simulator.api(
-        "POST", "/entities", account_key, json={"name": "Other", "country": "Italy"}
-    ).json()
-    foreign = simulator.api(
-        "POST", "/entities/api-keys", account_key, headers={"x-entity-id": other["id"]}, json={}
-    ).json()["id"]
+    _, foreign = entity_made_elsewhere(simulator, account_key, "Other")
+    before = provisioned.api_keys.active().get()
     with pytest.raises(KeyRejected, match="does not belong"):
         entity_key_attach(customer=provisioned, key=foreign, actor="t")
-    assert requests.get(simulator.url + "/_control/stats", timeout=5).ok
+    assert provisioned.api_keys.active().get() == before
 
 
 def test_lost_encryption_key_is_recovered_by_rotation(provisioned, simulator, settings):

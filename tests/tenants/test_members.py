@@ -13,7 +13,7 @@ from tenants.services import (
     membership_role_set,
     user_active_set,
 )
-from tests.fixtures_portal import upstream_users
+from tests.fixtures_portal import upstream_users, user_invited_upstream
 
 
 @pytest.fixture
@@ -104,13 +104,7 @@ def test_sync_adopts_on_409_and_removes_strangers(acme, make_member, simulator, 
 
 
 def test_sync_shows_a_pending_invitation(acme, make_member, simulator, account_key):
-    simulator.api(
-        "POST",
-        "/entities/users",
-        account_key,
-        headers={"x-entity-id": acme.entity_id},
-        json={"email": "inv@acme.example", "role": "viewer", "send_invite": True},
-    )
+    user_invited_upstream(simulator, account_key, acme.entity_id, "inv@acme.example")
     member = make_member(acme, "inv@acme.example", "viewer")
     members_sync(customer=acme, actor="t")
     member.refresh_from_db()
