@@ -41,10 +41,6 @@ class CustomerRowForm(forms.ModelForm):
         # Every column but the two the form cleans itself.
         fields = [c for c in COLUMNS if c not in ("is_tax_subject", "members")]
 
-    def clean_is_tax_subject(self):
-        value = self.cleaned_data.get("is_tax_subject")
-        return value if isinstance(value, bool) else str(value).lower() in ("yes", "true", "1")
-
     def clean_members(self):
         members = []
         for part in filter(None, (p.strip() for p in self.cleaned_data["members"].split(";"))):

@@ -21,7 +21,7 @@ from tenants.services import (
 )
 
 from .confirmation import confirm_then
-from .forms import CustomerAdminForm
+from .forms import ENTITY_DETAIL_FIELDS, CustomerAdminForm
 
 
 class MembershipInline(admin.TabularInline):
@@ -120,19 +120,7 @@ class CustomerAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
             (None, {"fields": ["name", "slug", "access_mode"]}),
-            (
-                "Entity details",
-                {
-                    "fields": [
-                        "address",
-                        "city",
-                        "post_code",
-                        "country",
-                        "tax_number",
-                        "is_tax_subject",
-                    ]
-                },
-            ),
+            ("Entity details", {"fields": ENTITY_DETAIL_FIELDS}),
             ("Add a member", {"fields": ["new_member_email", "new_member_role"]}),
         ]
         if obj:

@@ -7,6 +7,9 @@ from tenants.errors import KeyRejected
 from tenants.models import Customer, Role
 from tenants.services import entity_key_verify
 
+# What Space Invoices receives when the entity is created.
+ENTITY_DETAIL_FIELDS = ["address", "city", "post_code", "country", "tax_number", "is_tax_subject"]
+
 
 class CustomerAdminForm(forms.ModelForm):
     new_member_email = forms.EmailField(
@@ -31,17 +34,7 @@ class CustomerAdminForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = [
-            "name",
-            "slug",
-            "address",
-            "city",
-            "post_code",
-            "country",
-            "tax_number",
-            "is_tax_subject",
-            "access_mode",
-        ]
+        fields = ["name", "slug", "access_mode", *ENTITY_DETAIL_FIELDS]
 
     def __init__(self, *args, can_attach_key: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

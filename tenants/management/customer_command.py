@@ -15,7 +15,7 @@ class CustomerCommand(BaseCommand):
     """
 
     all_flag = "--all"
-    all_help = "every customer"
+    all_help = "every provisioned customer"
 
     def add_arguments(self, parser):
         chosen = parser.add_mutually_exclusive_group(required=True)
@@ -24,7 +24,7 @@ class CustomerCommand(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="say what would change")
 
     def all_customers(self):
-        return Customer.objects.all()
+        return Customer.objects.filter(entity_id__isnull=False)
 
     def process(self, customer: Customer, dry_run: bool) -> str:
         raise NotImplementedError

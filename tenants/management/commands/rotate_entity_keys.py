@@ -1,16 +1,11 @@
 """``rotate_entity_keys (--customer SLUG… | --all) [--dry-run]``."""
 
 from tenants.management.customer_command import CustomerCommand
-from tenants.models import Customer
 from tenants.services import entity_key_rotate
 
 
 class Command(CustomerCommand):
     help = "Rotate entity API keys: new key in, old key deleted at Space Invoices."
-    all_help = "every provisioned customer"
-
-    def all_customers(self):
-        return Customer.objects.filter(entity_id__isnull=False)
 
     def process(self, customer, dry_run):
         if dry_run:
