@@ -1,23 +1,22 @@
 """Open invoicing: check who may launch, mint a fresh token upstream, audit every attempt."""
 
 import logging
-import uuid
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils import timezone
 
-from embedding.client import (
+from embedding.models import LaunchEvent
+from embedding.ratelimit import launch_allowed
+from spaceinvoices.client import (
     Conflict,
     Forbidden,
     NotFound,
     SpaceInvoicesError,
     Unauthorized,
 )
-from embedding.models import LaunchEvent
-from embedding.ratelimit import launch_allowed
-from embedding.upstream import account_client
+from spaceinvoices.contract import INVITATION_PENDING, request_id_new
+from spaceinvoices.factory import account_client, launch_url
 from tenants.encryption import DecryptionError
 from tenants.models import AccessMode, EntityApiKey, Membership, Role, SyncState
 from tenants.services import members_sync
@@ -125,10 +124,10 @@ def _user_token(membership: Membership, request_id: str) -> str:
         # Never synced (or it failed): sync on the spot, then read where the member stands.
         members_sync(customer=membership.customer, actor="system:launch", record=False)
         membership.refresh_from_db()
-    if membership.sync_state == SyncState.INVITED:
-        raise _invited(membership)
     if not membership.si_user_id:
         raise _unavailable()
+    # An invited member may have accepted since the last sync: Space Invoices says which
+    # (409 invitation_pending), so the mint is tried rather than refused from our record.
     try:
         minted = account_client().user_token_create(
             membership.customer.entity_id,
@@ -137,7 +136,7 @@ def _user_token(membership: Membership, request_id: str) -> str:
             request_id=request_id,
         )
     except Conflict as exc:
-        if exc.code != "invitation_pending":
+        if exc.code != INVITATION_PENDING:
             raise
         Membership.objects.filter(pk=membership.pk).update(sync_state=SyncState.INVITED)
         raise _invited(membership) from None
@@ -147,6 +146,10 @@ def _user_token(membership: Membership, request_id: str) -> str:
             si_user_id="", sync_state=SyncState.PENDING
         )
         raise
+    if membership.sync_state == SyncState.INVITED:
+        Membership.objects.filter(pk=membership.pk).update(
+            sync_state=SyncState.SYNCED, invitation_id=""
+        )
     return minted.token
 
 
@@ -222,7 +225,7 @@ def launch_token_create(*, user, slug: str, client_ip: str) -> Launch:
 
 
 def _mint_for(membership: Membership, client_ip: str) -> str:
-    request_id = f"portal-launch-{uuid.uuid4().hex}"  # ours, never from the browser
+    request_id = request_id_new("launch")  # ours, never from the browser
     customer = membership.customer
 
     def record(outcome, upstream_status=None):
@@ -257,4 +260,4 @@ def _mint_for(membership: Membership, client_ip: str) -> str:
         record(refusal.outcome, refusal.upstream_status)
         raise
     record(Outcome.LAUNCHED, 201)
-    return f"{settings.SPACEINVOICES_EMBED_URL}?{urlencode({'token': token})}"
+    return launch_url(token)

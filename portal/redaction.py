@@ -1,25 +1,19 @@
-"""One redaction helper for every place a secret could leak: logs, errors, command output."""
+"""The portal's one redaction helper: Space Invoices' secret shapes plus the portal's own."""
 
 import logging
 import re
 
-# Keys (account and entity), Fernet ciphertext, bearer credentials and token query
-# parameters. Anything shaped like one is masked, whether or not it is a real secret.
-_PATTERNS = [
-    (re.compile(r"\b(sk|ek)_(live|sandbox)_[A-Za-z0-9]+"), r"\1_\2_***"),
-    (re.compile(r"\bgAAAAA[A-Za-z0-9_\-=]{20,}"), "gAAAAA***"),
-    (re.compile(r"(?i)(bearer\s+)[^\s\"',;]+"), r"\1***"),
-    (re.compile(r"(?i)([?&;]token=)[^&\s\"'#<>]+"), r"\1***"),
-    (re.compile(r"(?i)(\"token\"\s*:\s*\")[^\"]+"), r"\1***"),
-]
+from spaceinvoices.redaction import SECRET_PATTERNS
+from spaceinvoices.redaction import redact as _redact
+
+# The portal's own secrets: Fernet ciphertext of the stored keys.
+PORTAL_PATTERNS = ((re.compile(r"\bgAAAAA[A-Za-z0-9_\-=]{20,}"), "gAAAAA***"),)
+PATTERNS = SECRET_PATTERNS + PORTAL_PATTERNS
 
 
 def redact(text: object) -> str:
     """Return ``text`` as a string with every key- or token-shaped part masked."""
-    result = str(text)
-    for pattern, replacement in _PATTERNS:
-        result = pattern.sub(replacement, result)
-    return result
+    return _redact(text, PATTERNS)
 
 
 class RedactingFilter(logging.Filter):

@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.csp import content_security_policy
+from spaceinvoices.contract import ROLES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -76,11 +77,6 @@ INSTALLED_APPS = [
     "tenants",
     "embedding",
 ]
-# The simulator's `manage.py simulator` command, for development only: production never
-# installs it, and no portal module imports it.
-SPACEINVOICES_SIMULATOR_ENABLED = env.bool("SPACEINVOICES_SIMULATOR_ENABLED", default=DEBUG)
-if SPACEINVOICES_SIMULATOR_ENABLED:
-    INSTALLED_APPS.append("embedding.simulator")
 
 MIDDLEWARE = [
     # Outermost: one log line per request, with its own request id and duration.
@@ -217,8 +213,8 @@ if not 60 <= SPACEINVOICES_LAUNCH_TTL <= 3600:
 # Open invoicing
 # Key-mode launches grant full access to the entity: only members at or above this role.
 PORTAL_KEY_MODE_MIN_ROLE = env.str("PORTAL_KEY_MODE_MIN_ROLE", default="editor")
-if PORTAL_KEY_MODE_MIN_ROLE not in ("viewer", "editor", "admin"):
-    raise ImproperlyConfigured("PORTAL_KEY_MODE_MIN_ROLE must be viewer, editor or admin.")
+if PORTAL_KEY_MODE_MIN_ROLE not in ROLES:
+    raise ImproperlyConfigured(f"PORTAL_KEY_MODE_MIN_ROLE must be one of {', '.join(ROLES)}.")
 # Launches per user: "COUNT/PERIOD", PERIOD one of s, m, h (counted in the cache).
 PORTAL_LAUNCH_RATE = env.str("PORTAL_LAUNCH_RATE", default="10/m")
 if not re.fullmatch(r"\d+/[smh]", PORTAL_LAUNCH_RATE):

@@ -103,7 +103,7 @@ def main() -> int:
         [
             PYTHON,
             "-m",
-            "embedding.simulator",
+            "spaceinvoices.simulator",
             "--db",
             values["SIMULATOR_DB"],
             "serve",
@@ -122,7 +122,7 @@ def main() -> int:
                 [
                     PYTHON,
                     "-m",
-                    "embedding.simulator",
+                    "spaceinvoices.simulator",
                     "--db",
                     values["SIMULATOR_DB"],
                     "create-account",

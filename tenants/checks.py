@@ -1,10 +1,10 @@
-"""System checks: customers provisioned in another environment than the configured key's."""
+"""System checks: customers in another environment than the key's, details over the limits."""
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 from django.db import DatabaseError
 
-from embedding.client import key_environment
+from spaceinvoices.contract import ENTITY_FIELD_LIMITS, key_environment
 
 
 @register(Tags.database)
@@ -28,3 +28,34 @@ def customers_environment_check(app_configs=None, **kwargs):
             id="tenants.W001",
         )
     ]
+
+
+@register(Tags.database)
+def customers_field_limits_check(app_configs=None, **kwargs):
+    """Rows saved before the limits were enforced: reported, never truncated silently."""
+    from django.db.models.functions import Length
+
+    from tenants.models import Customer
+
+    problems = []
+    for field, limit in ENTITY_FIELD_LIMITS.items():
+        if not hasattr(Customer, field):
+            continue
+        try:
+            slugs = list(
+                Customer.objects.annotate(_length=Length(field))
+                .filter(_length__gt=limit)
+                .values_list("slug", flat=True)[:5]
+            )
+        except DatabaseError:
+            return []  # not migrated yet
+        if slugs:
+            problems.append(
+                Warning(
+                    f"Customer {field} longer than Space Invoices takes ({limit} characters): "
+                    f"{', '.join(slugs)}; their provisioning or detail updates will fail.",
+                    hint=f"Shorten {field} for those customers in the admin.",
+                    id="tenants.W002",
+                )
+            )
+    return problems

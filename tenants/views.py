@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from embedding.client import SpaceInvoicesError
+from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import TenantError
 from tenants.forms import TeamMemberAddForm, TeamRoleForm
 from tenants.models import Membership, Role

@@ -22,7 +22,7 @@ class SimulatorProcess:
 
     def _cli(self, *args: str) -> str:
         out = subprocess.run(
-            [sys.executable, "-m", "embedding.simulator", "--db", str(self.db), *args],
+            [sys.executable, "-m", "spaceinvoices.simulator", "--db", str(self.db), *args],
             cwd=ROOT,
             check=True,
             capture_output=True,
@@ -36,7 +36,7 @@ class SimulatorProcess:
             [
                 sys.executable,
                 "-m",
-                "embedding.simulator",
+                "spaceinvoices.simulator",
                 "--db",
                 str(self.db),
                 "serve",
@@ -92,6 +92,11 @@ class SimulatorProcess:
 
     def latency(self, ms: int) -> None:
         self.http.post(f"{self.url}/_control/latency", json={"ms": ms}, timeout=10)
+
+    def behaviour(self, **choices: str) -> None:
+        """Switch a [chosen, uncertain] rule, e.g. ``send_invite_false="pending_invitation"``."""
+        response = self.http.post(f"{self.url}/_control/behaviour", json=choices, timeout=10)
+        response.raise_for_status()
 
     def expire_replays(self) -> None:
         """Forget kept X-Request-Id outcomes, as 24 hours passing would."""

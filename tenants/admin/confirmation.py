@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
-from embedding.client import SpaceInvoicesError
+from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import TenantError
 
 
@@ -47,5 +47,6 @@ def confirm_then(
         else:
             done += 1
     if done:
-        modeladmin.message_user(request, f"{verb}: done for {done} customer(s).", messages.SUCCESS)
+        noun = modeladmin.model._meta.verbose_name_plural
+        modeladmin.message_user(request, f"{verb}: done for {done} {noun}.", messages.SUCCESS)
     return None

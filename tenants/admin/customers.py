@@ -4,11 +4,14 @@ from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from embedding.client import SpaceInvoicesError
+from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import TenantError
 from tenants.models import Customer, EntityApiKey, Membership
 from tenants.services import (
+    DETAIL_FIELDS,
     customer_access_mode_set,
+    customer_details_mark_pending,
+    customer_details_update,
     customer_disable,
     customer_enable,
     customer_provision,
@@ -65,7 +68,13 @@ class CustomerAdmin(admin.ModelAdmin):
         "member_count",
         "key_rejected",
     ]
-    list_filter = ["provisioning_state", "environment", "access_mode", "is_active"]
+    list_filter = [
+        "provisioning_state",
+        "details_state",
+        "environment",
+        "access_mode",
+        "is_active",
+    ]
     search_fields = ["name", "slug", "entity_id"]
     prepopulated_fields = {"slug": ["name"]}
     # Set by the services only; shown in the "Space Invoices" fieldset.
@@ -77,13 +86,15 @@ class CustomerAdmin(admin.ModelAdmin):
         "provisioned_at",
         "is_active",
         "key_rejected_at",
+        "details_state",
+        "details_error",
         "uuid",
         "created_at",
         "updated_at",
     ]
     readonly_fields = upstream_fields
     inlines = [MembershipInline, EntityApiKeyInline]
-    actions = ["provision", "rotate_key", "sync_members", "disable", "enable"]
+    actions = ["provision", "update_details", "rotate_key", "sync_members", "disable", "enable"]
     list_per_page = 50
 
     def get_queryset(self, request):
@@ -137,6 +148,15 @@ class CustomerAdmin(admin.ModelAdmin):
             )
         return fieldsets
 
+    def get_readonly_fields(self, request, obj=None):
+        fixed = list(self.readonly_fields)
+        if obj and obj.entity_id:
+            fixed.append("country")  # Space Invoices never changes an entity's country
+            if not request.user.has_perm("tenants.update_entity_details"):
+                # Editing them would write to Space Invoices: that needs its own permission.
+                fixed += [f for f in DETAIL_FIELDS if f not in fixed]
+        return fixed
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         can_attach = request.user.has_perm("tenants.rotate_entityapikey")
@@ -151,8 +171,23 @@ class CustomerAdmin(admin.ModelAdmin):
         wanted_mode = obj.access_mode
         if change and "access_mode" in form.changed_data:
             obj.access_mode = form.initial["access_mode"]  # switched by the service below
+        details_changed = bool(
+            change and obj.entity_id and set(DETAIL_FIELDS) & set(form.changed_data)
+        )
         super().save_model(request, obj, form, change)
         data = form.cleaned_data
+        if details_changed:
+            # Saved here first, marked as not yet sent: a failed call leaves a visible retry.
+            customer_details_mark_pending(customer=obj)
+            try:
+                customer_details_update(customer=obj, actor=request.user)
+            except SpaceInvoicesError as exc:
+                self.message_user(
+                    request,
+                    f"Saved here, but Space Invoices was not updated: {exc}. Use “Send "
+                    "details to Space Invoices” to try again.",
+                    messages.ERROR,
+                )
         try:
             if obj.access_mode != wanted_mode:
                 customer_access_mode_set(customer=obj, mode=wanted_mode, actor=request.user)
@@ -220,6 +255,21 @@ class CustomerAdmin(admin.ModelAdmin):
             "users. Safe to run again on a failed customer.",
         )
 
+    @admin.action(description="Send details to Space Invoices", permissions=["update_details"])
+    def update_details(self, request, queryset):
+        def run(customer):
+            customer_details_update(customer=customer, actor=request.user)
+
+        return confirm_then(
+            self,
+            request,
+            queryset.filter(entity_id__isnull=False),
+            verb="Send details",
+            run=run,
+            explanation="Updates each provisioned entity at Space Invoices with the name, "
+            "address, city, post code, tax number and tax status stored here.",
+        )
+
     @admin.action(description="Rotate entity API key", permissions=["rotate"])
     def rotate_key(self, request, queryset):
         def run(customer):
@@ -277,6 +327,9 @@ class CustomerAdmin(admin.ModelAdmin):
             service(customer=customer, actor=request.user)
 
         return confirm_then(self, request, queryset, verb=verb, run=run, explanation=explanation)
+
+    def has_update_details_permission(self, request):
+        return request.user.has_perm("tenants.update_entity_details")
 
     def has_rotate_permission(self, request):
         return request.user.has_perm("tenants.rotate_entityapikey")

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from embedding.client import SpaceInvoicesError
+from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import KeyRejected
 from tenants.models import Customer, Role
 from tenants.services import entity_key_verify

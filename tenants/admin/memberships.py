@@ -2,10 +2,17 @@
 
 from django.contrib import admin, messages
 
-from embedding.client import SpaceInvoicesError
+from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import TenantError
 from tenants.models import Membership
-from tenants.services import membership_add, membership_remove, membership_role_set
+from tenants.services import (
+    invitation_resend,
+    membership_add,
+    membership_remove,
+    membership_role_set,
+)
+
+from .confirmation import confirm_then
 
 
 @admin.register(Membership)
@@ -15,6 +22,7 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "customer__name", "customer__slug"]
     list_select_related = ["user", "customer"]
     autocomplete_fields = ["user", "customer"]
+    actions = ["resend_invitation"]
     readonly_fields = [
         "si_user_id",
         "invitation_id",
@@ -54,3 +62,22 @@ class MembershipAdmin(admin.ModelAdmin):
                     )
             except (SpaceInvoicesError, TenantError) as exc:
                 self.message_user(request, f"{membership}: {exc}", messages.ERROR)
+
+    @admin.action(description="Resend the Space Invoices invitation email", permissions=["resend"])
+    def resend_invitation(self, request, queryset):
+        def run(membership):
+            invitation_resend(membership=membership, actor=request.user)
+
+        return confirm_then(
+            self,
+            request,
+            queryset.select_related("user", "customer"),
+            verb="Resend invitation",
+            run=run,
+            explanation="Warning: Space Invoices sends this email itself, in Space Invoices' "
+            "branding, not yours; it asks the member to accept an invitation to the "
+            "invoicing dashboard. Only members still invited get one.",
+        )
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("tenants.resend_invitation")

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from embedding.client import SpaceInvoicesError
+from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import TenantError
 from tenants.models import Customer
 

@@ -2,13 +2,14 @@
 
 from .api_key import EntityApiKey
 from .audit import StaffAction
-from .customer import AccessMode, Customer, Environment, ProvisioningState
+from .customer import AccessMode, Customer, DetailsState, Environment, ProvisioningState
 from .membership import Membership, Role, SyncState
 from .user import User
 
 __all__ = [
     "AccessMode",
     "Customer",
+    "DetailsState",
     "EntityApiKey",
     "Environment",
     "Membership",

@@ -18,6 +18,8 @@ class StaffAction(models.Model):
         ENABLE = "enable", "Enable"
         SET_ACCESS_MODE = "set_access_mode", "Change access mode"
         IMPORT = "import", "Import"
+        UPDATE_DETAILS = "update_details", "Update entity details"
+        RESEND_INVITATION = "resend_invitation", "Resend invitation"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

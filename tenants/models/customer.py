@@ -2,7 +2,10 @@
 
 import uuid
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
+
+from spaceinvoices import contract
 
 
 class Environment(models.TextChoices):
@@ -15,6 +18,18 @@ class AccessMode(models.TextChoices):
     API_KEY = "api_key", "Entity API key"
 
 
+def _upstream_limit(field: str) -> list:
+    """Space Invoices' own length limit for an entity field, checked on every form (the
+    column may be wider: existing rows are reported by tenants.W002, never truncated)."""
+    return [MaxLengthValidator(contract.ENTITY_FIELD_LIMITS[field])]
+
+
+class DetailsState(models.TextChoices):
+    IN_STEP = "in_step", "In step"
+    PENDING = "pending", "Not sent yet"
+    FAILED = "failed", "Update failed"
+
+
 class ProvisioningState(models.TextChoices):
     PENDING = "pending", "Pending"
     PROVISIONED = "provisioned", "Provisioned"
@@ -24,13 +39,15 @@ class ProvisioningState(models.TextChoices):
 class Customer(models.Model):
     # Stable across databases: the base of every upstream X-Request-Id for this customer.
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=255)
+    name = models.CharField(max_length=255, validators=_upstream_limit("name"))
     slug = models.SlugField(max_length=80, unique=True)
-    address = models.CharField(max_length=255, blank=True)
-    city = models.CharField(max_length=120, blank=True)
-    post_code = models.CharField(max_length=32, blank=True)
-    country = models.CharField(max_length=120)
-    tax_number = models.CharField(max_length=64, blank=True)
+    address = models.CharField(max_length=255, blank=True, validators=_upstream_limit("address"))
+    city = models.CharField(max_length=120, blank=True, validators=_upstream_limit("city"))
+    post_code = models.CharField(max_length=32, blank=True, validators=_upstream_limit("post_code"))
+    country = models.CharField(max_length=120, validators=_upstream_limit("country"))
+    tax_number = models.CharField(
+        max_length=64, blank=True, validators=_upstream_limit("tax_number")
+    )
     is_tax_subject = models.BooleanField(default=False)
     environment = models.CharField(
         max_length=16,
@@ -50,6 +67,14 @@ class Customer(models.Model):
         max_length=16, choices=ProvisioningState.choices, default=ProvisioningState.PENDING
     )
     last_error = models.TextField(blank=True)
+    details_state = models.CharField(
+        "details at Space Invoices",
+        max_length=16,
+        choices=DetailsState.choices,
+        default=DetailsState.IN_STEP,
+        help_text="Whether the entity at Space Invoices has this customer's latest details.",
+    )
+    details_error = models.TextField(blank=True)
     is_active = models.BooleanField(
         default=True, help_text="Inactive customers cannot open invoicing (entity disabled)."
     )
@@ -65,6 +90,9 @@ class Customer(models.Model):
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["provisioning_state"])]
+        permissions = [
+            ("update_entity_details", "Can change the details of a provisioned customer's entity")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -79,4 +107,4 @@ class Customer(models.Model):
 
     def request_id(self, *parts: object) -> str:
         """A stable upstream X-Request-Id for one step of work on this customer."""
-        return ":".join(["portal", str(self.uuid), *map(str, parts)])
+        return contract.request_id(self.uuid, *parts)

@@ -5,22 +5,29 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from spaceinvoices import contract
+
 
 class Role(models.TextChoices):
-    # Exactly the Space Invoices roles, lowest first.
+    # Exactly the Space Invoices roles (contract.ROLES), lowest first; a test holds them equal.
     VIEWER = "viewer", "Viewer"
     EDITOR = "editor", "Editor"
     ADMIN = "admin", "Admin"
 
     @classmethod
     def rank(cls, role: str) -> int:
-        return list(cls.values).index(role)
+        return contract.role_rank(role)
+
+    @classmethod
+    def listed(cls) -> str:
+        """``viewer, editor or admin``, for messages."""
+        return ", ".join(cls.values[:-1]) + f" or {cls.values[-1]}"
 
 
 class SyncState(models.TextChoices):
     PENDING = "pending", "Not synced yet"
     SYNCED = "synced", "In step"
-    INVITED = "invited", "Invitation pending"
+    INVITED = "invited", "Invited, not accepted yet"
     FAILED = "failed", "Sync failed"
     REMOVING = "removing", "Removal pending upstream"
     INACTIVE = "inactive", "User deactivated"
@@ -51,9 +58,15 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "customer"], name="one_membership_per_user")
         ]
+        permissions = [
+            (
+                "resend_invitation",
+                "Can have Space Invoices resend its invitation email to a member",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.customer} ({self.role})"
 
     def request_id(self, step: str) -> str:
-        return f"portal:{self.customer.uuid}:member:{self.uuid}:{step}"
+        return self.customer.request_id("member", self.uuid, step)

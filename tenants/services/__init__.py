@@ -2,6 +2,8 @@
 
 from .access import customer_access_mode_set, customer_disable, customer_enable
 from .audit import Actor, staff_action_record
+from .details import DETAIL_FIELDS, customer_details_mark_pending, customer_details_update
+from .invitations import invitation_resend
 from .keys import entity_key_attach, entity_key_rotate, entity_key_verify
 from .members import (
     SyncReport,
@@ -14,15 +16,19 @@ from .members import (
 from .provisioning import customer_provision
 
 __all__ = [
+    "DETAIL_FIELDS",
     "Actor",
     "SyncReport",
     "customer_access_mode_set",
+    "customer_details_mark_pending",
+    "customer_details_update",
     "customer_disable",
     "customer_enable",
     "customer_provision",
     "entity_key_attach",
     "entity_key_rotate",
     "entity_key_verify",
+    "invitation_resend",
     "members_sync",
     "membership_add",
     "membership_remove",

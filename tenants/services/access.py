@@ -1,11 +1,10 @@
 """Disabling, enabling, and switching a customer's access mode."""
 
-import uuid
-
 from django.db import transaction
 
-from embedding.client import SpaceInvoicesError
-from embedding.upstream import account_client
+from spaceinvoices.client import SpaceInvoicesError
+from spaceinvoices.contract import request_id_new
+from spaceinvoices.factory import account_client
 from tenants.errors import TenantError
 from tenants.models import AccessMode, Customer, StaffAction, SyncState
 
@@ -21,7 +20,7 @@ def _set_enabled(customer: Customer, enabled: bool, actor: Actor) -> Customer:
             client = account_client()
             change = client.entity_enable if enabled else client.entity_disable
             try:
-                change(customer.entity_id, request_id=f"portal:{uuid.uuid4()}")
+                change(customer.entity_id, request_id=request_id_new("entity-state"))
             except SpaceInvoicesError as exc:
                 staff_action_record(
                     actor=actor, action=action, customer=customer, succeeded=False, detail=str(exc)

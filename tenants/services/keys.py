@@ -1,26 +1,16 @@
 """Entity API keys: mint and store, rotate without downtime, attach an existing key."""
 
-import re
-
 from django.db import transaction
 from django.utils import timezone
 
-from embedding.client import (
-    CreatedApiKey,
-    NotFound,
-    SpaceInvoicesError,
-    Unauthorized,
-    key_environment,
-    key_prefix_hint,
-)
-from embedding.upstream import account_client
+from spaceinvoices.client import CreatedApiKey, NotFound, SpaceInvoicesError, Unauthorized
+from spaceinvoices.contract import is_entity_key, key_environment, key_prefix_hint
+from spaceinvoices.factory import account_client
 from tenants.encryption import DecryptionError
 from tenants.errors import KeyRejected, NotProvisioned
 from tenants.models import Customer, EntityApiKey, ProvisioningState, StaffAction
 
 from .audit import Actor, staff_action_record
-
-ENTITY_KEY_SHAPE = re.compile(r"^ek_(live|sandbox)_[0-9a-f]{32}$")
 
 
 def key_mint(*, customer: Customer) -> CreatedApiKey:
@@ -114,7 +104,7 @@ def entity_key_rotate(*, customer: Customer, actor: Actor) -> list[str]:
 
 def entity_key_verify(*, entity_id: str, key: str) -> None:
     """Raise KeyRejected unless Space Invoices accepts ``key`` for ``entity_id``."""
-    if not ENTITY_KEY_SHAPE.match(key):
+    if not is_entity_key(key):
         raise KeyRejected("That is not an entity API key (ek_live_… or ek_sandbox_…).")
     client = account_client()
     if key_environment(key) != client.environment:

@@ -11,8 +11,14 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from embedding.client import Conflict, EntityUser, SpaceInvoicesError, Unavailable
-from embedding.upstream import account_client
+from spaceinvoices.client import (
+    Conflict,
+    EntityUser,
+    Invitation,
+    SpaceInvoicesError,
+    Unavailable,
+)
+from spaceinvoices.factory import account_client
 from tenants.errors import NotProvisioned, TenantError
 from tenants.models import Customer, Membership, Role, StaffAction, SyncState, User
 
@@ -69,29 +75,37 @@ def _describe(membership: Membership, action: str) -> str | None:
     }.get(action)
 
 
-def _settle(membership: Membership, current: EntityUser | None, customer: Customer) -> None:
-    """Record where a membership stands once upstream matches it."""
+def _settle(
+    membership: Membership,
+    current: EntityUser | None,
+    customer: Customer,
+    pending: dict[str, Invitation],
+) -> None:
+    """Record where a membership stands once upstream matches it. Whether the member is
+    still invited comes from the entity's pending invitations, never the user object."""
     if membership.sync_state == SyncState.REMOVING:
         membership.delete()
         return
+    invitation = pending.get(membership.user.email.lower()) if current else None
     if not customer.uses_entity_users:
         state = SyncState.NOT_APPLICABLE
     elif not membership.user.is_active:
         state = SyncState.INACTIVE
-    elif current and current.is_invited:
+    elif invitation:
         state = SyncState.INVITED
     else:
         state = SyncState.SYNCED
     if current is None and membership.si_user_id:
         membership.uuid = uuid.uuid4()  # a later re-add must not replay the old add
     membership.si_user_id = current.user_id if current else ""
-    membership.invitation_id = (current.invitation_id or "") if current else ""
+    membership.invitation_id = invitation.id if invitation else ""
     membership.sync_state = state
     membership.last_error = ""
     membership.save()
 
 
 def _apply(client, customer: Customer, membership: Membership, current, action: str):
+    """Make upstream match one membership; the entity user it ends with, or None."""
     entity_id = customer.entity_id
     if action == "add":
         try:
@@ -115,7 +129,7 @@ def _apply(client, customer: Customer, membership: Membership, current, action: 
     elif action == "remove":
         client.entity_user_remove(entity_id, current.user_id)
         current = None
-    _settle(membership, current, customer)
+    return current
 
 
 def members_sync(
@@ -129,14 +143,18 @@ def members_sync(
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         upstream = {u.email.lower(): u for u in client.entity_users_list(customer.entity_id)}
+        pending = client.invitations_pending(customer.entity_id) if upstream else {}
         steps, extras = _plan(customer, upstream)
         report.changes = [d for m, _, a in steps if (d := _describe(m, a))]
         report.changes += [f"remove {u.email} (not a member)" for u in extras]
         if dry_run:
             return report
+        settled = []
         for membership, current, action in steps:
             try:
-                _apply(client, customer, membership, current, action)
+                settled.append((membership, _apply(client, customer, membership, current, action)))
+                if action == "add":
+                    pending = None  # an add may have made an invitation: read them again
             except Unavailable as exc:
                 report.errors.append(f"Space Invoices unavailable, sync stopped: {exc}")
                 break
@@ -151,6 +169,15 @@ def members_sync(
                     client.entity_user_remove(customer.entity_id, extra.user_id)
                 except SpaceInvoicesError as exc:
                     report.errors.append(f"{extra.email}: {exc}")
+        try:
+            if pending is None:
+                pending = client.invitations_pending(customer.entity_id)
+        except SpaceInvoicesError as exc:
+            report.errors.append(f"could not read the pending invitations: {exc}")
+            settled = [(m, c) for m, c in settled if c is None]  # settle only removals
+            pending = {}
+        for membership, current in settled:
+            _settle(membership, current, customer, pending)
         if record:
             staff_action_record(
                 actor=actor,
@@ -172,7 +199,7 @@ def _sync_if_live(customer: Customer, actor: Actor) -> SyncReport | None:
 def membership_add(*, customer: Customer, email: str, role: str, actor: Actor) -> Membership:
     """Add a member by email; a new portal user gets a branded email to set a password."""
     if role not in Role.values:
-        raise TenantError(f"Unknown role {role!r}; use viewer, editor or admin.")
+        raise TenantError(f"Unknown role {role!r}; use {Role.listed()}.")
     email = User.objects.normalize_email(email.strip()).lower()
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
@@ -197,7 +224,7 @@ def membership_add(*, customer: Customer, email: str, role: str, actor: Actor) -
 
 def membership_role_set(*, membership: Membership, role: str, actor: Actor) -> Membership:
     if role not in Role.values:
-        raise TenantError(f"Unknown role {role!r}; use viewer, editor or admin.")
+        raise TenantError(f"Unknown role {role!r}; use {Role.listed()}.")
     previous = membership.role
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])

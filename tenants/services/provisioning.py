@@ -10,11 +10,12 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from embedding.client import IdempotencyKeyReused, SpaceInvoicesError
-from embedding.upstream import account_client
+from spaceinvoices.client import IdempotencyKeyReused, SpaceInvoicesError
+from spaceinvoices.factory import account_client
 from tenants.models import Customer, ProvisioningState, StaffAction
 
 from .audit import Actor, staff_action_record
+from .details import entity_details
 from .keys import key_mint, key_store, revoked_keys_delete
 from .members import members_sync
 
@@ -23,23 +24,16 @@ METADATA_KEY = "portal_customer"  # set on every entity we create: how we find i
 
 
 def _entity_fields(customer: Customer) -> dict:
-    fields = {
-        "name": customer.name,
+    return {
+        **entity_details(customer),
         "country": customer.country,
-        "address": customer.address or None,
-        "city": customer.city or None,
-        "post_code": customer.post_code or None,
-        "tax_number": customer.tax_number or None,
-        "is_tax_subject": customer.is_tax_subject,
         "metadata": {METADATA_KEY: str(customer.uuid)},
     }
-    return {k: v for k, v in fields.items() if v is not None}
 
 
 def _entity_find(client, customer: Customer):
     """The entity an earlier run created for this customer, by the UUID it carries."""
-    wanted = str(customer.uuid)
-    return next((e for e in client.entities_iter() if e.metadata.get(METADATA_KEY) == wanted), None)
+    return client.entity_find_by_metadata(key=METADATA_KEY, value=str(customer.uuid))
 
 
 def _entity_create(customer: Customer) -> str:

@@ -43,7 +43,7 @@ def test_user_mode_launch_redirects_to_the_embed_with_a_fresh_token(login_as, ac
     assert 'id="user">bo@acme.example<' in page.text and 'id="role">viewer<' in page.text
     event = LaunchEvent.objects.get()
     assert (event.outcome, event.mode, event.upstream_status) == ("launched", "user", 201)
-    assert event.client_ip == "127.0.0.1" and event.request_id.startswith("portal-launch-")
+    assert event.client_ip == "127.0.0.1" and event.request_id.startswith("portal:launch:")
     assert token not in str(LaunchEvent.objects.values().get())
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from embedding.client import Unavailable
+from spaceinvoices.client import Unavailable
 from tenants.errors import KeyRejected
 from tenants.models import EntityApiKey, StaffAction
 from tenants.services import customer_provision, entity_key_attach, entity_key_rotate

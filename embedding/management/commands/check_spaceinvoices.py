@@ -5,8 +5,9 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from embedding.client import SpaceInvoicesError, Unauthorized, key_environment
-from embedding.upstream import account_client
+from spaceinvoices.client import SpaceInvoicesError, Unauthorized
+from spaceinvoices.contract import is_account_key, key_environment
+from spaceinvoices.factory import account_client
 
 
 class Command(BaseCommand):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         if not key:
             raise CommandError("SPACEINVOICES_API_KEY is not set.")
         environment = key_environment(key)
-        if environment is None or not key.startswith("sk_"):
+        if environment is None or not is_account_key(key):
             raise CommandError(
                 "SPACEINVOICES_API_KEY is not an account key (expected sk_live_… or sk_sandbox_…)."
             )

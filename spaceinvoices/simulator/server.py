@@ -19,7 +19,7 @@ from .api import ApiError, Call, authenticate, dispatch
 from .control import Controls, parse_fault
 from .embed import embed_open
 from .members import invitation_accept
-from .store import Store, dumps, iso, new_id, now
+from .store import BEHAVIOURS, Store, dumps, iso, new_id, now
 
 logger = logging.getLogger("simulator")
 WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
@@ -226,6 +226,8 @@ class Handler(BaseHTTPRequestHandler):
                 return
             controls.latency_ms = ms
             self._json(200, {"ms": ms})
+        elif route == ("POST", "/_control/behaviour"):
+            self._behaviour(body)
         elif route == ("POST", "/_control/replays/expire"):
             # What 24 hours passing does to kept X-Request-Id outcomes.
             with store.transaction():
@@ -249,6 +251,21 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(200, accepted)
         else:
             self._json(404, {"code": "not_found", "message": "Unknown control route."})
+
+    def _behaviour(self, body) -> None:
+        """Switch a [chosen, uncertain] rule between its plausible behaviours."""
+        store = self.server.store
+        wrong = [
+            name
+            for name, value in (body.items() if isinstance(body, dict) else [(None, None)])
+            if value not in BEHAVIOURS.get(name, ())
+        ]
+        if wrong or not body:
+            choices = {name: list(values) for name, values in BEHAVIOURS.items()}
+            self._json(422, {"code": "validation_error", "message": f"choose from {choices}"})
+            return
+        store.behaviour.update(body)
+        self._json(200, store.behaviour)
 
     def _json(self, status: int, body, headers: dict | None = None) -> None:
         data = b"" if body is None else json.dumps(body).encode()

@@ -35,7 +35,7 @@ def test_refuses_a_non_loopback_address(tmp_path):
         [
             sys.executable,
             "-m",
-            "embedding.simulator",
+            "spaceinvoices.simulator",
             "--db",
             str(tmp_path / "s.db"),
             "serve",

@@ -1,6 +1,6 @@
 """Typed failures of the Space Invoices client; no message or repr ever holds a secret."""
 
-from portal.redaction import redact
+from ..redaction import redact
 
 
 class SpaceInvoicesError(Exception):
@@ -13,13 +13,11 @@ class SpaceInvoicesError(Exception):
         status: int | None = None,
         code: str | None = None,
         request_id: str | None = None,
-        details: dict | None = None,
     ) -> None:
         self.message = redact(message)
         self.status = status
         self.code = code
         self.request_id = request_id
-        self.details = {redact(k): [redact(m) for m in v] for k, v in (details or {}).items()}
         super().__init__(self.message)
 
     def __repr__(self) -> str:
@@ -29,7 +27,7 @@ class SpaceInvoicesError(Exception):
         )
 
     def __str__(self) -> str:
-        prefix = f"[{self.status} {self.code}] " if self.status else ""
+        prefix = f"[{self.status} {self.code or 'error'}] " if self.status else ""
         return prefix + self.message
 
 
@@ -38,7 +36,7 @@ class Unavailable(SpaceInvoicesError):
 
 
 class MalformedResponse(Unavailable):
-    """An answer that is not the JSON the contract promises (bad JSON, missing field)."""
+    """A 2xx answer without what the call needs (not JSON, a required field missing)."""
 
 
 class Unauthorized(SpaceInvoicesError):
@@ -58,7 +56,19 @@ class Conflict(SpaceInvoicesError):
 
 
 class InvalidRequest(SpaceInvoicesError):
-    """400/422: the request was refused as bad input; ``details`` maps fields to messages."""
+    """400/422: refused as bad input. ``field_errors`` maps a field path (``post_code``,
+    ``settings.primary_color``) to its messages, from the answer's ``cause.issues``."""
+
+    def __init__(self, message: str, *, field_errors: dict | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.field_errors = {
+            redact(path): [redact(m) for m in messages]
+            for path, messages in (field_errors or {}).items()
+        }
+
+    def __str__(self) -> str:
+        fields = "; ".join(f"{path}: {' '.join(ms)}" for path, ms in self.field_errors.items())
+        return super().__str__() + (f" ({fields})" if fields else "")
 
 
 class IdempotencyKeyReused(InvalidRequest):

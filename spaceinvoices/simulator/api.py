@@ -9,21 +9,28 @@ from .store import Store, now, parse_iso
 
 
 class ApiError(Exception):
-    """An API refusal, rendered as ``{"code", "message", "details"?}``."""
+    """An API refusal, rendered as ``{"code", "message"}``; a validation error adds Zod's
+    ``{"cause": {"issues": [{"path", "message", "code"}]}}``, as the real API does."""
 
-    def __init__(self, status: int, code: str, message: str, details: dict | None = None):
+    def __init__(self, status: int, code: str, message: str, issues: list | None = None):
         super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
+        self.status, self.code, self.message, self.issues = status, code, message, issues
 
     def body(self) -> dict:
         body = {"code": self.code, "message": self.message}
-        if self.details:
-            body["details"] = self.details
+        if self.issues:
+            body["cause"] = {"issues": self.issues}
         return body
 
 
-def invalid(details: dict) -> ApiError:
-    return ApiError(422, "validation_error", "The request has invalid fields.", details)
+def invalid(errors: dict[str, str | tuple[str, str]]) -> ApiError:
+    """422 from ``{"post_code": "message"}`` or ``{"post_code": ("too_big", "message")}``;
+    a dotted name becomes a nested path (``settings.primary_color``)."""
+    issues = []
+    for name, problem in errors.items():
+        code, message = problem if isinstance(problem, tuple) else ("custom", problem)
+        issues.append({"path": name.split("."), "message": message, "code": code})
+    return ApiError(422, "validation_error", "The request has invalid fields.", issues)
 
 
 def not_found(what: str = "Resource") -> ApiError:

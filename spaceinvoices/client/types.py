@@ -1,4 +1,9 @@
-"""Small typed objects for Space Invoices answers, parsed strictly from JSON."""
+"""Small typed objects for Space Invoices answers.
+
+Liberal in what they accept: only what a call cannot do without is required (an id, a
+secret, a token); every other documented field may be missing or null. A present field of
+the wrong type is still MalformedResponse, never a KeyError or a TypeError.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from ..contract import INVITATION_PENDING_STATUS, key_environment, key_prefix_hint
 from .errors import MalformedResponse
 
 T = TypeVar("T")
@@ -42,17 +48,17 @@ class _Fields:
         value = self._get(name, (bool,), optional=default is not None)
         return default if value is None else value
 
-    def int(self, name: str) -> int:
-        return self._get(name, (int,), optional=False)
+    def opt_int(self, name: str) -> int | None:
+        return self._get(name, (int,), optional=True)
+
+    def opt_bool(self, name: str) -> bool | None:
+        return self._get(name, (bool,), optional=True)
 
     def dict(self, name: str) -> dict:
         return self._get(name, (dict,), optional=True) or {}
 
     def list(self, name: str) -> list:
         return self._get(name, (list,), optional=False)
-
-    def time(self, name: str) -> datetime:
-        return self._parse_time(name, self.str(name))
 
     def opt_time(self, name: str) -> datetime | None:
         raw = self.opt_str(name)
@@ -68,18 +74,19 @@ class _Fields:
 @dataclass(frozen=True)
 class Entity:
     id: str
-    name: str
-    country: str
-    country_code: str | None
-    environment: str
-    is_enabled: bool
-    created_at: datetime
-    updated_at: datetime
+    name: str = ""
+    country: str = ""
+    country_code: str | None = None
+    environment: str | None = None
+    is_enabled: bool = True
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
     address: str | None = None
     city: str | None = None
     post_code: str | None = None
     tax_number: str | None = None
     is_tax_subject: bool | None = None
+    locale: str | None = None
     metadata: dict = field(default_factory=dict)
 
     @classmethod
@@ -87,18 +94,19 @@ class Entity:
         f = _Fields(data, "entity")
         return cls(
             id=f.str("id"),
-            name=f.str("name"),
-            country=f.str("country"),
+            name=f.opt_str("name") or "",
+            country=f.opt_str("country") or "",
             country_code=f.opt_str("country_code"),
-            environment=f.str("environment"),
-            is_enabled=f.bool("is_enabled"),
-            created_at=f.time("created_at"),
-            updated_at=f.time("updated_at"),
+            environment=f.opt_str("environment"),
+            is_enabled=f.bool("is_enabled", default=True),
+            created_at=f.opt_time("created_at"),
+            updated_at=f.opt_time("updated_at"),
             address=f.opt_str("address"),
             city=f.opt_str("city"),
             post_code=f.opt_str("post_code"),
             tax_number=f.opt_str("tax_number"),
-            is_tax_subject=f._get("is_tax_subject", (bool,), optional=True),
+            is_tax_subject=f.opt_bool("is_tax_subject"),
+            locale=f.opt_str("locale"),
             metadata=f.dict("metadata"),
         )
 
@@ -107,23 +115,25 @@ class Entity:
 class ApiKeyInfo:
     """An entity API key as listed: never the secret, only its hint."""
 
-    entity_id: str
-    name: str | None
-    environment: str
     prefix_hint: str
-    expires_at: datetime | None
-    created_at: datetime
+    entity_id: str | None = None
+    name: str | None = None
+    environment: str | None = None
+    expires_at: datetime | None = None
+    created_at: datetime | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> ApiKeyInfo:
         f = _Fields(data, "api key")
+        # A listed key's id is masked to its hint; either one serves as the hint.
+        hint = f.opt_str("prefix_hint") or f.str("id")
         return cls(
-            entity_id=f.str("entity_id"),
+            prefix_hint=hint,
+            entity_id=f.opt_str("entity_id"),
             name=f.opt_str("name"),
-            environment=f.str("environment"),
-            prefix_hint=f.str("prefix_hint"),
+            environment=f.opt_str("environment"),
             expires_at=f.opt_time("expires_at"),
-            created_at=f.time("created_at"),
+            created_at=f.opt_time("created_at"),
         )
 
 
@@ -135,37 +145,42 @@ class CreatedApiKey(ApiKeyInfo):
 
     @classmethod
     def from_json(cls, data: Any) -> CreatedApiKey:
-        info = ApiKeyInfo.from_json(data)
-        # The key's id IS the secret [doc].
-        return cls(**info.__dict__, secret=_Fields(data, "api key").str("id"))
+        f = _Fields(data, "api key")
+        secret = f.str("id")  # the key's id IS the secret [doc]
+        return cls(
+            prefix_hint=f.opt_str("prefix_hint") or key_prefix_hint(secret),
+            entity_id=f.opt_str("entity_id"),
+            name=f.opt_str("name"),
+            environment=f.opt_str("environment") or key_environment(secret),
+            expires_at=f.opt_time("expires_at"),
+            created_at=f.opt_time("created_at"),
+            secret=secret,
+        )
 
 
 @dataclass(frozen=True)
 class EntityUser:
+    """The documented entity-user object: no status and no invitation id. Whether the
+    user is still invited is read from the invitations list, never from here."""
+
     user_id: str
-    entity_id: str
     email: str
     role: str
-    status: str
+    entity_id: str | None = None
     name: str | None = None
-    invitation_id: str | None = None
+    invited_by_user_id: str | None = None
     created_at: datetime | None = None
-
-    @property
-    def is_invited(self) -> bool:
-        return self.status == "invited"
 
     @classmethod
     def from_json(cls, data: Any) -> EntityUser:
         f = _Fields(data, "entity user")
         return cls(
             user_id=f.str("user_id"),
-            entity_id=f.str("entity_id"),
             email=f.str("email"),
             role=f.str("role"),
-            status=f.str("status"),
+            entity_id=f.opt_str("entity_id"),
             name=f.opt_str("name"),
-            invitation_id=f.opt_str("invitation_id"),
+            invited_by_user_id=f.opt_str("invited_by_user_id"),
             created_at=f.opt_time("created_at"),
         )
 
@@ -173,24 +188,28 @@ class EntityUser:
 @dataclass(frozen=True)
 class Invitation:
     id: str
-    entity_id: str
     email: str
-    role: str
     status: str
-    expires_at: datetime
-    created_at: datetime
+    role: str | None = None
+    entity_id: str | None = None
+    expires_at: datetime | None = None
+    created_at: datetime | None = None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == INVITATION_PENDING_STATUS
 
     @classmethod
     def from_json(cls, data: Any) -> Invitation:
         f = _Fields(data, "invitation")
         return cls(
             id=f.str("id"),
-            entity_id=f.str("entity_id"),
             email=f.str("email"),
-            role=f.str("role"),
             status=f.str("status"),
-            expires_at=f.time("expires_at"),
-            created_at=f.time("created_at"),
+            role=f.opt_str("role"),
+            entity_id=f.opt_str("entity_id"),
+            expires_at=f.opt_time("expires_at"),
+            created_at=f.opt_time("created_at"),
         )
 
 
@@ -199,8 +218,8 @@ class LaunchToken:
     """A short-lived, single-use token for the embed. Never in a repr or a log."""
 
     token: str = field(repr=False)
-    entity_id: str
-    expires_at: datetime | None
+    entity_id: str | None = None
+    expires_at: datetime | None = None
     user_id: str | None = None
     role: str | None = None
 
@@ -210,15 +229,17 @@ class LaunchToken:
         f = _Fields(data, "launch token")
         return cls(
             token=f.str("token"),
-            entity_id=f.str("entity_id"),
-            user_id=f.str("user_id"),
-            role=f.str("role"),
-            expires_at=f.time("expires_at"),
+            entity_id=f.opt_str("entity_id"),
+            user_id=f.opt_str("user_id"),
+            role=f.opt_str("role"),
+            expires_at=f.opt_time("expires_at"),
         )
 
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
+    """One page of a list. A list answered without a pagination block is one whole page."""
+
     data: list[T]
     total: int
     next_cursor: str | None
@@ -228,19 +249,22 @@ class Page(Generic[T]):
     @classmethod
     def from_json(cls, body: Any, item: Callable[[Any], T]) -> Page[T]:
         f = _Fields(body, "page")
-        p = _Fields(f.data.get("pagination"), "pagination")
+        data = [item(x) for x in f.list("data")]
+        if f.data.get("pagination") is None:
+            return cls(
+                data=data, total=len(data), next_cursor=None, prev_cursor=None, has_more=False
+            )
+        p = _Fields(f.data["pagination"], "pagination")
+        next_cursor = p.opt_str("next_cursor")
+        total = p.opt_int("total")
         return cls(
-            data=[item(x) for x in f.list("data")],
-            total=p.int("total"),
-            next_cursor=p.opt_str("next_cursor"),
+            data=data,
+            total=-1 if total is None else total,
+            next_cursor=next_cursor,
             prev_cursor=p.opt_str("prev_cursor"),
-            has_more=p.bool("has_more"),
+            # has_more missing: a next cursor says there is more.
+            has_more=p.bool("has_more", default=next_cursor is not None),
         )
-
-
-def data_list(body: Any, item: Callable[[Any], T]) -> list[T]:
-    """Lists without a pagination block (users, keys, invitations) answer ``{"data": [...]}``."""
-    return [item(x) for x in _Fields(body, "list").list("data")]
 
 
 def document(data: Any) -> dict:

@@ -1,7 +1,6 @@
-"""The Space Invoices client: the only code that knows its paths, headers and JSON."""
+"""The Space Invoices client: transport, typed answers and typed errors."""
 
 from .api import SpaceInvoicesClient
-from .contract import ROLES, key_environment, key_prefix_hint
 from .errors import (
     Conflict,
     Forbidden,
@@ -18,7 +17,6 @@ from .transport import RetryPolicy, Transport, new_session
 from .types import ApiKeyInfo, CreatedApiKey, Entity, EntityUser, Invitation, LaunchToken, Page
 
 __all__ = [
-    "ROLES",
     "ApiKeyInfo",
     "Conflict",
     "CreatedApiKey",
@@ -39,7 +37,5 @@ __all__ = [
     "Transport",
     "Unauthorized",
     "Unavailable",
-    "key_environment",
-    "key_prefix_hint",
     "new_session",
 ]

@@ -3,25 +3,23 @@
 import logging
 import random
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 
-from portal.redaction import redact
-
+from .. import contract
+from ..redaction import redact
 from . import errors
 
-logger = logging.getLogger("embedding.client")
+logger = logging.getLogger("spaceinvoices.client")
 
 # Status codes worth another try: the request may not have been acted on, and a write
 # carries its X-Request-Id so that a retry replays instead of acting twice.
 RETRY_STATUSES = frozenset({502, 503, 504})
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-REQUEST_ID_HEADER = "X-Request-Id"  # [doc]
-ENTITY_HEADER = "x-entity-id"  # [doc]
+REQUEST_ID_HEADER = contract.REQUEST_ID_HEADER
 
 _ERRORS_BY_STATUS = {
     400: errors.InvalidRequest,
@@ -89,12 +87,16 @@ class Transport:
         retry: RetryPolicy | None = None,
     ) -> Answer:
         retry = retry or self.retry
-        headers = {"Authorization": f"Bearer {credential}", "Accept": "application/json"}
+        headers = {
+            "Authorization": f"Bearer {credential}",
+            "Accept": "application/json",
+            contract.CLIENT_HEADER: contract.CLIENT_NAME,
+        }
         if entity_id:
-            headers[ENTITY_HEADER] = entity_id
+            headers[contract.ENTITY_HEADER] = entity_id
         if method in WRITE_METHODS:
             # One id for every attempt of this write: a retry replays, never acts twice.
-            headers[REQUEST_ID_HEADER] = request_id or f"portal-{uuid.uuid4().hex}"
+            headers[REQUEST_ID_HEADER] = request_id or contract.request_id_new("call")
         url = self.base_url + path
         started = time.monotonic()
         attempt = 0
@@ -152,21 +154,24 @@ class Transport:
 
     @staticmethod
     def _json(response: requests.Response, request_id: str | None) -> Any:
-        if response.status_code == 204 or not response.content:
+        """The body of a 2xx answer, or None when it has none or it is not JSON: a call that
+        needs a body then raises MalformedResponse; one that does not (a delete) succeeds."""
+        if not response.content:
             return None
         try:
             return response.json()
         except ValueError:
-            raise errors.MalformedResponse(
-                f"Space Invoices answered {response.status_code} with a body that is not JSON",
-                status=response.status_code,
-                request_id=request_id,
-            ) from None
+            logger.warning(
+                "space invoices answered %s with a body that is not JSON (request %s)",
+                response.status_code,
+                request_id,
+            )
+            return None
 
     @staticmethod
     def _error(response: requests.Response, request_id: str | None) -> errors.SpaceInvoicesError:
-        # The error body {"code", "message", "details"?} is documented for 429 only; for the
-        # other statuses it is [chosen]. Anything else still gives a typed error.
+        # Errors are {"code", "message"}; a 422 adds Zod's {"cause": {"issues": [...]}}. A
+        # body of another shape (a proxy's HTML 502, nothing at all) still keeps its status.
         status = response.status_code
         try:
             body = response.json()
@@ -176,17 +181,18 @@ class Transport:
             body = {}
         code = body.get("code") if isinstance(body.get("code"), str) else None
         message = body.get("message") if isinstance(body.get("message"), str) else None
-        details = body.get("details") if isinstance(body.get("details"), dict) else None
         kwargs = {"status": status, "code": code, "request_id": request_id}
         text = message or f"Space Invoices answered HTTP {status}"
         if status == 429:
             return errors.RateLimited(text, retry_after=_retry_after(response), **kwargs)
         if status >= 500:
             return errors.Unavailable(text, **kwargs)
-        if code == "idempotency_key_reused":
-            return errors.IdempotencyKeyReused(text, details=details, **kwargs)
+        if code == contract.IDEMPOTENCY_KEY_REUSED:
+            return errors.IdempotencyKeyReused(text, **kwargs)
         cls = _ERRORS_BY_STATUS.get(status, errors.SpaceInvoicesError)
-        return cls(text, details=_clean_details(details), **kwargs)
+        if issubclass(cls, errors.InvalidRequest):
+            return cls(text, field_errors=_field_errors(body), **kwargs)
+        return cls(text, **kwargs)
 
     @staticmethod
     def _delay(failure: errors.SpaceInvoicesError, attempt: int, retry: RetryPolicy) -> float:
@@ -204,10 +210,17 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
-def _clean_details(details: dict | None) -> dict | None:
-    if not details:
-        return None
-    return {
-        str(field): [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
-        for field, msgs in details.items()
-    }
+def _field_errors(body: dict) -> dict[str, list[str]]:
+    """``cause.issues[]`` as ``{"post_code": ["…"], "settings.primary_color": ["…"]}``."""
+    cause = body.get("cause")
+    issues = cause.get("issues") if isinstance(cause, dict) else None
+    result: dict[str, list[str]] = {}
+    for issue in issues if isinstance(issues, list) else []:
+        if not isinstance(issue, dict):
+            continue
+        path = issue.get("path")
+        parts = path if isinstance(path, list) else [path] if path is not None else []
+        field = ".".join(str(p) for p in parts) or "(request)"
+        message = issue.get("message")
+        result.setdefault(field, []).append(str(message) if message else "is not valid")
+    return result

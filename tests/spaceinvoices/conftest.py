@@ -2,7 +2,7 @@
 
 import pytest
 
-from embedding.client import RetryPolicy, SpaceInvoicesClient, Transport
+from spaceinvoices.client import RetryPolicy, SpaceInvoicesClient, Transport
 
 
 def make_client(simulator, key, *, retries=2, read_timeout=5.0) -> SpaceInvoicesClient:
@@ -27,3 +27,13 @@ def entity(si):
 @pytest.fixture
 def entity_key(si, entity) -> str:
     return si.api_key_create(entity.id, name="portal").secret
+
+
+def raw_entity(simulator, key: str, entity_id: str):
+    """The entity as the simulator answers it, read without our client."""
+    return simulator.api("GET", f"/entities/{entity_id}", key)
+
+
+def issue_paths(response) -> set[str]:
+    """The dotted field paths of a raw 422's ``cause.issues``."""
+    return {".".join(i["path"]) for i in response.json()["cause"]["issues"]}

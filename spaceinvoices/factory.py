@@ -1,9 +1,13 @@
-"""The client as configured by settings: one shared transport per process."""
+"""The client as Django settings configure it: one shared transport per process.
+
+The only module of this package that reads settings.
+"""
 
 from functools import lru_cache
 
 from django.conf import settings
 
+from . import contract
 from .client import RetryPolicy, SpaceInvoicesClient, Transport
 
 
@@ -27,3 +31,8 @@ def account_client() -> SpaceInvoicesClient:
         settings.SPACEINVOICES_MAX_RETRIES,
     )
     return SpaceInvoicesClient(transport=transport, api_key=settings.SPACEINVOICES_API_KEY)
+
+
+def launch_url(token: str) -> str:
+    """The configured embed URL carrying a freshly minted token."""
+    return contract.embed_url(settings.SPACEINVOICES_EMBED_URL, token)

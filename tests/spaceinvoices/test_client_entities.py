@@ -2,9 +2,9 @@
 
 import pytest
 
-from embedding.client import Forbidden, InvalidRequest, NotFound, Unauthorized
+from spaceinvoices.client import Forbidden, InvalidRequest, NotFound, Unauthorized
 
-from .conftest import make_client
+from .conftest import issue_paths, make_client, raw_entity
 
 
 def test_create_returns_a_typed_entity_in_the_keys_environment(si, simulator):
@@ -19,10 +19,10 @@ def test_create_returns_a_typed_entity_in_the_keys_environment(si, simulator):
     assert simulator.stats()["entities"] == 1
 
 
-def test_get_and_update_a_field(si, entity):
+def test_update_a_field(si, entity, simulator):
     updated = si.entity_update(entity.id, city="Maribor", name="Acme Two")
     assert (updated.city, updated.name) == ("Maribor", "Acme Two")
-    assert si.entity_get(entity.id).city == "Maribor"
+    assert raw_entity(simulator, si._api_key, entity.id).json()["city"] == "Maribor"
 
 
 def test_country_never_changes(si, entity, simulator):
@@ -30,20 +30,20 @@ def test_country_never_changes(si, entity, simulator):
         "PATCH", f"/entities/{entity.id}", si._api_key, json={"country": "Germany"}
     )
     assert response.status_code == 422
-    assert "country" in response.json()["details"]
+    assert "country" in issue_paths(response)
 
 
 def test_validation_error_carries_field_details(si):
     with pytest.raises(InvalidRequest) as caught:
         si.entity_create(name="", country="", metadata={str(i): "v" for i in range(51)})
     assert caught.value.status == 422
-    assert set(caught.value.details) == {"name", "country", "metadata"}
+    assert set(caught.value.field_errors) == {"name", "country", "metadata"}
 
 
 def test_environment_must_match_the_key(si, simulator):
     with pytest.raises(InvalidRequest) as caught:
         si.entity_create(name="Acme", country="Slovenia", environment="live")
-    assert "environment" in caught.value.details
+    assert "environment" in caught.value.field_errors
     assert simulator.stats()["entities"] == 0
 
 
@@ -51,14 +51,14 @@ def test_live_and_sandbox_never_cross(si, entity, simulator):
     live = make_client(simulator, simulator.create_account("live"))
     assert live.environment == "live"
     with pytest.raises(NotFound):
-        live.entity_get(entity.id)
+        live.entity_update(entity.id, city="Kranj")
     assert list(live.entities_iter()) == []
 
 
 def test_another_accounts_entity_is_not_found(si, entity, simulator):
     other = make_client(simulator, simulator.create_account("sandbox"))
     with pytest.raises(NotFound):
-        other.entity_get(entity.id)
+        other.entity_update(entity.id, city="Kranj")
     with pytest.raises(NotFound):
         other.entity_users_list(entity.id)
 
@@ -72,7 +72,10 @@ def test_unknown_key_is_unauthorized_and_never_echoed(simulator):
 
 
 def test_pagination_follows_cursors_both_ways(si, simulator):
-    created = [si.entity_create(name=f"Customer {i}", country="Austria").id for i in range(23)]
+    # The documented default order is id ascending.
+    created = sorted(
+        si.entity_create(name=f"Customer {i}", country="Austria").id for i in range(23)
+    )
     first = si.entities_page(limit=10)
     assert (first.total, first.has_more, first.prev_cursor) == (23, True, None)
     second = si.entities_page(limit=10, next_cursor=first.next_cursor)
@@ -81,17 +84,22 @@ def test_pagination_follows_cursors_both_ways(si, simulator):
     assert [e.id for e in back.data] == created[:10]
     assert si.entities_page(limit=5, include_total_count=False).total == -1
     assert [e.id for e in si.entities_iter(page_size=7)] == created
+    assert simulator.requests_to("GET /entities") == 4 + 4  # four pages, then 23 in 7s
     with pytest.raises(InvalidRequest):
         si.entities_page(limit=101)
 
 
-def test_disable_blocks_the_entitys_keys_and_enable_restores_them(si, entity, entity_key):
+def test_disable_blocks_the_entitys_keys_and_enable_restores_them(
+    si, entity, entity_key, simulator
+):
     with_key = si.with_key(entity_key)
-    assert si.entity_disable(entity.id).is_enabled is False
+    si.entity_disable(entity.id)
+    assert raw_entity(simulator, si._api_key, entity.id).json()["is_enabled"] is False
     with pytest.raises(Forbidden) as caught:
         with_key.entity_users_list(entity.id)
     assert caught.value.code == "entity_disabled"
-    assert si.entity_enable(entity.id).is_enabled is True
+    si.entity_enable(entity.id)
+    assert raw_entity(simulator, si._api_key, entity.id).json()["is_enabled"] is True
     assert with_key.entity_users_list(entity.id) == []
 
 

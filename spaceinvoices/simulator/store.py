@@ -34,6 +34,9 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE TABLE IF NOT EXISTS documents (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, kind TEXT NOT NULL,
     entity_id TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS emails (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, email TEXT NOT NULL,
+    created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS idempotency (
     account_id TEXT NOT NULL, request_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
     status INTEGER NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL,
@@ -47,8 +50,11 @@ FORGETTABLE = (
     "invitations",
     "tokens",
     "documents",
+    "emails",
     "idempotency",
 )
+# Where the contract is [chosen, uncertain], the plausible behaviours, the first the default.
+BEHAVIOURS = {"send_invite_false": ("active_user", "pending_invitation")}
 
 
 def now() -> datetime:
@@ -102,6 +108,7 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         self.lock = threading.RLock()
+        self.behaviour = {name: choices[0] for name, choices in BEHAVIOURS.items()}
 
     def transaction(self):
         return _Transaction(self)
@@ -131,6 +138,13 @@ class Store:
         with self.transaction():
             for table in FORGETTABLE:
                 self.run(f"DELETE FROM {table}")
+        self.behaviour = {name: choices[0] for name, choices in BEHAVIOURS.items()}
+
+    def email_record(self, kind: str, email: str) -> None:
+        """An email Space Invoices would send (in its own branding) to ``email``."""
+        self.run(
+            "INSERT INTO emails (kind, email, created_at) VALUES (?, ?, ?)", kind, email, iso(now())
+        )
 
     def counts(self) -> dict:
         def count(sql: str) -> int:
@@ -143,6 +157,7 @@ class Store:
             "invitations": count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'"),
             "tokens_minted": count("SELECT COUNT(*) FROM tokens")
             + count("SELECT COUNT(*) FROM api_keys WHERE launch = 1"),
+            "emails_sent": count("SELECT COUNT(*) FROM emails"),
             "tokens_used": count("SELECT COUNT(*) FROM tokens WHERE used_at IS NOT NULL")
             + count("SELECT COUNT(*) FROM api_keys WHERE used_at IS NOT NULL"),
         }

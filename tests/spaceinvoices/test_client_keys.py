@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from embedding.client import InvalidRequest, Unauthorized
+from spaceinvoices.client import InvalidRequest, Unauthorized
+
+from .conftest import issue_paths
 
 
 def test_created_key_is_shown_once_and_listed_masked(si, entity, simulator):
@@ -38,7 +40,7 @@ def test_ttl_sets_expiry_and_is_validated(si, entity):
     assert abs((created.expires_at - expected).total_seconds()) < 5
     with pytest.raises(InvalidRequest) as caught:
         si.api_key_create(entity.id, ttl=30)
-    assert "ttl" in caught.value.details
+    assert "ttl" in caught.value.field_errors
 
 
 def test_environment_is_not_a_key_field(si, entity, simulator):
@@ -50,4 +52,4 @@ def test_environment_is_not_a_key_field(si, entity, simulator):
         json={"environment": "production"},
     )
     assert response.status_code == 422
-    assert "environment" in response.json()["details"]
+    assert "environment" in issue_paths(response)

@@ -27,11 +27,11 @@ def api_key_create(store: Store, call: Call):
     errors = {}
     name, ttl = body.get("name"), body.get("ttl")
     if name is not None and (not isinstance(name, str) or len(name) > 255):
-        errors["name"] = ["Must be a string of at most 255 characters."]
+        errors["name"] = "Must be a string of at most 255 characters."
     if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or ttl < 60):
-        errors["ttl"] = ["Must be an integer number of seconds, at least 60."]
+        errors["ttl"] = "Must be an integer number of seconds, at least 60."
     if "environment" in body:
-        errors["environment"] = ["Not accepted: a key's environment is its entity's."]
+        errors["environment"] = "Not accepted: a key's environment is its entity's."
     if errors:
         raise invalid(errors)
     entity = call.entity

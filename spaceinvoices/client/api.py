@@ -1,10 +1,10 @@
 """Every Space Invoices endpoint the portal uses, as typed methods over one Transport."""
 
-import json
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
-from .contract import (
+from .. import contract
+from ..contract import (
     API_KEY,
     API_KEYS,
     CUSTOMERS,
@@ -12,8 +12,6 @@ from .contract import (
     ENTITY,
     ENTITY_DISABLE,
     ENTITY_ENABLE,
-    ENTITY_FIELDS,
-    INVITATION,
     INVITATION_RESEND,
     INVITATIONS,
     INVOICES,
@@ -21,9 +19,9 @@ from .contract import (
     USER,
     USER_TOKEN,
     USERS,
-    key_environment,
 )
-from .transport import Transport
+from .errors import MalformedResponse
+from .transport import RetryPolicy, Transport
 from .types import (
     ApiKeyInfo,
     CreatedApiKey,
@@ -32,9 +30,11 @@ from .types import (
     Invitation,
     LaunchToken,
     Page,
-    data_list,
     document,
 )
+
+T = TypeVar("T")
+MAX_PAGES = 10_000  # a cursor that never ends is a broken answer, not a long list
 
 
 class SpaceInvoicesClient:
@@ -49,7 +49,7 @@ class SpaceInvoicesClient:
 
     @property
     def environment(self) -> str | None:
-        return key_environment(self._api_key)
+        return contract.key_environment(self._api_key)
 
     def with_key(self, api_key: str) -> "SpaceInvoicesClient":
         """The same pool and settings, acting with another credential (an entity key)."""
@@ -57,6 +57,31 @@ class SpaceInvoicesClient:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         return self.transport.request(method, path, credential=self._api_key, **kwargs).body
+
+    def _pages(
+        self,
+        path: str,
+        item: Callable[[Any], T],
+        *,
+        entity_id: str | None = None,
+        params: dict | None = None,
+        page_size: int = contract.PAGE_LIMIT_MAX,
+    ) -> Iterator[T]:
+        """Every item of a list, following ``next_cursor`` while ``has_more``; a list
+        answered without a pagination block is complete in one answer."""
+        params = {"limit": page_size, **(params or {})}
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            answer = self._call("GET", path, entity_id=entity_id, params=params)
+            page = Page.from_json(answer, item)
+            yield from page.data
+            if not page.has_more or not page.next_cursor:
+                return
+            if page.next_cursor in seen:
+                raise MalformedResponse(f"list {path}: the next cursor repeats")
+            seen.add(page.next_cursor)
+            params = {**params, "next_cursor": page.next_cursor, "include_total_count": "false"}
+        raise MalformedResponse(f"list {path}: more than {MAX_PAGES} pages")
 
     # Entities (account key) -------------------------------------------------------------
 
@@ -69,26 +94,22 @@ class SpaceInvoicesClient:
         request_id: str | None = None,
         **fields: Any,
     ) -> Entity:
-        body = {"name": name, "country": country, **_entity_fields(fields)}
+        body = {"name": name, "country": country, **contract.entity_payload(**fields)}
         if environment:
             body["environment"] = environment
         return Entity.from_json(self._call("POST", ENTITIES, json=body, request_id=request_id))
 
-    def entity_get(self, entity_id: str) -> Entity:
-        return Entity.from_json(self._call("GET", ENTITY.format(id=entity_id)))
-
     def entity_update(self, entity_id: str, *, request_id: str | None = None, **fields) -> Entity:
-        body = _entity_fields(fields) | ({"name": fields["name"]} if "name" in fields else {})
+        """PATCH the given fields; an empty string clears a text field."""
+        body = contract.entity_update_payload(**fields)
         path = ENTITY.format(id=entity_id)
         return Entity.from_json(self._call("PATCH", path, json=body, request_id=request_id))
 
-    def entity_disable(self, entity_id: str, *, request_id: str | None = None) -> Entity:
-        path = ENTITY_DISABLE.format(id=entity_id)
-        return Entity.from_json(self._call("POST", path, request_id=request_id))
+    def entity_disable(self, entity_id: str, *, request_id: str | None = None) -> None:
+        self._call("POST", ENTITY_DISABLE.format(id=entity_id), request_id=request_id)
 
-    def entity_enable(self, entity_id: str, *, request_id: str | None = None) -> Entity:
-        path = ENTITY_ENABLE.format(id=entity_id)
-        return Entity.from_json(self._call("POST", path, request_id=request_id))
+    def entity_enable(self, entity_id: str, *, request_id: str | None = None) -> None:
+        self._call("POST", ENTITY_ENABLE.format(id=entity_id), request_id=request_id)
 
     def entities_page(
         self,
@@ -98,22 +119,35 @@ class SpaceInvoicesClient:
         prev_cursor: str | None = None,
         include_total_count: bool = True,
         environment: str | None = None,
+        query: dict | None = None,
     ) -> Page[Entity]:
         params = _page_params(limit, next_cursor, prev_cursor, include_total_count)
         if environment:
             params["environment"] = environment
+        if query:
+            params["query"] = contract.query_param(query)
         return Page.from_json(self._call("GET", ENTITIES, params=params), Entity.from_json)
 
-    def entities_iter(self, *, page_size: int = 100, environment: str | None = None):
-        """Every entity, following cursors; one page in memory at a time."""
-        return _follow(
-            lambda cursor: self.entities_page(
-                limit=page_size,
-                next_cursor=cursor,
-                include_total_count=False,
-                environment=environment,
-            )
-        )
+    def entities_iter(
+        self,
+        *,
+        environment: str | None = None,
+        query: dict | None = None,
+        page_size: int = contract.PAGE_LIMIT_MAX,
+    ) -> Iterator[Entity]:
+        """Every entity (matching ``query``), following cursors; one page in memory."""
+        params: dict[str, Any] = {"include_total_count": "false"}
+        if environment:
+            params["environment"] = environment
+        if query:
+            params["query"] = contract.query_param(query)
+        return self._pages(ENTITIES, Entity.from_json, params=params, page_size=page_size)
+
+    def entity_find_by_metadata(self, *, key: str, value: str) -> Entity | None:
+        """The entity whose ``metadata[key]`` is ``value``, or None. Filtered upstream, and
+        checked again here, so that a service that ignored the filter cannot mislead us."""
+        found = self.entities_iter(query=contract.metadata_query(key, value))
+        return next((e for e in found if e.metadata.get(key) == value), None)
 
     # Entity API keys (x-entity-id) -------------------------------------------------------
 
@@ -124,13 +158,16 @@ class SpaceInvoicesClient:
         name: str | None = None,
         ttl: int | None = None,
         request_id: str | None = None,
+        retry: RetryPolicy | None = None,
     ) -> CreatedApiKey:
         body = {k: v for k, v in {"name": name, "ttl": ttl}.items() if v is not None}
-        answer = self._call("POST", API_KEYS, entity_id=entity_id, json=body, request_id=request_id)
+        answer = self._call(
+            "POST", API_KEYS, entity_id=entity_id, json=body, request_id=request_id, retry=retry
+        )
         return CreatedApiKey.from_json(answer)
 
     def api_keys_list(self, entity_id: str) -> list[ApiKeyInfo]:
-        return data_list(self._call("GET", API_KEYS, entity_id=entity_id), ApiKeyInfo.from_json)
+        return list(self._pages(API_KEYS, ApiKeyInfo.from_json, entity_id=entity_id))
 
     def api_key_delete(self, entity_id: str, key: str, *, request_id: str | None = None) -> None:
         # The key travels in the path [doc]; the transport's logs redact it.
@@ -143,7 +180,7 @@ class SpaceInvoicesClient:
         entity_id: str,
         *,
         email: str,
-        role: str = "editor",
+        role: str = contract.DEFAULT_ROLE_ON_ADD,
         send_invite: bool = True,
         request_id: str | None = None,
     ) -> EntityUser:
@@ -152,7 +189,7 @@ class SpaceInvoicesClient:
         return EntityUser.from_json(answer)
 
     def entity_users_list(self, entity_id: str) -> list[EntityUser]:
-        return data_list(self._call("GET", USERS, entity_id=entity_id), EntityUser.from_json)
+        return list(self._pages(USERS, EntityUser.from_json, entity_id=entity_id))
 
     def entity_user_role_set(
         self, entity_id: str, user_id: str, *, role: str, request_id: str | None = None
@@ -178,7 +215,7 @@ class SpaceInvoicesClient:
         *,
         ttl: int | None = None,
         request_id: str | None = None,
-        retry=None,
+        retry: RetryPolicy | None = None,
     ) -> LaunchToken:
         body = {"ttl": ttl} if ttl else {}
         answer = self._call(
@@ -192,29 +229,33 @@ class SpaceInvoicesClient:
         return LaunchToken.from_json(answer)
 
     def key_token_create(
-        self, entity_id: str, *, ttl: int, request_id: str | None = None, retry=None
+        self,
+        entity_id: str,
+        *,
+        ttl: int,
+        request_id: str | None = None,
+        retry: RetryPolicy | None = None,
     ) -> LaunchToken:
         """Key-mode launch [chosen]: a short-lived entity key, made with this (entity) key."""
-        answer = self._call(
-            "POST",
-            API_KEYS,
-            entity_id=entity_id,
-            json={"name": "embed launch", "ttl": ttl},
+        key = self.api_key_create(
+            entity_id,
+            name=contract.LAUNCH_KEY_NAME,
+            ttl=ttl,
             request_id=request_id,
             retry=retry,
         )
-        key = CreatedApiKey.from_json(answer)
         return LaunchToken(token=key.secret, entity_id=key.entity_id, expires_at=key.expires_at)
 
     # Invitations (x-entity-id) -----------------------------------------------------------
 
     def invitations_list(self, entity_id: str) -> list[Invitation]:
-        answer = self._call("GET", INVITATIONS, entity_id=entity_id)
-        return data_list(answer, Invitation.from_json)
+        return list(self._pages(INVITATIONS, Invitation.from_json, entity_id=entity_id))
 
-    def invitation_get(self, entity_id: str, invitation_id: str) -> Invitation:
-        path = INVITATION.format(id=invitation_id)
-        return Invitation.from_json(self._call("GET", path, entity_id=entity_id))
+    def invitations_pending(self, entity_id: str) -> dict[str, Invitation]:
+        """Pending invitations by lower-cased email: who is still invited."""
+        return {
+            inv.email.lower(): inv for inv in self.invitations_list(entity_id) if inv.is_pending
+        }
 
     def invitation_resend(
         self, entity_id: str, invitation_id: str, *, request_id: str | None = None
@@ -222,12 +263,6 @@ class SpaceInvoicesClient:
         path = INVITATION_RESEND.format(id=invitation_id)
         answer = self._call("POST", path, entity_id=entity_id, request_id=request_id)
         return Invitation.from_json(answer)
-
-    def invitation_cancel(
-        self, entity_id: str, invitation_id: str, *, request_id: str | None = None
-    ) -> None:
-        path = INVITATION.format(id=invitation_id)
-        self._call("DELETE", path, entity_id=entity_id, request_id=request_id)
 
     # Business data (entity key) ----------------------------------------------------------
 
@@ -250,19 +285,15 @@ class SpaceInvoicesClient:
         prev_cursor: str | None = None,
         include_total_count: bool = True,
         query: dict | None = None,
+        order_by: str | None = None,
     ) -> Page[dict]:
         params = _page_params(limit, next_cursor, prev_cursor, include_total_count)
         if query:
-            params["query"] = json.dumps(query, separators=(",", ":"))  # [doc] JSON in a param
+            params["query"] = contract.query_param(query)
+        if order_by:
+            params["order_by"] = order_by
         answer = self._call("GET", path, entity_id=entity_id, params=params)
         return Page.from_json(answer, document)
-
-
-def _entity_fields(fields: dict) -> dict:
-    unknown = set(fields) - ENTITY_FIELDS - {"name"}
-    if unknown:
-        raise TypeError(f"unknown entity fields: {', '.join(sorted(unknown))}")
-    return {k: v for k, v in fields.items() if k in ENTITY_FIELDS and v is not None}
 
 
 def _page_params(limit, next_cursor, prev_cursor, include_total_count) -> dict:
@@ -273,13 +304,3 @@ def _page_params(limit, next_cursor, prev_cursor, include_total_count) -> dict:
         params["prev_cursor"] = prev_cursor
     params["include_total_count"] = "true" if include_total_count else "false"
     return params
-
-
-def _follow(fetch) -> Iterator:
-    cursor = None
-    while True:
-        page = fetch(cursor)
-        yield from page.data
-        if not page.has_more or not page.next_cursor:
-            return
-        cursor = page.next_cursor

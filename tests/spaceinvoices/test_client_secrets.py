@@ -4,13 +4,13 @@ import logging
 
 import pytest
 
-from embedding.client import NotFound, Unauthorized
 from portal.redaction import RedactingFilter, redact
+from spaceinvoices.client import NotFound, Unauthorized
 
 
 def test_key_in_a_deletion_path_never_reaches_the_logs(si, entity, entity_key, simulator, caplog):
     simulator.fault(path_prefix="/entities/api-keys", method="DELETE", status=503, count=1)
-    with caplog.at_level(logging.DEBUG, logger="embedding.client"):
+    with caplog.at_level(logging.DEBUG, logger="spaceinvoices.client"):
         si.api_key_delete(entity.id, entity_key)
         with pytest.raises(NotFound) as caught:
             si.api_key_delete(entity.id, entity_key)

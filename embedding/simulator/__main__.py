@@ -1,7 +1,0 @@
-"""``python -m embedding.simulator``: the simulator's command line."""
-
-import sys
-
-from .cli import main
-
-sys.exit(main())

@@ -1,0 +1,166 @@
+"""The shape of the Space Invoices API: paths, roles, fields, limits, key and id formats.
+
+Every rule the client relies on lives here once. A line marked [chosen] is our assumption
+where the public docs are silent, agreed with the simulator; it lives here alone so that the
+real value is a one-line change. Unmarked rules are documented (see docs/spaceinvoices-api.md).
+"""
+
+import json
+import re
+import uuid
+from urllib.parse import urlencode
+
+# Paths ---------------------------------------------------------------------------------
+ENTITIES = "/entities"
+ENTITY = "/entities/{id}"  # [chosen] PATCH is documented through the SDK
+ENTITY_DISABLE = "/entities/{id}/disable"  # [chosen]
+ENTITY_ENABLE = "/entities/{id}/enable"  # [chosen]
+API_KEYS = "/entities/api-keys"
+API_KEY = "/entities/api-keys/{id}"  # the key itself travels in the path
+USERS = "/entities/users"
+USER = "/entities/users/{id}"  # [chosen] PATCH to change a role, DELETE to remove
+USER_TOKEN = "/entities/users/{id}/token"  # [chosen] the guide shows only the SDK call
+INVITATIONS = "/entities/invitations"
+INVITATION_RESEND = "/entities/invitations/{id}/resend"  # [chosen]
+INVOICES = "/invoices"
+CUSTOMERS = "/customers"
+ITEMS = "/items"
+
+# Headers -------------------------------------------------------------------------------
+ENTITY_HEADER = "x-entity-id"
+REQUEST_ID_HEADER = "X-Request-Id"
+CLIENT_HEADER = "x-spaceinvoices-client"  # [official UI] names our calls in their logs
+CLIENT_NAME = "partner-portal"
+
+# Roles, lowest first -------------------------------------------------------------------
+ROLES = ("viewer", "editor", "admin")
+DEFAULT_ROLE_ON_ADD = "editor"  # what the API assumes when no role is sent
+
+
+def role_rank(role: str) -> int:
+    """0 for viewer up to 2 for admin; ValueError for anything that is not a role."""
+    return ROLES.index(role)
+
+
+# Pagination ----------------------------------------------------------------------------
+PAGE_LIMIT_MAX = 100
+
+# Entities ------------------------------------------------------------------------------
+# Lengths from the official UI's entity schema; name [chosen].
+ENTITY_FIELD_LIMITS = {
+    "name": 255,
+    "address": 500,
+    "address_2": 500,
+    "post_code": 20,
+    "city": 100,
+    "state": 100,
+    "country": 100,
+    "tax_number": 50,
+    "company_number": 50,
+    "phone": 50,
+    "email": 255,
+    "website": 500,
+}
+ENTITY_TEXT_FIELDS = tuple(ENTITY_FIELD_LIMITS)
+ENTITY_OTHER_FIELDS = ("is_tax_subject", "metadata", "country_code", "locale")
+# What a PATCH may change: everything but the country and the environment.
+ENTITY_FIXED_FIELDS = frozenset({"country", "country_code", "environment"})
+METADATA_MAX_KEYS = 50
+METADATA_VALUE_MAX = 250
+# The languages the embed speaks, as the entity's ``locale`` takes them [chosen format].
+LOCALES = ("en", "sl", "de", "it", "fr", "es", "pt", "nl", "pl", "hr")
+
+
+def entity_payload(**fields) -> dict:
+    """The JSON body for creating or updating an entity: known fields only, blanks left out.
+
+    ``TypeError`` for a field the API does not take, so a typo never goes out silently.
+    """
+    known = set(ENTITY_TEXT_FIELDS) | set(ENTITY_OTHER_FIELDS)
+    unknown = set(fields) - known
+    if unknown:
+        raise TypeError(f"unknown entity fields: {', '.join(sorted(unknown))}")
+    return {k: v for k, v in fields.items() if v is not None and v != ""}
+
+
+def entity_update_payload(**fields) -> dict:
+    """Like ``entity_payload``, for a PATCH: a cleared text field is sent as ``null``."""
+    fixed = ENTITY_FIXED_FIELDS & set(fields)
+    if fixed:
+        raise TypeError(f"entity fields that never change: {', '.join(sorted(fixed))}")
+    body = entity_payload(**fields)
+    for name, value in fields.items():
+        if value == "" and name in ENTITY_FIELD_LIMITS and name != "name":
+            body[name] = None
+    return body
+
+
+def metadata_query(key: str, value: str) -> dict:
+    """The list filter that finds entities whose ``metadata[key]`` equals ``value``."""
+    return {f"metadata.{key}": {"equals": value}}
+
+
+def query_param(query: dict) -> str:
+    """Filters travel as URL-encoded JSON in ``query``."""
+    return json.dumps(query, separators=(",", ":"))
+
+
+# Keys and ids --------------------------------------------------------------------------
+ENVIRONMENTS = ("live", "sandbox")
+ENTITY_KEY = re.compile(r"^ek_(live|sandbox)_[0-9a-f]{32}$")
+ACCOUNT_KEY = re.compile(r"^sk_(live|sandbox)_[A-Za-z0-9]+$")
+ENTITY_ID = re.compile(r"^ent_[0-9a-f]{24}$")
+USER_ID_PREFIX = "user_"
+# A short-lived entity key serves as the key-mode launch token [chosen]: its name upstream.
+LAUNCH_KEY_NAME = "embed launch"
+
+
+def is_entity_key(text: str) -> bool:
+    return bool(ENTITY_KEY.match(text))
+
+
+def is_account_key(text: str) -> bool:
+    return bool(ACCOUNT_KEY.match(text))
+
+
+def key_environment(key: str) -> str | None:
+    """``live`` or ``sandbox`` from a key's prefix (``sk_live_…``, ``ek_sandbox_…``)."""
+    for env in ENVIRONMENTS:
+        if key.startswith((f"sk_{env}_", f"ek_{env}_")):
+            return env
+    return None
+
+
+def key_prefix_hint(key: str) -> str:
+    """The displayable hint of a key, as the API shows it: ``ek_sandbox_abc...234``."""
+    head, _, tail = key.rpartition("_")
+    return f"{head}_{tail[:3]}...{tail[-3:]}"
+
+
+# Request ids ---------------------------------------------------------------------------
+# Ours, never the browser's. The API keeps one id's outcome for replay (how long is not
+# documented): the same id again replays instead of acting twice.
+REQUEST_ID_PREFIX = "portal"
+
+
+def request_id(*parts: object) -> str:
+    """A request id from stable parts (a customer's UUID and a step), for a replay-safe write."""
+    return ":".join([REQUEST_ID_PREFIX, *map(str, parts)])
+
+
+def request_id_new(kind: str) -> str:
+    """A request id used once: a write that must act afresh, or a launch."""
+    return request_id(kind, uuid.uuid4().hex)
+
+
+# The embed -----------------------------------------------------------------------------
+def embed_url(base: str, token: str) -> str:
+    """Where the browser goes: ``<embed URL>?token=<token>`` [guide]."""
+    return f"{base}?{urlencode({'token': token})}"
+
+
+# Errors --------------------------------------------------------------------------------
+IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+INVITATION_PENDING = "invitation_pending"  # a user token for a user still invited
+ENTITY_DISABLED = "entity_disabled"
+INVITATION_PENDING_STATUS = "pending"

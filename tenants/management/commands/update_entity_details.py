@@ -1,0 +1,22 @@
+"""``update_entity_details (--customer SLUG… | --all-behind) [--dry-run]``."""
+
+from tenants.management.customer_command import CustomerCommand
+from tenants.models import Customer, DetailsState
+from tenants.services import customer_details_update
+
+
+class Command(CustomerCommand):
+    help = "Send provisioned customers' details to their entities at Space Invoices."
+    all_flag = "--all-behind"
+    all_help = "every provisioned customer whose details were not sent or failed to send"
+
+    def all_customers(self):
+        return Customer.objects.filter(entity_id__isnull=False).exclude(
+            details_state=DetailsState.IN_STEP
+        )
+
+    def process(self, customer, dry_run):
+        if dry_run:
+            return f"would send ({customer.get_details_state_display().lower()})"
+        customer_details_update(customer=customer, actor=self.actor)
+        return "sent"

@@ -1,0 +1,57 @@
+"""Entity details: a provisioned customer's edits reach its entity at Space Invoices."""
+
+import logging
+
+from spaceinvoices.client import SpaceInvoicesError
+from spaceinvoices.contract import request_id_new
+from spaceinvoices.factory import account_client
+from tenants.errors import NotProvisioned
+from tenants.models import Customer, DetailsState, StaffAction
+
+from .audit import Actor, staff_action_record
+
+logger = logging.getLogger(__name__)
+# What the entity holds of the customer and the API lets us change; the country never
+# changes upstream, so it is read-only here once provisioned.
+DETAIL_FIELDS = ("name", "address", "city", "post_code", "tax_number", "is_tax_subject")
+
+
+def entity_details(customer: Customer) -> dict:
+    return {name: getattr(customer, name) for name in DETAIL_FIELDS}
+
+
+def customer_details_update(*, customer: Customer, actor: Actor) -> Customer:
+    """Send the customer's details to its entity (PATCH, the same outcome however often it
+    runs). Marks the customer in step, or failed with the reason for a retry; audited.
+    Raises SpaceInvoicesError when Space Invoices did not take them."""
+    customer = Customer.objects.get(pk=customer.pk)
+    if not customer.entity_id:
+        raise NotProvisioned(f"{customer} is not provisioned; its details go with provisioning.")
+    details = entity_details(customer)
+    try:
+        account_client().entity_update(
+            customer.entity_id, request_id=request_id_new("details"), **details
+        )
+    except SpaceInvoicesError as exc:
+        _record(customer, actor, DetailsState.FAILED, str(exc))
+        raise
+    _record(customer, actor, DetailsState.IN_STEP, "")
+    return customer
+
+
+def customer_details_mark_pending(*, customer: Customer) -> None:
+    """Record that the entity lags behind an edit, before the edit is sent upstream."""
+    Customer.objects.filter(pk=customer.pk).update(details_state=DetailsState.PENDING)
+
+
+def _record(customer: Customer, actor: Actor, state: str, error: str) -> None:
+    customer.details_state, customer.details_error = state, error
+    customer.save(update_fields=["details_state", "details_error", "updated_at"])
+    staff_action_record(
+        actor=actor,
+        action=StaffAction.Action.UPDATE_DETAILS,
+        customer=customer,
+        succeeded=not error,
+        detail=error or ", ".join(DETAIL_FIELDS),
+    )
+    logger.info("details of %s: %s", customer.slug, state)
