@@ -103,3 +103,25 @@ def user_invited_upstream(simulator, account_key, entity_id: str, email: str) ->
         headers={"x-entity-id": entity_id},
         json={"email": email, "role": "viewer", "send_invite": True},
     )
+
+
+def change_form_data(customer: Customer, **extra) -> dict:
+    """The admin's customer change form as it would be posted unchanged, plus ``extra``."""
+    data = {
+        "name": customer.name,
+        "slug": customer.slug,
+        "country": customer.country,
+        "access_mode": customer.access_mode,
+        "address": customer.address,
+        "city": customer.city,
+        "post_code": customer.post_code,
+        "tax_number": customer.tax_number,
+        "new_member_role": "viewer",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "api_keys-TOTAL_FORMS": "0",
+        "api_keys-INITIAL_FORMS": "0",
+    }
+    if customer.is_tax_subject:
+        data["is_tax_subject"] = "on"
+    return data | extra

@@ -6,9 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tenants.models import Customer, Membership, StaffAction, User
+from tenants.models import Membership, StaffAction, User
 from tenants.services import customer_provision
-from tests.fixtures_portal import entity_made_elsewhere, upstream_users
+from tests.fixtures_portal import change_form_data, entity_made_elsewhere, upstream_users
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:tenants_customer_changelist")
@@ -99,25 +99,6 @@ def test_audit_is_read_only(staff_client):
     StaffAction.objects.create(actor_label="x", action="provision")
     assert staff_client.get(reverse("admin:tenants_staffaction_changelist")).status_code == 200
     assert staff_client.get(reverse("admin:tenants_staffaction_add")).status_code == 403
-
-
-def change_form_data(customer: Customer, **extra) -> dict:
-    data = {
-        "name": customer.name,
-        "slug": customer.slug,
-        "country": customer.country,
-        "access_mode": customer.access_mode,
-        "address": "",
-        "city": "",
-        "post_code": "",
-        "tax_number": "",
-        "new_member_role": "viewer",
-        "memberships-TOTAL_FORMS": "0",
-        "memberships-INITIAL_FORMS": "0",
-        "api_keys-TOTAL_FORMS": "0",
-        "api_keys-INITIAL_FORMS": "0",
-    }
-    return data | extra
 
 
 def test_attach_key_is_checked_upstream_and_never_shown(

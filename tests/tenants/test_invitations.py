@@ -1,0 +1,120 @@
+"""Add, sync and launch under both plausible meanings of ``send_invite: false``, and resend.
+
+The contract leaves open what ``send_invite: false`` does for an email with no Space
+Invoices user yet: (a) an active white-label user at once, or (b) a pending invitation with
+no email. The portal must work under either; the simulator can be switched between them.
+"""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from embedding.models import LaunchEvent
+from tenants.models import Membership, StaffAction, SyncState, User
+from tenants.services import customer_provision, members_sync, membership_add
+
+pytestmark = pytest.mark.django_db
+BEHAVIOURS = {"active_user": SyncState.SYNCED, "pending_invitation": SyncState.INVITED}
+MEMBERS = reverse("admin:tenants_membership_changelist")
+
+
+@pytest.fixture
+def acme_under(make_customer, make_member, simulator):
+    def provision(behaviour: str):
+        simulator.behaviour(send_invite_false=behaviour)
+        customer = make_customer(name="Acme", slug="acme")
+        make_member(customer, "ana@acme.example", "admin")
+        make_member(customer, "bo@acme.example", "viewer")
+        return customer_provision(customer=customer, actor="test")
+
+    return provision
+
+
+def state_of(email: str) -> str:
+    return Membership.objects.get(user__email=email).sync_state
+
+
+@pytest.mark.parametrize("behaviour", list(BEHAVIOURS))
+def test_add_sync_and_launch(behaviour, acme_under, login_as, simulator):
+    acme = acme_under(behaviour)
+    expected = BEHAVIOURS[behaviour]
+    assert acme.is_provisioned
+    assert {state_of("ana@acme.example"), state_of("bo@acme.example")} == {expected}
+    membership_add(customer=acme, email="cy@acme.example", role="editor", actor="test")
+    assert state_of("cy@acme.example") == expected
+    adds = simulator.requests_to("POST /entities/users")
+    report = members_sync(customer=acme, actor="test")
+    assert report.ok and report.changes == []
+    assert simulator.requests_to("POST /entities/users") == adds  # nothing added twice
+    assert state_of("bo@acme.example") == expected
+
+    team = login_as("ana@acme.example").get(reverse("customer", args=["acme"]))
+    invited_shown = b"Invited, not accepted yet" in team.content
+    assert invited_shown == (behaviour == "pending_invitation")
+
+    answer = login_as("bo@acme.example").post(reverse("open_invoicing", args=["acme"]))
+    if behaviour == "active_user":
+        assert answer.status_code == 303
+        assert LaunchEvent.objects.get().outcome == LaunchEvent.Outcome.LAUNCHED
+    else:
+        assert answer.status_code == 409 and b"invitation is still pending" in answer.content
+        assert LaunchEvent.objects.get().outcome == LaunchEvent.Outcome.INVITED
+    assert simulator.stats()["emails_sent"] == 0  # white-label: Space Invoices mailed nobody
+
+
+def test_an_accepted_invitation_lets_the_member_in_at_once(
+    acme_under, login_as, simulator, account_key
+):
+    acme = acme_under("pending_invitation")
+    invitations = simulator.api(
+        "GET", "/entities/invitations", account_key, headers={"x-entity-id": acme.entity_id}
+    ).json()["data"]
+    [bo] = [i for i in invitations if i["email"] == "bo@acme.example"]
+    assert simulator.accept_invitation(bo["id"]).status_code == 200
+    answer = login_as("bo@acme.example").post(reverse("open_invoicing", args=["acme"]))
+    assert answer.status_code == 303
+    assert state_of("bo@acme.example") == SyncState.SYNCED
+
+
+def resend(client, membership):
+    data = {"action": "resend_invitation", "_selected_action": [membership.pk]}
+    return client.post(MEMBERS, data), client.post(MEMBERS, {**data, "confirmed": "yes"})
+
+
+def test_resend_warns_then_has_space_invoices_email_the_member(
+    acme_under, client, staff, simulator
+):
+    acme_under("pending_invitation")
+    client.force_login(staff)
+    bo = Membership.objects.get(user__email="bo@acme.example")
+    warning, done = resend(client, bo)
+    assert b"in Space Invoices&#x27; branding, not yours" in warning.content
+    assert done.status_code == 302
+    assert simulator.stats()["emails_sent"] == 1
+    assert StaffAction.objects.get(action="resend_invitation").succeeded
+
+
+def test_resend_for_someone_not_invited_is_refused_with_a_message(
+    acme_under, client, staff, simulator
+):
+    acme_under("active_user")
+    client.force_login(staff)
+    _, done = resend(client, Membership.objects.get(user__email="bo@acme.example"))
+    assert simulator.stats()["emails_sent"] == 0
+    page = client.get(done["Location"])
+    assert b"has no pending invitation" in page.content
+    assert not StaffAction.objects.get(action="resend_invitation").succeeded
+
+
+def test_resend_needs_its_own_permission(acme_under, client, simulator):
+    acme_under("pending_invitation")
+    clerk = User.objects.create_user(email="clerk@partner.example", is_staff=True)
+    clerk.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_membership", "change_membership"])
+    )
+    client.force_login(clerk)
+    assert b'value="resend_invitation"' not in client.get(MEMBERS).content
+    resend(client, Membership.objects.get(user__email="bo@acme.example"))
+    assert simulator.stats()["emails_sent"] == 0
+    assert simulator.requests_to("POST /entities/invitations/{id}/resend") == 0
+    assert not StaffAction.objects.filter(action="resend_invitation").exists()
