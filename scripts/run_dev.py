@@ -113,7 +113,8 @@ def main() -> int:
         cwd=ROOT,
         env=env,
     )
-    processes = [simulator]
+    processes = {"simulator": simulator}
+    code = 0
     try:
         wait_for(f"{api_url}/_control/stats")
         key = values.get("SPACEINVOICES_API_KEY", "")
@@ -144,7 +145,7 @@ def main() -> int:
             cwd=ROOT,
             env=env,
         )
-        processes.append(portal)
+        processes["portal"] = portal
         wait_for(f"http://127.0.0.1:{portal_port}/healthz")
         print(
             f"\n  Portal:    http://127.0.0.1:{portal_port}/\n"
@@ -159,17 +160,34 @@ def main() -> int:
             "  Ctrl-C stops both.\n",
             flush=True,
         )
-        while all(p.poll() is None for p in processes):
-            time.sleep(0.5)
-        print("A process stopped; stopping the other.", file=sys.stderr)
+        code = watch(processes)
     except KeyboardInterrupt:
         pass
+    except (subprocess.CalledProcessError, SystemExit) as exc:
+        print(f"make run: start-up failed: {exc}", file=sys.stderr)
+        code = 1
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
+        for process in processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in processes.values():
             process.wait(timeout=10)
-    return 0
+    return code
+
+
+def watch(processes: dict[str, subprocess.Popen]) -> int:
+    """Wait until one process stops; say which, and fail, since the other is then useless."""
+    while True:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                others = ", ".join(n for n in processes if n != name) or "nothing"
+                print(
+                    f"make run: the {name} stopped (exit code {process.returncode}); "
+                    f"stopping {others}.",
+                    file=sys.stderr,
+                )
+                return 1
+        time.sleep(0.5)
 
 
 if __name__ == "__main__":

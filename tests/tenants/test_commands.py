@@ -159,3 +159,17 @@ def test_import_error_lines_name_row_and_column(tmp_path, capsys):
     text = err.getvalue()
     assert "row 2, column country: This field is required." in text
     assert "row 2, column members: 'nobody' is not an email address." in text
+
+
+def test_import_checks_space_invoices_field_limits(tmp_path, simulator):
+    from io import StringIO
+
+    path = tmp_path / "long.csv"
+    path.write_text(f"name,slug,country,post_code,city\nA,a,Italy,{'1' * 21},{'c' * 101}\n")
+    err = StringIO()
+    with pytest.raises(CommandError, match="Nothing imported: 2 error"):
+        call_command("import_customers", str(path), stderr=err)
+    text = err.getvalue()
+    assert "row 2, column post_code: Ensure this value has at most 20 characters" in text
+    assert "row 2, column city: Ensure this value has at most 100 characters" in text
+    assert not Customer.objects.exists() and simulator.stats()["entities"] == 0

@@ -118,3 +118,15 @@ def test_rerun_after_replays_expired_still_finds_the_entity(make_customer, simul
 
     done = customer_provision(customer=customer, actor="t")
     assert done.is_provisioned and simulator.stats()["entities"] == 1
+
+
+def test_an_upstream_422_fails_the_step_and_names_the_field(make_customer, simulator):
+    issue = {"path": ["post_code"], "message": "Unknown post code", "code": "custom"}
+    body = {"code": "validation_error", "message": "Invalid", "cause": {"issues": [issue]}}
+    simulator.fault(path_prefix="/entities", method="POST", status=422, body=body)
+    customer = customer_provision(customer=make_customer(post_code="0000"), actor="test")
+    assert customer.provisioning_state == ProvisioningState.FAILED
+    assert "could not create the entity" in customer.last_error
+    assert "post_code: Unknown post code" in customer.last_error
+    assert simulator.stats()["entities"] == 0
+    assert not StaffAction.objects.get(action="provision").succeeded
