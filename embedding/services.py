@@ -18,6 +18,7 @@ from spaceinvoices.client import (
 from spaceinvoices.contract import INVITATION_PENDING, request_id_new
 from spaceinvoices.factory import account_client, launch_url
 from tenants.encryption import DecryptionError
+from tenants.locking import CustomerBusy
 from tenants.models import AccessMode, EntityApiKey, Membership, Role, SyncState
 from tenants.services import members_sync
 
@@ -122,7 +123,10 @@ def _invited(membership: Membership) -> LaunchRefused:
 def _user_token(membership: Membership, request_id: str) -> str:
     if membership.sync_state in (SyncState.PENDING, SyncState.FAILED) or not membership.si_user_id:
         # Never synced (or it failed): sync on the spot, then read where the member stands.
-        members_sync(customer=membership.customer, actor="system:launch", record=False)
+        try:
+            members_sync(customer=membership.customer, actor="system:launch", record=False)
+        except CustomerBusy:
+            raise _unavailable() from None  # another run is syncing them right now
         membership.refresh_from_db()
     if not membership.si_user_id:
         raise _unavailable()

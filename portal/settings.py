@@ -122,6 +122,16 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'portal.sqlite3'}")
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # SQLite as a serious default for local runs: readers never wait for the writer (WAL),
+    # a writer waits its turn instead of failing (busy timeout), and every transaction
+    # takes the write lock when it begins (IMMEDIATE), so two cannot deadlock upgrading.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 # Persistent connections: opening one costs more than a whole launch's queries.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -207,6 +217,10 @@ SPACEINVOICES_TIMEOUT = env.float("SPACEINVOICES_TIMEOUT", default=10.0)
 SPACEINVOICES_CONNECT_TIMEOUT = env.float("SPACEINVOICES_CONNECT_TIMEOUT", default=3.05)
 SPACEINVOICES_MAX_RETRIES = env.int("SPACEINVOICES_MAX_RETRIES", default=2)
 SPACEINVOICES_LAUNCH_TTL = env.int("SPACEINVOICES_LAUNCH_TTL", default=120)
+# One run at a time per customer: how long a run waits for another to finish, and (SQLite
+# only) how long a killed run's lease blocks the next.
+PORTAL_LOCK_WAIT = env.float("PORTAL_LOCK_WAIT", default=30.0)
+PORTAL_LOCK_LEASE_SECONDS = env.int("PORTAL_LOCK_LEASE_SECONDS", default=300)
 if not 60 <= SPACEINVOICES_LAUNCH_TTL <= 3600:
     raise ImproperlyConfigured("SPACEINVOICES_LAUNCH_TTL must be 60 to 3600 seconds.")
 

@@ -5,12 +5,10 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from spaceinvoices.client import SpaceInvoicesError
-from tenants.errors import TenantError
-from tenants.models import Customer, EntityApiKey, Membership
+from tenants.models import Customer, DetailsState, EntityApiKey, Membership
 from tenants.services import (
     DETAIL_FIELDS,
     customer_access_mode_set,
-    customer_details_mark_pending,
     customer_details_update,
     customer_disable,
     customer_enable,
@@ -23,6 +21,7 @@ from tenants.services import (
     membership_role_set,
 )
 
+from .after_commit import after_commit
 from .confirmation import confirm_then
 from .forms import ENTITY_DETAIL_FIELDS, CustomerAdminForm
 
@@ -174,57 +173,62 @@ class CustomerAdmin(admin.ModelAdmin):
         details_changed = bool(
             change and obj.entity_id and set(DETAIL_FIELDS) & set(form.changed_data)
         )
-        super().save_model(request, obj, form, change)
-        data = form.cleaned_data
         if details_changed:
             # Saved here first, marked as not yet sent: a failed call leaves a visible retry.
-            customer_details_mark_pending(customer=obj)
-            try:
-                customer_details_update(customer=obj, actor=request.user)
-            except SpaceInvoicesError as exc:
-                self.message_user(
-                    request,
-                    f"Saved here, but Space Invoices was not updated: {exc}. Use “Send "
-                    "details to Space Invoices” to try again.",
-                    messages.ERROR,
-                )
+            obj.details_state = DetailsState.PENDING
+        super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        after_commit(self, request, lambda: self._upstream(request, obj, data, wanted_mode))
+        if details_changed:
+            after_commit(self, request, lambda: self._details(request, obj))
+
+    def _upstream(self, request, obj, data, wanted_mode) -> None:
+        if obj.access_mode != wanted_mode:
+            customer_access_mode_set(customer=obj, mode=wanted_mode, actor=request.user)
+        if data.get("new_member_email"):
+            membership_add(
+                customer=obj,
+                email=data["new_member_email"],
+                role=data.get("new_member_role") or "viewer",
+                actor=request.user,
+            )
+        if data.get("attach_entity_key"):
+            entity_key_attach(
+                customer=obj,
+                key=data["attach_entity_key"],
+                entity_id=data.get("attach_entity_id", ""),
+                actor=request.user,
+            )
+
+    def _details(self, request, obj) -> None:
         try:
-            if obj.access_mode != wanted_mode:
-                customer_access_mode_set(customer=obj, mode=wanted_mode, actor=request.user)
-            if data.get("new_member_email"):
-                membership_add(
-                    customer=obj,
-                    email=data["new_member_email"],
-                    role=data.get("new_member_role") or "viewer",
-                    actor=request.user,
-                )
-            if data.get("attach_entity_key"):
-                entity_key_attach(
-                    customer=obj,
-                    key=data["attach_entity_key"],
-                    entity_id=data.get("attach_entity_id", ""),
-                    actor=request.user,
-                )
-        except (SpaceInvoicesError, TenantError) as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+            customer_details_update(customer=obj, actor=request.user)
+        except SpaceInvoicesError as exc:
+            self.message_user(
+                request,
+                f"Saved here, but Space Invoices was not updated: {exc}. Use “Send "
+                "details to Space Invoices” to try again.",
+                messages.ERROR,
+            )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Membership:
             return super().save_formset(request, form, formset, change)
         # Every membership change goes through the services, so Space Invoices follows.
         instances = formset.save(commit=False)
-        try:
+        for _membership, changed in formset.changed_objects:
+            if "user" in changed:
+                self.message_user(
+                    request,
+                    "A membership's user cannot change: remove it and add the other person.",
+                    messages.WARNING,
+                )
+
+        def upstream():
             for membership in formset.deleted_objects:
                 membership_remove(membership=membership, actor=request.user)
             for membership, changed in formset.changed_objects:
-                if "user" in changed:
-                    self.message_user(
-                        request,
-                        "A membership's user cannot change: remove it and add the other person.",
-                        messages.WARNING,
-                    )
-                    continue
-                if "role" in changed:
+                if "role" in changed and "user" not in changed:
                     membership_role_set(
                         membership=membership, role=membership.role, actor=request.user
                     )
@@ -235,8 +239,8 @@ class CustomerAdmin(admin.ModelAdmin):
                     role=membership.role,
                     actor=request.user,
                 )
-        except (SpaceInvoicesError, TenantError) as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+
+        after_commit(self, request, upstream)
         return instances
 
     @admin.action(description="Provision at Space Invoices")

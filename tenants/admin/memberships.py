@@ -7,11 +7,13 @@ from tenants.errors import TenantError
 from tenants.models import Membership
 from tenants.services import (
     invitation_resend,
+    members_sync_if_live,
     membership_add,
     membership_remove,
     membership_role_set,
 )
 
+from .after_commit import after_commit
 from .confirmation import confirm_then
 
 
@@ -37,18 +39,33 @@ class MembershipAdmin(admin.ModelAdmin):
         return [*fixed, *self.readonly_fields]
 
     def save_model(self, request, obj, form, change):
+        # Saved by the services; Space Invoices follows once the admin's transaction has
+        # committed.
+        if change:
+            after_commit(
+                self,
+                request,
+                lambda: membership_role_set(membership=obj, role=obj.role, actor=request.user),
+            )
+            return
         try:
-            if change:
-                membership_role_set(membership=obj, role=obj.role, actor=request.user)
-            else:
-                membership_add(
-                    customer=obj.customer, email=obj.user.email, role=obj.role, actor=request.user
-                )
-        except (SpaceInvoicesError, TenantError) as exc:
+            added = membership_add(
+                customer=obj.customer,
+                email=obj.user.email,
+                role=obj.role,
+                actor=request.user,
+                sync=False,
+            )
+        except TenantError as exc:
             self.message_user(request, str(exc), messages.ERROR)
+            return
+        obj.pk = added.pk
+        after_commit(
+            self, request, lambda: members_sync_if_live(customer=added.customer, actor=request.user)
+        )
 
     def delete_model(self, request, obj):
-        self.delete_queryset(request, [obj])
+        after_commit(self, request, lambda: self.delete_queryset(request, [obj]))
 
     def delete_queryset(self, request, queryset):
         for membership in queryset:

@@ -6,6 +6,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from tenants.models import User
 from tenants.services import user_active_set
 
+from .after_commit import after_commit
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
@@ -31,7 +33,9 @@ class UserAdmin(DjangoUserAdmin):
             obj.is_active = not active  # the service flips it and syncs upstream
         super().save_model(request, obj, form, change)
         if toggled:
-            user_active_set(user=obj, active=active, actor=request.user)
+            after_commit(
+                self, request, lambda: user_active_set(user=obj, active=active, actor=request.user)
+            )
 
     @admin.action(description="Deactivate (removes them from Space Invoices)")
     def deactivate(self, request, queryset):

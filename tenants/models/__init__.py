@@ -3,12 +3,14 @@
 from .api_key import EntityApiKey
 from .audit import StaffAction
 from .customer import AccessMode, Customer, DetailsState, Environment, ProvisioningState
+from .intent import CustomerLease, UpstreamIntent
 from .membership import Membership, Role, SyncState
 from .user import User
 
 __all__ = [
     "AccessMode",
     "Customer",
+    "CustomerLease",
     "DetailsState",
     "EntityApiKey",
     "Environment",
@@ -17,5 +19,6 @@ __all__ = [
     "Role",
     "StaffAction",
     "SyncState",
+    "UpstreamIntent",
     "User",
 ]

@@ -37,7 +37,7 @@ class ProvisioningState(models.TextChoices):
 
 
 class Customer(models.Model):
-    # Stable across databases: the base of every upstream X-Request-Id for this customer.
+    # Stable across databases: in every upstream X-Request-Id and the entity's metadata.
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=255, validators=_upstream_limit("name"))
     slug = models.SlugField(max_length=80, unique=True)
@@ -104,7 +104,3 @@ class Customer(models.Model):
     @property
     def uses_entity_users(self) -> bool:
         return self.access_mode == AccessMode.USER
-
-    def request_id(self, *parts: object) -> str:
-        """A stable upstream X-Request-Id for one step of work on this customer."""
-        return contract.request_id(self.uuid, *parts)

@@ -35,7 +35,7 @@ class SyncState(models.TextChoices):
 
 
 class Membership(models.Model):
-    # Stable base of the upstream request id that adds this member.
+    # Names this member's upstream steps (member.add:<uuid>, …).
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
@@ -67,6 +67,3 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.customer} ({self.role})"
-
-    def request_id(self, step: str) -> str:
-        return self.customer.request_id("member", self.uuid, step)

@@ -8,6 +8,7 @@ from .keys import entity_key_attach, entity_key_rotate, entity_key_verify
 from .members import (
     SyncReport,
     members_sync,
+    members_sync_if_live,
     membership_add,
     membership_remove,
     membership_role_set,
@@ -30,6 +31,7 @@ __all__ = [
     "entity_key_verify",
     "invitation_resend",
     "members_sync",
+    "members_sync_if_live",
     "membership_add",
     "membership_remove",
     "membership_role_set",

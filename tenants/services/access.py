@@ -3,32 +3,44 @@
 from django.db import transaction
 
 from spaceinvoices.client import SpaceInvoicesError
-from spaceinvoices.contract import request_id_new
 from spaceinvoices.factory import account_client
 from tenants.errors import TenantError
+from tenants.locking import customer_lock
 from tenants.models import AccessMode, Customer, StaffAction, SyncState
 
 from .audit import Actor, staff_action_record
-from .members import members_sync
+from .intents import upstream_write
+from .members import SyncReport, members_sync
 
 
 def _set_enabled(customer: Customer, enabled: bool, actor: Actor) -> Customer:
     action = StaffAction.Action.ENABLE if enabled else StaffAction.Action.DISABLE
-    with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
-        if customer.entity_id:
-            client = account_client()
-            change = client.entity_enable if enabled else client.entity_disable
-            try:
-                change(customer.entity_id, request_id=request_id_new("entity-state"))
-            except SpaceInvoicesError as exc:
-                staff_action_record(
-                    actor=actor, action=action, customer=customer, succeeded=False, detail=str(exc)
-                )
-                raise
+
+    def record(_answer=None) -> None:
         customer.is_active = enabled
         customer.save(update_fields=["is_active", "updated_at"])
         staff_action_record(actor=actor, action=action, customer=customer)
+
+    with customer_lock(customer):
+        customer = Customer.objects.get(pk=customer.pk)
+        if not customer.entity_id:
+            with transaction.atomic():
+                record()
+            return customer
+        client = account_client()
+        change = client.entity_enable if enabled else client.entity_disable
+        try:
+            upstream_write(
+                customer=customer,
+                step=f"entity.{'enable' if enabled else 'disable'}",
+                call=lambda rid: change(customer.entity_id, request_id=rid),
+                record=record,
+            )
+        except SpaceInvoicesError as exc:
+            staff_action_record(
+                actor=actor, action=action, customer=customer, succeeded=False, detail=str(exc)
+            )
+            raise
     return customer
 
 
@@ -41,31 +53,36 @@ def customer_enable(*, customer: Customer, actor: Actor) -> Customer:
     return _set_enabled(customer, True, actor)
 
 
-def customer_access_mode_set(*, customer: Customer, mode: str, actor: Actor):
+def customer_access_mode_set(*, customer: Customer, mode: str, actor: Actor) -> SyncReport | None:
     """Switch between user-based and API-key access.
 
     To ``api_key``: the entity's users are removed upstream; members keep their portal
     access and launch with the customer's key (admin-level in Space Invoices, so only
     members at or above PORTAL_KEY_MODE_MIN_ROLE may launch). To ``user``: every active
     member is added as a Space Invoices user with their role.
+
+    The switch is committed here first, then Space Invoices follows; run again (the same
+    mode), it finishes what an interrupted run left.
     """
     if mode not in AccessMode.values:
         raise TenantError(f"Unknown access mode {mode!r}.")
-    if customer.access_mode == mode:
-        return None
-    previous = customer.access_mode
-    customer.access_mode = mode
-    customer.save(update_fields=["access_mode", "updated_at"])
-    if mode == AccessMode.USER:
-        customer.memberships.filter(sync_state=SyncState.NOT_APPLICABLE).update(
-            sync_state=SyncState.PENDING
-        )
-    staff_action_record(
-        actor=actor,
-        action=StaffAction.Action.SET_ACCESS_MODE,
-        customer=customer,
-        detail=f"{previous} → {mode}",
-    )
-    if customer.entity_id:
-        return members_sync(customer=customer, actor=actor, record=False)
+    with customer_lock(customer):
+        customer = Customer.objects.get(pk=customer.pk)
+        if customer.access_mode != mode:
+            previous = customer.access_mode
+            with transaction.atomic():
+                customer.access_mode = mode
+                customer.save(update_fields=["access_mode", "updated_at"])
+                if mode == AccessMode.USER:
+                    customer.memberships.filter(sync_state=SyncState.NOT_APPLICABLE).update(
+                        sync_state=SyncState.PENDING
+                    )
+                staff_action_record(
+                    actor=actor,
+                    action=StaffAction.Action.SET_ACCESS_MODE,
+                    customer=customer,
+                    detail=f"{previous} → {mode}",
+                )
+        if customer.entity_id:
+            return members_sync(customer=customer, actor=actor, record=False)
     return None

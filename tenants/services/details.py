@@ -2,13 +2,16 @@
 
 import logging
 
+from django.db import transaction
+
 from spaceinvoices.client import SpaceInvoicesError
-from spaceinvoices.contract import request_id_new
 from spaceinvoices.factory import account_client
 from tenants.errors import NotProvisioned
+from tenants.locking import customer_lock
 from tenants.models import Customer, DetailsState, StaffAction
 
 from .audit import Actor, staff_action_record
+from .intents import upstream_write
 
 logger = logging.getLogger(__name__)
 # What the entity holds of the customer and the API lets us change; the country never
@@ -24,18 +27,26 @@ def customer_details_update(*, customer: Customer, actor: Actor) -> Customer:
     """Send the customer's details to its entity (PATCH, the same outcome however often it
     runs). Marks the customer in step, or failed with the reason for a retry; audited.
     Raises SpaceInvoicesError when Space Invoices did not take them."""
-    customer = Customer.objects.get(pk=customer.pk)
-    if not customer.entity_id:
-        raise NotProvisioned(f"{customer} is not provisioned; its details go with provisioning.")
-    details = entity_details(customer)
-    try:
-        account_client().entity_update(
-            customer.entity_id, request_id=request_id_new("details"), **details
-        )
-    except SpaceInvoicesError as exc:
-        _record(customer, actor, DetailsState.FAILED, str(exc))
-        raise
-    _record(customer, actor, DetailsState.IN_STEP, "")
+    with customer_lock(customer):
+        customer = Customer.objects.get(pk=customer.pk)
+        if not customer.entity_id:
+            raise NotProvisioned(
+                f"{customer} is not provisioned; its details go with provisioning."
+            )
+        details = entity_details(customer)
+        client = account_client()
+        try:
+            upstream_write(
+                customer=customer,
+                step="entity.update",
+                call=lambda rid: client.entity_update(
+                    customer.entity_id, request_id=rid, **details
+                ),
+                record=lambda _entity: _record(customer, actor, DetailsState.IN_STEP, ""),
+            )
+        except SpaceInvoicesError as exc:
+            _record(customer, actor, DetailsState.FAILED, str(exc))
+            raise
     return customer
 
 
@@ -45,8 +56,14 @@ def customer_details_mark_pending(*, customer: Customer) -> None:
 
 
 def _record(customer: Customer, actor: Actor, state: str, error: str) -> None:
-    customer.details_state, customer.details_error = state, error
-    customer.save(update_fields=["details_state", "details_error", "updated_at"])
+    with transaction.atomic():
+        customer.details_state, customer.details_error = state, error
+        customer.save(update_fields=["details_state", "details_error", "updated_at"])
+        _audit(customer, actor, error)
+    logger.info("details of %s: %s", customer.slug, state)
+
+
+def _audit(customer: Customer, actor: Actor, error: str) -> None:
     staff_action_record(
         actor=actor,
         action=StaffAction.Action.UPDATE_DETAILS,
@@ -54,4 +71,3 @@ def _record(customer: Customer, actor: Actor, state: str, error: str) -> None:
         succeeded=not error,
         detail=error or ", ".join(DETAIL_FIELDS),
     )
-    logger.info("details of %s: %s", customer.slug, state)

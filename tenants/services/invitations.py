@@ -1,12 +1,12 @@
 """Invitations: Space Invoices emails a member who has not accepted yet, in its own brand."""
 
 from spaceinvoices.client import SpaceInvoicesError
-from spaceinvoices.contract import request_id_new
 from spaceinvoices.factory import account_client
 from tenants.errors import NotProvisioned, TenantError
 from tenants.models import Membership, StaffAction, SyncState
 
 from .audit import Actor, staff_action_record
+from .intents import upstream_write
 
 
 def invitation_resend(*, membership: Membership, actor: Actor) -> None:
@@ -21,8 +21,12 @@ def invitation_resend(*, membership: Membership, actor: Actor) -> None:
         invitation = client.invitations_pending(customer.entity_id).get(email)
         if invitation is None:
             raise TenantError(f"{email} has no pending invitation at Space Invoices.")
-        client.invitation_resend(
-            customer.entity_id, invitation.id, request_id=request_id_new("resend")
+        upstream_write(
+            customer=customer,
+            step=f"invitation.resend:{invitation.id}",
+            call=lambda rid: client.invitation_resend(
+                customer.entity_id, invitation.id, request_id=rid
+            ),
         )
     except (SpaceInvoicesError, TenantError) as exc:
         staff_action_record(

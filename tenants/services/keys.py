@@ -8,18 +8,38 @@ from spaceinvoices.contract import is_entity_key, key_environment, key_prefix_hi
 from spaceinvoices.factory import account_client
 from tenants.encryption import DecryptionError
 from tenants.errors import KeyRejected, NotProvisioned
+from tenants.locking import customer_lock
 from tenants.models import Customer, EntityApiKey, ProvisioningState, StaffAction
 
 from .audit import Actor, staff_action_record
+from .intents import upstream_write
+
+KEY_NAME = "portal"  # one fixed body, so that a re-sent request id replays
 
 
-def key_mint(*, customer: Customer) -> CreatedApiKey:
-    """Create the customer's next key upstream, replay-safe: the n-th key has a fixed id."""
-    generation = customer.api_keys.count() + 1
-    return account_client().api_key_create(
-        customer.entity_id,
-        name=f"portal key {generation}",
-        request_id=customer.request_id("key", generation),
+def key_create(*, customer: Customer, actor: Actor, action: str | None) -> CreatedApiKey:
+    """Create the customer's next key upstream and make it the one active key, in the same
+    transaction that closes the intent and (with ``action``) audits it. Killed before that,
+    a re-run sends the same request id and Space Invoices replays the same key."""
+    client = account_client()
+
+    def record(created: CreatedApiKey) -> None:
+        key_store(
+            customer=customer,
+            secret=created.secret,
+            prefix_hint=created.prefix_hint,
+            expires_at=created.expires_at,
+        )
+        if action:
+            staff_action_record(
+                actor=actor, action=action, customer=customer, detail=f"now {created.prefix_hint}"
+            )
+
+    return upstream_write(
+        customer=customer,
+        step="key.create",
+        call=lambda rid: client.api_key_create(customer.entity_id, name=KEY_NAME, request_id=rid),
+        record=record,
     )
 
 
@@ -40,49 +60,51 @@ def key_store(*, customer: Customer, secret: str, prefix_hint: str, expires_at=N
 
 
 def revoked_keys_delete(*, customer: Customer) -> list[str]:
-    """Delete upstream every revoked key not yet deleted; returns the errors, if any."""
+    """Delete upstream every revoked key not yet deleted; returns the errors, if any.
+
+    Runs only after the new key is committed as active, so launches keep working whatever
+    instant this is interrupted at; a re-run deletes what is left."""
     client, errors = account_client(), []
     for old in customer.api_keys.awaiting_upstream_deletion().defer("key"):
         try:
-            client.api_key_delete(customer.entity_id, old.key)
+            secret = old.key
         except DecryptionError:
             errors.append(
                 f"old key {old.prefix_hint} cannot be decrypted (encryption key lost?); "
                 "delete it in the Space Invoices dashboard"
             )
             continue
+
+        def deleted(_answer, old=old) -> None:
+            old.upstream_deleted_at = timezone.now()
+            old.save(update_fields=["upstream_deleted_at"])
+
+        try:
+            upstream_write(
+                customer=customer,
+                step=f"key.delete:{old.pk}",
+                call=lambda rid, secret=secret: client.api_key_delete(
+                    customer.entity_id, secret, request_id=rid
+                ),
+                record=deleted,
+            )
         except NotFound:
-            pass  # already gone upstream: that is the goal
+            deleted(None)  # already gone upstream: that is the goal
         except SpaceInvoicesError as exc:
             errors.append(f"old key {old.prefix_hint} not deleted yet: {exc}")
-            continue
-        old.upstream_deleted_at = timezone.now()
-        old.save(update_fields=["upstream_deleted_at"])
     return errors
 
 
-def _swap_in(customer, secret, hint, expires_at, *, actor: Actor, action: str) -> list[str]:
-    """Make ``secret`` the active key, delete the revoked ones upstream, audit; warnings."""
-    key_store(customer=customer, secret=secret, prefix_hint=hint, expires_at=expires_at)
-    warnings = revoked_keys_delete(customer=customer)
-    staff_action_record(
-        actor=actor,
-        action=action,
-        customer=customer,
-        detail=f"now {hint}" + "".join(f"; {w}" for w in warnings),
-    )
-    return warnings
-
-
 def entity_key_rotate(*, customer: Customer, actor: Actor) -> list[str]:
-    """New key in, old key out upstream. Returns warnings (an old key not deleted yet);
-    raises SpaceInvoicesError when no new key could be made (nothing changed then)."""
-    with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    """New key in (committed as active), then old keys out upstream. Returns warnings (an
+    old key not deleted yet); raises SpaceInvoicesError when no new key could be made
+    (nothing changed then)."""
+    with customer_lock(customer):
+        customer = Customer.objects.get(pk=customer.pk)
         if not customer.entity_id:
             raise NotProvisioned(f"{customer} is not provisioned; provision it first.")
         try:
-            created = key_mint(customer=customer)
+            key_create(customer=customer, actor=actor, action=StaffAction.Action.ROTATE_KEY)
         except SpaceInvoicesError as exc:
             staff_action_record(
                 actor=actor,
@@ -92,14 +114,7 @@ def entity_key_rotate(*, customer: Customer, actor: Actor) -> list[str]:
                 detail=str(exc),
             )
             raise
-        return _swap_in(
-            customer,
-            created.secret,
-            created.prefix_hint,
-            created.expires_at,
-            actor=actor,
-            action=StaffAction.Action.ROTATE_KEY,
-        )
+        return revoked_keys_delete(customer=customer)
 
 
 def entity_key_verify(*, entity_id: str, key: str) -> None:
@@ -129,18 +144,34 @@ def entity_key_attach(*, customer: Customer, key: str, actor: Actor, entity_id: 
     if owner:
         raise KeyRejected(f"Entity {entity_id} already belongs to customer {owner}.")
     entity_key_verify(entity_id=entity_id, key=key)
-    active = customer.api_keys.active().first()
-    if active and active.key == key:
-        return  # already the active key: nothing to replace
-    hint = key_prefix_hint(key)
-    with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
-        if not customer.entity_id:
-            # A customer whose entity was made elsewhere: the key makes it provisioned.
-            customer.entity_id = entity_id
-            customer.environment = key_environment(key)
-            customer.provisioning_state = ProvisioningState.PROVISIONED
-            customer.provisioned_at = timezone.now()
-            customer.last_error = ""
-            customer.save()
-        _swap_in(customer, key, hint, None, actor=actor, action=StaffAction.Action.ATTACH_KEY)
+    with customer_lock(customer):
+        active = customer.api_keys.active().first()
+        if active and active.key == key:
+            return  # already the active key: nothing to replace
+        hint = key_prefix_hint(key)
+        with transaction.atomic():
+            customer = Customer.objects.select_for_update().get(pk=customer.pk)
+            if not customer.entity_id:
+                # A customer whose entity was made elsewhere: the key makes it provisioned.
+                customer.entity_id = entity_id
+                customer.environment = key_environment(key)
+                customer.provisioning_state = ProvisioningState.PROVISIONED
+                customer.provisioned_at = timezone.now()
+                customer.last_error = ""
+                customer.save()
+            key_store(customer=customer, secret=key, prefix_hint=hint)
+            staff_action_record(
+                actor=actor,
+                action=StaffAction.Action.ATTACH_KEY,
+                customer=customer,
+                detail=f"now {hint}",
+            )
+        warnings = revoked_keys_delete(customer=customer)
+    if warnings:
+        staff_action_record(
+            actor=actor,
+            action=StaffAction.Action.ATTACH_KEY,
+            customer=customer,
+            succeeded=False,
+            detail="; ".join(warnings),
+        )

@@ -6,7 +6,7 @@ customers). API-key mode: the entity has no users. Every change to a membership 
 through here, never through cascades or signals that a bulk delete would skip.
 """
 
-import uuid
+import contextlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -15,14 +15,17 @@ from spaceinvoices.client import (
     Conflict,
     EntityUser,
     Invitation,
+    NotFound,
     SpaceInvoicesError,
     Unavailable,
 )
 from spaceinvoices.factory import account_client
 from tenants.errors import NotProvisioned, TenantError
+from tenants.locking import customer_lock
 from tenants.models import Customer, Membership, Role, StaffAction, SyncState, User
 
 from .audit import Actor, staff_action_record
+from .intents import upstream_write
 from .onboarding import welcome_email_send
 
 
@@ -95,8 +98,6 @@ def _settle(
         state = SyncState.INVITED
     else:
         state = SyncState.SYNCED
-    if current is None and membership.si_user_id:
-        membership.uuid = uuid.uuid4()  # a later re-add must not replay the old add
     membership.si_user_id = current.user_id if current else ""
     membership.invitation_id = invitation.id if invitation else ""
     membership.sync_state = state
@@ -104,44 +105,70 @@ def _settle(
     membership.save()
 
 
+def _user_by_email(client, entity_id: str, email: str) -> EntityUser | None:
+    email = email.lower()
+    return next((u for u in client.entity_users_list(entity_id) if u.email.lower() == email), None)
+
+
 def _apply(client, customer: Customer, membership: Membership, current, action: str):
-    """Make upstream match one membership; the entity user it ends with, or None."""
-    entity_id = customer.entity_id
+    """Make upstream match one membership, one recorded write at a time; the entity user
+    it ends with, or None."""
+    entity_id, email, role = customer.entity_id, membership.user.email, membership.role
+    step = f"member.{action}:{membership.uuid}"
     if action == "add":
         try:
-            current = client.entity_user_add(
-                entity_id,
-                email=membership.user.email,
-                role=membership.role,
-                send_invite=False,
-                request_id=membership.request_id(f"add:{membership.role}"),
+            current = upstream_write(
+                customer=customer,
+                step=step,
+                call=lambda rid: client.entity_user_add(
+                    entity_id, email=email, role=role, send_invite=False, request_id=rid
+                ),
             )
         except Conflict:
-            # Already there (added elsewhere, or by a run that crashed): adopt it.
-            email = membership.user.email.lower()
-            current = next(
-                u for u in client.entity_users_list(entity_id) if u.email.lower() == email
-            )
-        if current.role != membership.role:
-            current = client.entity_user_role_set(entity_id, current.user_id, role=membership.role)
-    elif action == "role":
-        current = client.entity_user_role_set(entity_id, current.user_id, role=membership.role)
+            # Already there (added elsewhere, or by a run whose answer was lost): adopt it.
+            current = _user_by_email(client, entity_id, email)
+            if current is None:
+                raise
+        if current.role != role:
+            action, step = "role", f"member.role:{membership.uuid}"
+    if action == "role":
+        user_id = current.user_id
+        current = upstream_write(
+            customer=customer,
+            step=step,
+            call=lambda rid: client.entity_user_role_set(
+                entity_id, user_id, role=role, request_id=rid
+            ),
+        )
     elif action == "remove":
-        client.entity_user_remove(entity_id, current.user_id)
+        _user_remove(client, customer, current.user_id, step)
         current = None
     return current
+
+
+def _user_remove(client, customer: Customer, user_id: str, step: str) -> None:
+    with contextlib.suppress(NotFound):  # already gone: that is the goal
+        upstream_write(
+            customer=customer,
+            step=step,
+            call=lambda rid: client.entity_user_remove(customer.entity_id, user_id, request_id=rid),
+        )
 
 
 def members_sync(
     *, customer: Customer, actor: Actor, dry_run: bool = False, record: bool = True
 ) -> SyncReport:
-    """Add, re-role and remove entity users to match the memberships; errors per member."""
+    """Add, re-role and remove entity users to match the memberships; errors per member.
+
+    No transaction is held across the calls: one run at a time per customer (its lock), each
+    write recorded before it is made, each membership settled when its write is answered.
+    """
     if not customer.entity_id:
         raise NotProvisioned(f"{customer} has no entity yet; provision it first.")
     report = SyncReport(customer=customer.slug)
     client = account_client()
-    with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    with customer_lock(customer):
+        customer = Customer.objects.get(pk=customer.pk)
         upstream = {u.email.lower(): u for u in client.entity_users_list(customer.entity_id)}
         pending = client.invitations_pending(customer.entity_id) if upstream else {}
         steps, extras = _plan(customer, upstream)
@@ -166,7 +193,7 @@ def members_sync(
         else:
             for extra in extras:
                 try:
-                    client.entity_user_remove(customer.entity_id, extra.user_id)
+                    _user_remove(client, customer, extra.user_id, f"user.remove:{extra.user_id}")
                 except SpaceInvoicesError as exc:
                     report.errors.append(f"{extra.email}: {exc}")
         try:
@@ -189,15 +216,18 @@ def members_sync(
     return report
 
 
-def _sync_if_live(customer: Customer, actor: Actor) -> SyncReport | None:
+def members_sync_if_live(*, customer: Customer, actor: Actor) -> SyncReport | None:
     """Push a membership change upstream now when the customer has an entity."""
     if not customer.entity_id:
         return None
     return members_sync(customer=customer, actor=actor, record=False)
 
 
-def membership_add(*, customer: Customer, email: str, role: str, actor: Actor) -> Membership:
-    """Add a member by email; a new portal user gets a branded email to set a password."""
+def membership_add(
+    *, customer: Customer, email: str, role: str, actor: Actor, sync: bool = True
+) -> Membership:
+    """Add a member by email; a new portal user gets a branded email to set a password.
+    With ``sync`` off the caller syncs later (outside its transaction)."""
     if role not in Role.values:
         raise TenantError(f"Unknown role {role!r}; use {Role.listed()}.")
     email = User.objects.normalize_email(email.strip()).lower()
@@ -217,8 +247,9 @@ def membership_add(*, customer: Customer, email: str, role: str, actor: Actor) -
         )
         if created:
             transaction.on_commit(lambda: welcome_email_send(user=user, customer=customer))
-    _sync_if_live(customer, actor)
-    membership.refresh_from_db()
+    if sync:
+        members_sync_if_live(customer=customer, actor=actor)
+        membership.refresh_from_db()
     return membership
 
 
@@ -226,15 +257,16 @@ def membership_role_set(*, membership: Membership, role: str, actor: Actor) -> M
     if role not in Role.values:
         raise TenantError(f"Unknown role {role!r}; use {Role.listed()}.")
     previous = membership.role
-    membership.role = role
-    membership.save(update_fields=["role", "updated_at"])
-    staff_action_record(
-        actor=actor,
-        action=StaffAction.Action.CHANGE_ROLE,
-        customer=membership.customer,
-        detail=f"{membership.user.email}: {previous} → {role}",
-    )
-    _sync_if_live(membership.customer, actor)
+    with transaction.atomic():
+        membership.role = role
+        membership.save(update_fields=["role", "updated_at"])
+        staff_action_record(
+            actor=actor,
+            action=StaffAction.Action.CHANGE_ROLE,
+            customer=membership.customer,
+            detail=f"{membership.user.email}: {previous} → {role}",
+        )
+    members_sync_if_live(customer=membership.customer, actor=actor)
     membership.refresh_from_db()
     return membership
 
@@ -243,16 +275,17 @@ def membership_remove(*, membership: Membership, actor: Actor) -> bool:
     """Remove a member, upstream first. False when the upstream removal is still pending
     (the membership then stays, marked, and the next sync finishes it)."""
     customer = membership.customer
-    membership.sync_state = SyncState.REMOVING
-    membership.save(update_fields=["sync_state", "updated_at"])
-    staff_action_record(
-        actor=actor,
-        action=StaffAction.Action.REMOVE_MEMBER,
-        customer=customer,
-        detail=membership.user.email,
-    )
+    with transaction.atomic():
+        membership.sync_state = SyncState.REMOVING
+        membership.save(update_fields=["sync_state", "updated_at"])
+        staff_action_record(
+            actor=actor,
+            action=StaffAction.Action.REMOVE_MEMBER,
+            customer=customer,
+            detail=membership.user.email,
+        )
     if customer.entity_id:
-        report = _sync_if_live(customer, actor)
+        report = members_sync_if_live(customer=customer, actor=actor)
         if report and not report.ok:
             return not Membership.objects.filter(pk=membership.pk).exists()
     Membership.objects.filter(pk=membership.pk).delete()

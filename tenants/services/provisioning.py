@@ -1,8 +1,9 @@
 """Provisioning: a customer becomes an entity with a stored key (and its members, in user mode).
 
-Idempotent and crash-safe: every upstream write carries a request id built from the
-customer's UUID and the step, so a re-run replays what already happened instead of doing
-it twice; the customer row is locked for the run, so two runs cannot interleave.
+Crash-safe at every instant (see intents.py): each upstream write is recorded before it is
+made and closed when answered; a customer without an entity id is always looked up by the
+UUID in its entity's metadata before anything is created; one run at a time per customer
+(locking.py). A re-run finishes whatever a failed or killed run began.
 """
 
 import logging
@@ -10,17 +11,20 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from spaceinvoices.client import IdempotencyKeyReused, SpaceInvoicesError
+from spaceinvoices.client import Entity, SpaceInvoicesError
 from spaceinvoices.factory import account_client
-from tenants.models import Customer, ProvisioningState, StaffAction
+from tenants.locking import customer_lock
+from tenants.models import Customer, ProvisioningState, StaffAction, UpstreamIntent
 
 from .audit import Actor, staff_action_record
 from .details import entity_details
-from .keys import key_mint, key_store, revoked_keys_delete
+from .intents import upstream_write
+from .keys import key_create, revoked_keys_delete
 from .members import members_sync
 
 logger = logging.getLogger(__name__)
 METADATA_KEY = "portal_customer"  # set on every entity we create: how we find it again
+ENTITY_CREATE = "entity.create"
 
 
 def _entity_fields(customer: Customer) -> dict:
@@ -31,28 +35,31 @@ def _entity_fields(customer: Customer) -> dict:
     }
 
 
-def _entity_find(client, customer: Customer):
-    """The entity an earlier run created for this customer, by the UUID it carries."""
-    return client.entity_find_by_metadata(key=METADATA_KEY, value=str(customer.uuid))
+def _entity_record(customer: Customer, entity: Entity, environment: str | None) -> None:
+    customer.entity_id = entity.id
+    customer.environment = environment or ""
+    customer.save(update_fields=["entity_id", "environment", "updated_at"])
 
 
-def _entity_create(customer: Customer) -> str:
+def _entity_ensure(customer: Customer) -> None:
+    """Find the entity an earlier run created (whatever state it left the customer in), or
+    create it; either way the customer ends with its entity id committed."""
     client = account_client()
-    if customer.provisioning_state == ProvisioningState.FAILED:
-        # A failed run may have created it after all, longer ago than replays are kept.
-        found = _entity_find(client, customer)
-        if found:
-            return found.id
-    try:
-        entity = client.entity_create(
-            **_entity_fields(customer), request_id=customer.request_id("entity")
-        )
-    except IdempotencyKeyReused:
-        # An earlier run created the entity with other details (edited since).
-        entity = _entity_find(client, customer)
-        if entity is None:
-            raise
-    return entity.id
+    found = client.entity_find_by_metadata(key=METADATA_KEY, value=str(customer.uuid))
+    if found:
+        with transaction.atomic():
+            _entity_record(customer, found, client.environment)
+            # A create whose answer was lost did happen: that question is settled.
+            UpstreamIntent.objects.filter(
+                customer=customer, step=ENTITY_CREATE, outcome=UpstreamIntent.Outcome.OPEN
+            ).update(outcome=UpstreamIntent.Outcome.DONE, answered_at=timezone.now())
+        return
+    upstream_write(
+        customer=customer,
+        step=ENTITY_CREATE,
+        call=lambda rid: client.entity_create(**_entity_fields(customer), request_id=rid),
+        record=lambda entity: _entity_record(customer, entity, client.environment),
+    )
 
 
 def customer_provision(*, customer: Customer, actor: Actor) -> Customer:
@@ -61,23 +68,15 @@ def customer_provision(*, customer: Customer, actor: Actor) -> Customer:
     Returns the customer; its ``provisioning_state`` says whether it worked and
     ``last_error`` why not.
     """
-    with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    with customer_lock(customer):
+        customer = Customer.objects.get(pk=customer.pk)
         step = "create the entity"
         try:
             if not customer.entity_id:
-                customer.entity_id = _entity_create(customer)
-                customer.environment = account_client().environment or ""
-                customer.save(update_fields=["entity_id", "environment", "updated_at"])
+                _entity_ensure(customer)
             step = "create the entity API key"
             if not customer.api_keys.active().exists():
-                created = key_mint(customer=customer)
-                key_store(
-                    customer=customer,
-                    secret=created.secret,
-                    prefix_hint=created.prefix_hint,
-                    expires_at=created.expires_at,
-                )
+                key_create(customer=customer, actor=actor, action=None)  # audited below
             step = "delete revoked keys"
             problems = revoked_keys_delete(customer=customer)
             step = "sync members"
@@ -85,22 +84,23 @@ def customer_provision(*, customer: Customer, actor: Actor) -> Customer:
             problems += report.errors
         except SpaceInvoicesError as exc:
             problems = [f"could not {step}: {exc}"]
-        if problems:
-            customer.provisioning_state = ProvisioningState.FAILED
-            customer.last_error = "; ".join(problems)
-        else:
-            customer.provisioning_state = ProvisioningState.PROVISIONED
-            customer.last_error = ""
-            customer.provisioned_at = customer.provisioned_at or timezone.now()
-        customer.save(
-            update_fields=["provisioning_state", "last_error", "provisioned_at", "updated_at"]
-        )
-        staff_action_record(
-            actor=actor,
-            action=StaffAction.Action.PROVISION,
-            customer=customer,
-            succeeded=not problems,
-            detail=customer.last_error or f"entity {customer.entity_id}",
-        )
+        with transaction.atomic():
+            if problems:
+                customer.provisioning_state = ProvisioningState.FAILED
+                customer.last_error = "; ".join(problems)
+            else:
+                customer.provisioning_state = ProvisioningState.PROVISIONED
+                customer.last_error = ""
+                customer.provisioned_at = customer.provisioned_at or timezone.now()
+            customer.save(
+                update_fields=["provisioning_state", "last_error", "provisioned_at", "updated_at"]
+            )
+            staff_action_record(
+                actor=actor,
+                action=StaffAction.Action.PROVISION,
+                customer=customer,
+                succeeded=not problems,
+                detail=customer.last_error or f"entity {customer.entity_id}",
+            )
     logger.info("provision %s: %s", customer.slug, customer.provisioning_state)
     return customer

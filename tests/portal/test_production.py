@@ -22,6 +22,8 @@ PRODUCTION = {
     "SPACEINVOICES_API_KEY": "sk_live_" + "1" * 32,
     "PORTAL_TRUSTED_PROXY_COUNT": "1",
     "PORTAL_READ_ENV_FILE": "0",
+    # Shared by every process (the check does not connect to it).
+    "CACHE_URL": "redis://127.0.0.1:6379/15",
 }
 
 
@@ -47,6 +49,12 @@ def test_check_deploy_is_clean_with_the_documented_production_settings(tmp_path)
     result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_of_a_per_process_cache(tmp_path):
+    result = manage(tmp_path, "check", "--deploy", CACHE_URL="locmemcache://")
+    assert "portal.W001" in result.stderr + result.stdout
+    assert "N times" in result.stderr + result.stdout
 
 
 def test_pages_carry_csp_and_security_headers(client):

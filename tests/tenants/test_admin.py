@@ -12,6 +12,9 @@ from tests.fixtures_portal import change_form_data, entity_made_elsewhere, upstr
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:tenants_customer_changelist")
+# The admin saves a form in a transaction and calls Space Invoices once it has committed:
+# tests of those forms commit for real.
+COMMITS = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -101,6 +104,7 @@ def test_audit_is_read_only(staff_client):
     assert staff_client.get(reverse("admin:tenants_staffaction_add")).status_code == 403
 
 
+@COMMITS
 def test_attach_key_is_checked_upstream_and_never_shown(
     staff_client, make_customer, simulator, account_key
 ):
@@ -124,6 +128,7 @@ def test_attach_key_is_checked_upstream_and_never_shown(
     assert customer.entity_id == entity_id and customer.api_keys.active().get().key == key
 
 
+@COMMITS
 def test_add_member_by_email_and_remove_inline_sync_upstream(
     staff_client, make_customer, simulator, account_key
 ):

@@ -10,7 +10,8 @@ from tenants.models import Customer, DetailsState, StaffAction, User
 from tenants.services import customer_provision
 from tests.fixtures_portal import change_form_data
 
-pytestmark = pytest.mark.django_db
+# The admin calls Space Invoices once its transaction has committed: these tests commit.
+pytestmark = pytest.mark.django_db(transaction=True)
 CHANGELIST = reverse("admin:tenants_customer_changelist")
 
 

@@ -1,0 +1,120 @@
+"""Intent, commit, call, record: request ids reused only while an outcome is unknown."""
+
+import pytest
+from django.db import transaction
+
+from spaceinvoices.client import Conflict, Unavailable
+from spaceinvoices.factory import account_client
+from tenants.models import Customer, ProvisioningState, UpstreamIntent
+from tenants.services import customer_provision
+from tenants.services.intents import TransactionOpenError, upstream_write
+from tenants.services.provisioning import METADATA_KEY
+from tests.fixtures_portal import upstream_users
+
+pytestmark = pytest.mark.django_db
+Outcome = UpstreamIntent.Outcome
+
+
+@pytest.fixture
+def provisioned(make_customer, simulator):
+    return customer_provision(customer=make_customer(access_mode="api_key"), actor="t")
+
+
+def test_no_upstream_call_inside_a_transaction(provisioned, simulator):
+    client = account_client()
+    with pytest.raises(TransactionOpenError), transaction.atomic():
+        upstream_write(
+            customer=provisioned,
+            step="entity.update",
+            call=lambda rid: client.entity_update(provisioned.entity_id, city="X", request_id=rid),
+        )
+    assert simulator.requests_to("PATCH /entities/{id}") == 0
+
+
+def test_an_unknown_outcome_keeps_its_request_id_for_the_next_run(make_customer, simulator):
+    customer = make_customer(access_mode="api_key")
+    simulator.fault(path_prefix="/entities", method="POST", drop="after", count=9)
+    failed = customer_provision(customer=customer, actor="t")
+    assert failed.provisioning_state == ProvisioningState.FAILED
+    [intent] = UpstreamIntent.objects.filter(step="entity.create")
+    assert intent.outcome == Outcome.OPEN  # created upstream, but no answer came back
+    simulator.clear_faults()
+    done = customer_provision(customer=customer, actor="t")
+    assert done.is_provisioned and simulator.stats()["entities"] == 1
+    intent.refresh_from_db()
+    assert intent.outcome == Outcome.DONE  # the re-run found it and settled the question
+
+
+def test_a_replayable_answer_replays_the_same_key(make_customer, simulator):
+    customer = make_customer(access_mode="api_key")
+    simulator.fault(path_prefix="/entities/api-keys", method="POST", drop="after", count=9)
+    customer_provision(customer=customer, actor="t")
+    [intent] = UpstreamIntent.objects.filter(step="key.create", outcome=Outcome.OPEN)
+    simulator.clear_faults()
+    customer_provision(customer=customer, actor="t")
+    intent.refresh_from_db()
+    assert intent.outcome == Outcome.DONE
+    assert simulator.stats()["api_keys"] == 1  # the lost answer's key is the one stored
+    assert customer.api_keys.active().count() == 1
+
+
+def test_after_a_refusal_the_next_attempt_acts_instead_of_replaying(
+    provisioned, simulator, account_key
+):
+    entity = provisioned.entity_id
+    client = account_client()
+
+    def add(rid):
+        return client.entity_user_add(
+            entity, email="kim@x.example", role="viewer", send_invite=False, request_id=rid
+        )
+
+    headers = {"x-entity-id": entity}
+    made_elsewhere = simulator.api(
+        "POST", "/entities/users", account_key, headers=headers, json={"email": "kim@x.example"}
+    ).json()
+    with pytest.raises(Conflict):
+        upstream_write(customer=provisioned, step="member.add:kim", call=add)
+    simulator.api("DELETE", f"/entities/users/{made_elsewhere['user_id']}", account_key,
+                  headers=headers)  # fmt: skip
+    upstream_write(customer=provisioned, step="member.add:kim", call=add)
+    assert upstream_users(simulator, account_key, entity) == {"kim@x.example": "viewer"}
+    intents = UpstreamIntent.objects.filter(step="member.add:kim").order_by("pk")
+    assert [i.outcome for i in intents] == [Outcome.REFUSED, Outcome.DONE]
+    assert intents[0].request_id != intents[1].request_id
+
+
+def test_a_503_leaves_the_intent_open_and_the_same_id_is_sent_again(provisioned, simulator):
+    client = account_client()
+    simulator.fault(path_prefix="/entities/", method="PATCH", status=503, count=9)
+
+    def update(rid):
+        return client.entity_update(provisioned.entity_id, city="Bled", request_id=rid)
+
+    with pytest.raises(Unavailable):
+        upstream_write(customer=provisioned, step="entity.update", call=update)
+    [intent] = UpstreamIntent.objects.filter(step="entity.update")
+    assert intent.outcome == Outcome.OPEN
+    simulator.clear_faults()
+    upstream_write(customer=provisioned, step="entity.update", call=update)
+    assert list(UpstreamIntent.objects.filter(step="entity.update").values_list(
+        "request_id", "outcome"
+    )) == [(intent.request_id, Outcome.DONE)]  # fmt: skip
+
+
+def test_a_pending_customer_is_looked_up_before_any_create(make_customer, simulator, account_key):
+    customer = make_customer(access_mode="api_key")
+    # What a run killed right after Space Invoices created the entity leaves behind.
+    simulator.api(
+        "POST",
+        "/entities",
+        account_key,
+        json={"name": customer.name, "country": "Slovenia",
+              "metadata": {METADATA_KEY: str(customer.uuid)}},
+    )  # fmt: skip
+    simulator.expire_replays()
+    assert Customer.objects.get(pk=customer.pk).provisioning_state == ProvisioningState.PENDING
+    done = customer_provision(customer=customer, actor="t")
+    assert done.is_provisioned
+    assert simulator.stats()["entities"] == 1
+    assert simulator.requests_to("POST /entities") == 1  # ours above, none by the portal
