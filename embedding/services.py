@@ -112,11 +112,15 @@ def _check(membership: Membership) -> None:
 
 
 def _invited(membership: Membership) -> LaunchRefused:
+    # Space Invoices holds the member as invited; the portal never asks it to email them,
+    # so the page cannot promise an email: staff resend the invitation when asked.
     return LaunchRefused(
         Outcome.INVITED,
         409,
-        "Your invitation is still pending",
-        "Please accept the invitation sent to you first, then try again.",
+        "Your access is waiting for an invitation to be accepted",
+        "Invoicing still lists you as invited. If you have an invitation email from the "
+        "invoicing service, accept it and try again; if not, ask "
+        f"{settings.PORTAL_SUPPORT_EMAIL} to send it.",
     )
 
 

@@ -9,11 +9,13 @@ Ctrl-C. Running it again reuses all of that.
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.error import HTTPError, URLError
+from urllib.parse import urlsplit
 from urllib.request import Request, urlopen
 
 from cryptography.fernet import Fernet
@@ -70,9 +72,12 @@ def key_is_accepted(api_url: str, key: str) -> bool:
         return False
 
 
-def wait_for(url: str, seconds: float = 20) -> None:
+def wait_for(url: str, process: subprocess.Popen, name: str, seconds: float = 20) -> None:
+    """Wait until ``url`` answers while ``process`` (the one that serves it) is alive."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the {name} stopped while starting (exit code {process.returncode})")
         try:
             with urlopen(url, timeout=2):
                 return
@@ -80,7 +85,30 @@ def wait_for(url: str, seconds: float = 20) -> None:
             return
         except (URLError, OSError):
             time.sleep(0.2)
-    raise SystemExit(f"{url} did not come up in {seconds:.0f}s")
+    raise SystemExit(f"the {name} did not answer at {url} in {seconds:.0f}s")
+
+
+def port_free(port: str, name: str, variable: str) -> None:
+    """Refuse to start when something else already listens there: its answers would be
+    taken for ours."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", int(port)))
+        except OSError:
+            raise SystemExit(
+                f"port {port} for the {name} is in use by another process: stop it, or set "
+                f"{variable} in .env to a free port"
+            ) from None
+
+
+def urls_agree(values: dict[str, str]) -> None:
+    """The portal must call the simulator that make run starts."""
+    port = values["SIMULATOR_PORT"]
+    for name in ("SPACEINVOICES_API_URL", "SPACEINVOICES_EMBED_URL"):
+        if urlsplit(values.get(name, "")).port != int(port):
+            raise SystemExit(
+                f"{name} in .env does not point at SIMULATOR_PORT {port}: change them together"
+            )
 
 
 def _interrupt(signum, frame):
@@ -96,6 +124,13 @@ def main() -> int:
     env = {**os.environ, **values, "PORTAL_READ_ENV_FILE": "1"}
     sim_port, portal_port = values["SIMULATOR_PORT"], values.get("PORTAL_PORT", "8000")
     api_url = values["SPACEINVOICES_API_URL"]
+    try:
+        urls_agree(values)
+        port_free(sim_port, "simulator", "SIMULATOR_PORT")
+        port_free(portal_port, "portal", "PORTAL_PORT")
+    except SystemExit as exc:
+        print(f"make run: {exc}", file=sys.stderr)
+        return 1
 
     manage("migrate", "--no-input", "-v", "0", env=env)
     manage("collectstatic", "--no-input", "-v", "0", env=env)
@@ -116,7 +151,7 @@ def main() -> int:
     processes = {"simulator": simulator}
     code = 0
     try:
-        wait_for(f"{api_url}/_control/stats")
+        wait_for(f"{api_url}/_control/stats", simulator, "simulator")
         key = values.get("SPACEINVOICES_API_KEY", "")
         if not key or not key_is_accepted(api_url, key):
             key = subprocess.run(
@@ -146,7 +181,7 @@ def main() -> int:
             env=env,
         )
         processes["portal"] = portal
-        wait_for(f"http://127.0.0.1:{portal_port}/healthz")
+        wait_for(f"http://127.0.0.1:{portal_port}/healthz", portal, "portal")
         print(
             f"\n  Portal:    http://127.0.0.1:{portal_port}/\n"
             f"  Admin:     http://127.0.0.1:{portal_port}/admin/\n"

@@ -8,7 +8,7 @@ real value is a one-line change. Unmarked rules are documented (see docs/spacein
 import json
 import re
 import uuid
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 # Paths ---------------------------------------------------------------------------------
 ENTITIES = "/entities"
@@ -25,6 +25,12 @@ INVITATION_RESEND = "/entities/invitations/{id}/resend"  # [chosen]
 INVOICES = "/invoices"
 CUSTOMERS = "/customers"
 ITEMS = "/items"
+
+
+def path(template: str, ident: str) -> str:
+    """A path with an id in it, escaped: an id can never reach another path."""
+    return template.format(id=quote(ident, safe=""))
+
 
 # Headers -------------------------------------------------------------------------------
 ENTITY_HEADER = "x-entity-id"

@@ -8,9 +8,11 @@ from spaceinvoices.contract import ENTITY_FIELD_LIMITS, key_environment
 
 
 @register(Tags.database)
-def customers_environment_check(app_configs=None, **kwargs):
+def customers_environment_check(app_configs=None, databases=None, **kwargs):
     from tenants.models import Customer
 
+    if not databases:
+        return []  # only with `check --database …`: other commands must not query
     environment = key_environment(settings.SPACEINVOICES_API_KEY or "")
     if environment is None:
         return []
@@ -31,12 +33,14 @@ def customers_environment_check(app_configs=None, **kwargs):
 
 
 @register(Tags.database)
-def customers_field_limits_check(app_configs=None, **kwargs):
+def customers_field_limits_check(app_configs=None, databases=None, **kwargs):
     """Rows saved before the limits were enforced: reported, never truncated silently."""
     from django.db.models.functions import Length
 
     from tenants.models import Customer
 
+    if not databases:
+        return []
     problems = []
     for field, limit in ENTITY_FIELD_LIMITS.items():
         if not hasattr(Customer, field):

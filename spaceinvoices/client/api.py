@@ -75,8 +75,10 @@ class SpaceInvoicesClient:
             answer = self._call("GET", path, entity_id=entity_id, params=params)
             page = Page.from_json(answer, item)
             yield from page.data
-            if not page.has_more or not page.next_cursor:
+            if not page.has_more:
                 return
+            if not page.next_cursor:
+                raise MalformedResponse(f"list {path}: has_more without a next cursor")
             if page.next_cursor in seen:
                 raise MalformedResponse(f"list {path}: the next cursor repeats")
             seen.add(page.next_cursor)
@@ -102,14 +104,14 @@ class SpaceInvoicesClient:
     def entity_update(self, entity_id: str, *, request_id: str | None = None, **fields) -> Entity:
         """PATCH the given fields; an empty string clears a text field."""
         body = contract.entity_update_payload(**fields)
-        path = ENTITY.format(id=entity_id)
+        path = contract.path(ENTITY, entity_id)
         return Entity.from_json(self._call("PATCH", path, json=body, request_id=request_id))
 
     def entity_disable(self, entity_id: str, *, request_id: str | None = None) -> None:
-        self._call("POST", ENTITY_DISABLE.format(id=entity_id), request_id=request_id)
+        self._call("POST", contract.path(ENTITY_DISABLE, entity_id), request_id=request_id)
 
     def entity_enable(self, entity_id: str, *, request_id: str | None = None) -> None:
-        self._call("POST", ENTITY_ENABLE.format(id=entity_id), request_id=request_id)
+        self._call("POST", contract.path(ENTITY_ENABLE, entity_id), request_id=request_id)
 
     def entities_page(
         self,
@@ -171,7 +173,9 @@ class SpaceInvoicesClient:
 
     def api_key_delete(self, entity_id: str, key: str, *, request_id: str | None = None) -> None:
         # The key travels in the path [doc]; the transport's logs redact it.
-        self._call("DELETE", API_KEY.format(id=key), entity_id=entity_id, request_id=request_id)
+        self._call(
+            "DELETE", contract.path(API_KEY, key), entity_id=entity_id, request_id=request_id
+        )
 
     # Entity users (x-entity-id) ----------------------------------------------------------
 
@@ -196,7 +200,7 @@ class SpaceInvoicesClient:
     ) -> EntityUser:
         answer = self._call(
             "PATCH",
-            USER.format(id=user_id),
+            contract.path(USER, user_id),
             entity_id=entity_id,
             json={"role": role},
             request_id=request_id,
@@ -206,7 +210,9 @@ class SpaceInvoicesClient:
     def entity_user_remove(
         self, entity_id: str, user_id: str, *, request_id: str | None = None
     ) -> None:
-        self._call("DELETE", USER.format(id=user_id), entity_id=entity_id, request_id=request_id)
+        self._call(
+            "DELETE", contract.path(USER, user_id), entity_id=entity_id, request_id=request_id
+        )
 
     def user_token_create(
         self,
@@ -220,7 +226,7 @@ class SpaceInvoicesClient:
         body = {"ttl": ttl} if ttl else {}
         answer = self._call(
             "POST",
-            USER_TOKEN.format(id=user_id),
+            contract.path(USER_TOKEN, user_id),
             entity_id=entity_id,
             json=body,
             request_id=request_id,
@@ -260,7 +266,7 @@ class SpaceInvoicesClient:
     def invitation_resend(
         self, entity_id: str, invitation_id: str, *, request_id: str | None = None
     ) -> Invitation:
-        path = INVITATION_RESEND.format(id=invitation_id)
+        path = contract.path(INVITATION_RESEND, invitation_id)
         answer = self._call("POST", path, entity_id=entity_id, request_id=request_id)
         return Invitation.from_json(answer)
 

@@ -1,6 +1,7 @@
 """HTTP for the client: one pooled session, timeouts, retries, request ids, error mapping."""
 
 import logging
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -205,9 +206,10 @@ class Transport:
 def _retry_after(response: requests.Response) -> float | None:
     raw = response.headers.get("Retry-After", "")
     try:
-        return max(0.0, float(raw))
+        seconds = float(raw)
     except ValueError:
         return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def _field_errors(body: dict) -> dict[str, list[str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from ..contract import INVITATION_PENDING_STATUS, key_environment, key_prefix_hint
@@ -66,9 +66,11 @@ class _Fields:
 
     def _parse_time(self, name: str, raw: str) -> datetime:
         try:
-            return datetime.fromisoformat(raw)
+            moment = datetime.fromisoformat(raw)
         except ValueError:
             raise MalformedResponse(f"{self.what}: field {name!r} is not a timestamp") from None
+        # The API's times are UTC; one written without an offset is UTC too.
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,15 @@ def _dig(item: dict, path: str) -> Any:
 
 
 def _comparable(a, b) -> bool:
-    return (a is not None and b is not None and type(a) is type(b)) or (
-        isinstance(a, int | float) and isinstance(b, int | float)
-    )
+    """Numbers with numbers, text with text (ISO dates compare as text); nothing else."""
+    numbers = isinstance(a, int | float) and isinstance(b, int | float)
+    return numbers or (isinstance(a, str) and isinstance(b, str))
 
 
 def _text(a, b, test) -> bool:
-    return isinstance(a, str) and isinstance(b, str) and test(a.lower(), b.lower())
+    if not isinstance(b, str):
+        raise ApiError(400, "invalid_query", "contains, startsWith and endsWith take text.")
+    return isinstance(a, str) and test(a.lower(), b.lower())
 
 
 def _between(a, b) -> bool:
@@ -81,6 +83,8 @@ def matches(item: dict, query: dict) -> bool:
 def _sort_key(field: str):
     def key(item: dict):
         value = _dig(item, field)
+        if isinstance(value, dict | list):
+            value = json.dumps(value, sort_keys=True)  # objects order by their JSON
         # None sorts first; values of one type compare among themselves.
         return (value is not None, str(type(value)), value if value is not None else 0)
 
@@ -93,9 +97,10 @@ def paginate(call: Call, items: list[dict]) -> dict:
     try:
         limit = int(call.params.get("limit", "10"))
     except ValueError:
-        limit = 0
+        raise invalid({"limit": ("invalid_type", "Expected an integer.")}) from None
     if not 1 <= limit <= 100:
-        raise invalid({"limit": ("too_big", "Must be an integer from 1 to 100.")})
+        code = "too_small" if limit < 1 else "too_big"
+        raise invalid({"limit": (code, "Must be an integer from 1 to 100.")})
     with_total = call.params.get("include_total_count", "true").lower() != "false"
     after, before = call.params.get("next_cursor"), call.params.get("prev_cursor")
     if after and before:

@@ -36,8 +36,9 @@ class SimulatorServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
 
 
-def _fingerprint(method: str, path: str, body) -> str:
-    return hashlib.sha256(f"{method} {path} {dumps(body)}".encode()).hexdigest()
+def _fingerprint(method: str, path: str, entity: str | None, body) -> str:
+    """What makes two requests the same: method, path, the entity acted on, and body."""
+    return hashlib.sha256(f"{method} {path} {entity} {dumps(body)}".encode()).hexdigest()
 
 
 def execute(store: Store, method: str, path: str, params: dict, raw: bytes, headers) -> tuple:
@@ -59,7 +60,7 @@ def execute(store: Store, method: str, path: str, params: dict, raw: bytes, head
         except ApiError as exc:
             return exc.status, exc.body(), request_id, False
         replayable = method in WRITES and bool(sent_id)
-        fingerprint = _fingerprint(method, path, body)
+        fingerprint = _fingerprint(method, path, headers.get("x-entity-id"), body)
         if replayable:
             cutoff = iso(now() - timedelta(hours=REPLAY_HOURS))
             kept = store.one(

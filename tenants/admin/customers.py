@@ -141,14 +141,22 @@ class CustomerAdmin(admin.ModelAdmin):
                     {"fields": self.upstream_fields},
                 ),
             )
+        if not request.user.has_perm("tenants.add_membership"):
+            fieldsets = [f for f in fieldsets if f[0] != "Add a member"]
         if request.user.has_perm("tenants.rotate_entityapikey"):
             fieldsets.append(
                 ("Entity API key", {"fields": ["attach_entity_key", "attach_entity_id"]})
             )
         return fieldsets
 
+    def get_prepopulated_fields(self, request, obj=None):
+        # Only while adding: the name may be read-only on a provisioned customer.
+        return {} if obj else self.prepopulated_fields
+
     def get_readonly_fields(self, request, obj=None):
         fixed = list(self.readonly_fields)
+        if obj and not request.user.has_perm("tenants.change_access_mode"):
+            fixed.append("access_mode")  # switching it adds or removes users upstream
         if obj and obj.entity_id:
             fixed.append("country")  # Space Invoices never changes an entity's country
             if not request.user.has_perm("tenants.update_entity_details"):
@@ -159,10 +167,13 @@ class CustomerAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         can_attach = request.user.has_perm("tenants.rotate_entityapikey")
+        can_add_member = request.user.has_perm("tenants.add_membership")
 
         class BoundForm(form):
             def __init__(self, *args, **kw):
-                super().__init__(*args, can_attach_key=can_attach, **kw)
+                super().__init__(
+                    *args, can_attach_key=can_attach, can_add_member=can_add_member, **kw
+                )
 
         return BoundForm
 
@@ -243,7 +254,7 @@ class CustomerAdmin(admin.ModelAdmin):
         after_commit(self, request, upstream)
         return instances
 
-    @admin.action(description="Provision at Space Invoices")
+    @admin.action(description="Provision at Space Invoices", permissions=["provision"])
     def provision(self, request, queryset):
         def run(customer):
             result = customer_provision(customer=customer, actor=request.user)
@@ -290,7 +301,7 @@ class CustomerAdmin(admin.ModelAdmin):
             "one at Space Invoices. Launches keep working throughout.",
         )
 
-    @admin.action(description="Sync members with Space Invoices")
+    @admin.action(description="Sync members with Space Invoices", permissions=["sync"])
     def sync_members(self, request, queryset):
         def run(customer):
             report = members_sync(customer=customer, actor=request.user)
@@ -305,7 +316,7 @@ class CustomerAdmin(admin.ModelAdmin):
             explanation="Adds, re-roles and removes the entity's users to match the memberships.",
         )
 
-    @admin.action(description="Disable (blocks Open invoicing)")
+    @admin.action(description="Disable (blocks Open invoicing)", permissions=["disable"])
     def disable(self, request, queryset):
         return self._switch(
             request,
@@ -316,7 +327,7 @@ class CustomerAdmin(admin.ModelAdmin):
             "working and nobody can open invoicing.",
         )
 
-    @admin.action(description="Enable")
+    @admin.action(description="Enable", permissions=["disable"])
     def enable(self, request, queryset):
         return self._switch(
             request,
@@ -331,6 +342,15 @@ class CustomerAdmin(admin.ModelAdmin):
             service(customer=customer, actor=request.user)
 
         return confirm_then(self, request, queryset, verb=verb, run=run, explanation=explanation)
+
+    def has_provision_permission(self, request):
+        return request.user.has_perm("tenants.provision_customer")
+
+    def has_sync_permission(self, request):
+        return request.user.has_perm("tenants.sync_members")
+
+    def has_disable_permission(self, request):
+        return request.user.has_perm("tenants.disable_customer")
 
     def has_update_details_permission(self, request):
         return request.user.has_perm("tenants.update_entity_details")

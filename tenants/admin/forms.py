@@ -36,10 +36,13 @@ class CustomerAdminForm(forms.ModelForm):
         model = Customer
         fields = ["name", "slug", "access_mode", *ENTITY_DETAIL_FIELDS]
 
-    def __init__(self, *args, can_attach_key: bool = False, **kwargs):
+    def __init__(self, *args, can_attach_key: bool = False, can_add_member: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Fields that act are absent, not hidden, for staff without their permission.
         if not can_attach_key:
             del self.fields["attach_entity_key"], self.fields["attach_entity_id"]
+        if not can_add_member:
+            del self.fields["new_member_email"], self.fields["new_member_role"]
 
     def clean(self):
         data = super().clean()

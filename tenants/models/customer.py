@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 
 from spaceinvoices import contract
@@ -18,10 +18,20 @@ class AccessMode(models.TextChoices):
     API_KEY = "api_key", "Entity API key"
 
 
+# One line of text: a line break or a control character would reach Space Invoices' invoices.
+ONE_LINE = RegexValidator(
+    r"[\x00-\x1f\x7f]",
+    inverse_match=True,
+    message="Line breaks and control characters are not allowed here.",
+    code="control_character",
+)
+
+
 def _upstream_limit(field: str) -> list:
     """Space Invoices' own length limit for an entity field, checked on every form (the
-    column may be wider: existing rows are reported by tenants.W002, never truncated)."""
-    return [MaxLengthValidator(contract.ENTITY_FIELD_LIMITS[field])]
+    column may be wider: existing rows are reported by tenants.W002, never truncated),
+    and one line of text."""
+    return [MaxLengthValidator(contract.ENTITY_FIELD_LIMITS[field]), ONE_LINE]
 
 
 class DetailsState(models.TextChoices):
@@ -90,8 +100,13 @@ class Customer(models.Model):
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["provisioning_state"])]
+        # Each action that writes to Space Invoices or changes access has its own.
         permissions = [
-            ("update_entity_details", "Can change the details of a provisioned customer's entity")
+            ("provision_customer", "Can provision customers at Space Invoices"),
+            ("sync_members", "Can sync members with Space Invoices"),
+            ("disable_customer", "Can disable and enable customers at Space Invoices"),
+            ("change_access_mode", "Can change a customer's access mode"),
+            ("update_entity_details", "Can change the details of a provisioned customer's entity"),
         ]
 
     def __str__(self) -> str:

@@ -141,7 +141,10 @@ def test_invited_member_is_409(login_as, acme, make_member, simulator, account_k
     user_invited_upstream(simulator, account_key, acme.entity_id, "inv@acme.example")
     make_member(acme, "inv@acme.example", "viewer")
     response = login_as("inv@acme.example").post(launch_url("acme"))
-    assert response.status_code == 409 and b"invitation is still pending" in response.content
+    assert (
+        response.status_code == 409
+        and b"waiting for an invitation to be accepted" in response.content
+    )
     assert minted(simulator) == 0
 
 

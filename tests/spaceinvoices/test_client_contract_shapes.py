@@ -5,6 +5,7 @@ import pytest
 from spaceinvoices.client import (
     InvalidRequest,
     MalformedResponse,
+    RateLimited,
     RetryPolicy,
     SpaceInvoicesClient,
     Transport,
@@ -188,3 +189,31 @@ def test_lookup_by_metadata_filters_upstream_and_checks_again(canned, client):
     assert client.entity_find_by_metadata(key="portal_customer", value="c-1").id == ENTITY
     [sent] = canned.seen
     assert sent.params["query"] == '{"metadata.portal_customer":{"equals":"c-1"}}'
+
+
+def test_more_to_come_without_a_cursor_is_an_error_not_a_short_list(canned, client):
+    block = {"total": 5, "next_cursor": None, "prev_cursor": None, "has_more": True}
+    canned.answer("GET", "/entities/users", 200, {"data": [user(1)], "pagination": block})
+    with pytest.raises(MalformedResponse, match="without a next cursor"):
+        client.entity_users_list(ENTITY)
+
+
+def test_an_id_cannot_reach_another_path(canned, client):
+    canned.answer("DELETE", "/entities/users/..%2Fapi-keys%3Fx%3D", 204)
+    client.entity_user_remove(ENTITY, "../api-keys?x=")
+    [sent] = canned.seen
+    assert sent.path == "/entities/users/..%2Fapi-keys%3Fx%3D" and sent.params == {}
+
+
+def test_a_time_without_an_offset_is_utc(canned, client):
+    canned.answer("GET", "/entities/users", 200, {"data": [user(1, created_at="2026-01-20")]})
+    [only] = client.entity_users_list(ENTITY)
+    assert only.created_at.utcoffset().total_seconds() == 0
+
+
+def test_a_retry_after_that_is_not_a_number_falls_back_to_backoff(canned, client):
+    canned.answer("GET", "/entities", 429, {"code": "rate_limit_exceeded"},
+                  {"Retry-After": "nan"})  # fmt: skip
+    with pytest.raises(RateLimited) as caught:
+        client.entities_page()
+    assert caught.value.retry_after is None and len(canned.seen) == 3

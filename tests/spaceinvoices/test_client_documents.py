@@ -96,3 +96,26 @@ def test_patch_takes_only_the_documented_fields(si, entity, simulator):
         "PATCH", f"/entities/{entity.id}", si._api_key, json={"settings": {"primary_color": 1}}
     )
     assert issue_paths(nested) == {"settings.primary_color"}
+
+
+def test_odd_queries_are_answered_never_a_500(si, entity, simulator):
+    def get(**params):
+        return simulator.api("GET", "/entities", si._api_key, params=params)
+
+    assert get(order_by="metadata").status_code == 200
+    assert get(query='{"metadata": {"gt": {}}}').json()["data"] == []
+    assert get(query='{"name": {"contains": 5}}').status_code == 400
+    assert get(limit="abc").json()["cause"]["issues"][0]["code"] == "invalid_type"
+    assert get(limit="0").json()["cause"]["issues"][0]["code"] == "too_small"
+
+
+def test_one_request_id_for_two_entities_is_two_requests(si, entity, simulator):
+    other = si.entity_create(name="Other", country="Italy")
+    body = {"email": "same@x.example", "send_invite": False}
+    headers = {"X-Request-Id": "portal:one-id"}
+    first = simulator.api("POST", "/entities/users", si._api_key, json=body,
+                          headers={**headers, "x-entity-id": entity.id})  # fmt: skip
+    second = simulator.api("POST", "/entities/users", si._api_key, json=body,
+                           headers={**headers, "x-entity-id": other.id})  # fmt: skip
+    assert first.status_code == 201
+    assert (second.status_code, second.json()["code"]) == (422, "idempotency_key_reused")

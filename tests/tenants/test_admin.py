@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tenants.models import Membership, StaffAction, User
+from tenants.models import Customer, Membership, StaffAction, User
 from tenants.services import customer_provision
 from tests.fixtures_portal import change_form_data, entity_made_elsewhere, upstream_users
 
@@ -92,7 +92,7 @@ def test_rotate_needs_its_own_permission(client, make_customer):
     client.force_login(clerk)
     customer = make_customer()
     page = client.get(CHANGELIST).content.decode()
-    assert 'value="provision"' in page and 'value="rotate_key"' not in page
+    assert 'value="rotate_key"' not in page and 'value="provision"' not in page
     detail = client.get(reverse("admin:tenants_customer_change", args=[customer.pk]))
     assert b"attach_entity_key" not in detail.content
     assert client.get(reverse("admin:tenants_staffaction_changelist")).status_code == 403
@@ -173,3 +173,60 @@ def test_bulk_delete_of_memberships_goes_through_the_service(
     )
     assert upstream_users(simulator, account_key, customer.entity_id) == {}
     assert not customer.memberships.exists()
+
+
+def writes(simulator) -> dict:
+    """Requests that change something at Space Invoices, by method and path."""
+    return {k: n for k, n in simulator.stats()["requests"].items() if not k.startswith("GET")}
+
+
+@pytest.fixture
+def clerk(db):
+    """Staff who may look at and edit customers, but hold no upstream permission."""
+    user = User.objects.create_user(email="clerk@partner.example", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_customer", "change_customer"])
+    )
+    return user
+
+
+@pytest.mark.parametrize(
+    "action", ["provision", "sync_members", "disable", "enable", "update_details", "rotate_key"]
+)
+def test_each_upstream_action_is_refused_without_its_permission(
+    client, clerk, make_customer, simulator, action
+):
+    provisioned = customer_provision(customer=make_customer(), actor="t")
+    pending = make_customer()
+    client.force_login(clerk)
+    before = writes(simulator)
+    page = client.post(
+        CHANGELIST,
+        {"action": action, "confirmed": "yes", "_selected_action": [provisioned.pk, pending.pk]},
+        follow=True,
+    )
+    assert page.status_code == 200 and f'value="{action}"'.encode() not in page.content
+    assert writes(simulator) == before
+    assert not Customer.objects.get(pk=pending.pk).entity_id
+    assert Customer.objects.get(pk=provisioned.pk).is_active
+
+
+@COMMITS
+def test_acting_form_fields_are_absent_without_their_permission(
+    client, clerk, make_customer, simulator, account_key
+):
+    customer = customer_provision(customer=make_customer(access_mode="user"), actor="t")
+    client.force_login(clerk)
+    url = reverse("admin:tenants_customer_change", args=[customer.pk])
+    form = client.get(url).content.decode()
+    assert 'name="access_mode"' not in form and 'name="new_member_email"' not in form
+    before = writes(simulator)
+    client.post(
+        url,
+        change_form_data(customer, access_mode="api_key", new_member_email="sneak@x.example",
+                         new_member_role="admin"),
+    )  # fmt: skip
+    customer.refresh_from_db()
+    assert customer.access_mode == "user" and not customer.memberships.exists()
+    assert writes(simulator) == before
+    assert upstream_users(simulator, account_key, customer.entity_id) == {}

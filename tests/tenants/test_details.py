@@ -125,7 +125,7 @@ def test_the_documented_limits_are_checked_on_the_form(
 def test_rows_over_the_limits_are_reported_not_truncated(make_customer):
     customer = make_customer(slug="too-long")
     Customer.objects.filter(pk=customer.pk).update(city="c" * 110)
-    [warning] = customers_field_limits_check()
+    [warning] = customers_field_limits_check(databases=["default"])
     assert warning.id == "tenants.W002" and "too-long" in warning.msg
     customer.refresh_from_db()
     assert len(customer.city) == 110
@@ -140,3 +140,11 @@ def test_the_command_sends_what_is_behind(provisioned, simulator, account_key, c
     assert upstream_entity(simulator, account_key, provisioned.entity_id)["city"] == "Kranj"
     provisioned.refresh_from_db()
     assert provisioned.details_state == DetailsState.IN_STEP
+
+
+def test_a_line_break_is_refused_on_the_field(staff_client, provisioned, simulator):
+    page = edit(staff_client, provisioned, city="Ljub\r\nljana")
+    assert b"Line breaks and control characters are not allowed here." in page.content
+    provisioned.refresh_from_db()
+    assert provisioned.city == "Ljubljana"
+    assert simulator.requests_to("PATCH /entities/{id}") == 0

@@ -57,7 +57,10 @@ def test_add_sync_and_launch(behaviour, acme_under, login_as, simulator):
         assert answer.status_code == 303
         assert LaunchEvent.objects.get().outcome == LaunchEvent.Outcome.LAUNCHED
     else:
-        assert answer.status_code == 409 and b"invitation is still pending" in answer.content
+        assert (
+            answer.status_code == 409
+            and b"waiting for an invitation to be accepted" in answer.content
+        )
         assert LaunchEvent.objects.get().outcome == LaunchEvent.Outcome.INVITED
     assert simulator.stats()["emails_sent"] == 0  # white-label: Space Invoices mailed nobody
 
