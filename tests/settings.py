@@ -27,3 +27,9 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SPACEINVOICES_MAX_RETRIES = 2
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not memory: the suite then runs on SQLite as `make run` does (WAL, busy
+    # timeout, IMMEDIATE transactions), concurrent threads included.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.mkdtemp(prefix="portal-db-"), "test.sqlite3")
+    }

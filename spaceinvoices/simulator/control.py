@@ -21,6 +21,7 @@ class Fault:
     status: int | None = None
     body: object = None
     delay_ms: int | None = None
+    hold_ms: int | None = None
     drop: str | None = None
     malformed: bool = False
     retry_after: int = 1
@@ -36,9 +37,17 @@ def parse_fault(spec: object) -> Fault:
     count = spec.get("count", 1)
     if not isinstance(count, int) or count < 1:
         raise ValueError("count must be a positive integer")
-    kinds = [k for k in ("status", "delay_ms", "drop", "malformed") if spec.get(k) is not None]
-    if len(kinds) != 1:
-        raise ValueError("give exactly one of status, delay_ms, drop, malformed")
+    kinds = [
+        k for k in ("status", "delay_ms", "hold_ms", "drop", "malformed") if spec.get(k) is not None
+    ]
+    # A delay may come before a drop: the request stalls, then is dropped (or acted on).
+    if len(kinds) != 1 and sorted(kinds) != ["delay_ms", "drop"]:
+        raise ValueError(
+            "give exactly one of status, delay_ms, hold_ms, drop, malformed (or delay_ms with drop)"
+        )
+    for name in ("delay_ms", "hold_ms"):
+        if spec.get(name) is not None and (not isinstance(spec[name], int) or spec[name] < 0):
+            raise ValueError(f"{name} must be a non-negative integer")
     if spec.get("drop") not in (None, "before", "after"):
         raise ValueError("drop must be 'before' or 'after'")
     method = spec.get("method")
@@ -49,6 +58,7 @@ def parse_fault(spec: object) -> Fault:
         status=spec.get("status"),
         body=spec.get("body"),
         delay_ms=spec.get("delay_ms"),
+        hold_ms=spec.get("hold_ms"),
         drop=spec.get("drop"),
         malformed=bool(spec.get("malformed")),
         retry_after=int(spec.get("retry_after", 1)),

@@ -160,11 +160,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def _answer(self, controls, path: str, params: dict, raw: bytes) -> None:
         fault = controls.take_fault(self.command, path)
-        if fault and fault.drop == "before":
-            self.close_connection = True
-            return
         if fault and fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)
+        if fault and fault.drop == "before":
+            self.close_connection = True  # nothing was done
+            return
         if controls.latency_ms:
             time.sleep(controls.latency_ms / 1000)
         if fault and fault.status:
@@ -173,6 +173,8 @@ class Handler(BaseHTTPRequestHandler):
         status, body, request_id, replayed = execute(
             self.server.store, self.command, path, params, raw, self.headers
         )
+        if fault and fault.hold_ms:
+            time.sleep(fault.hold_ms / 1000)  # done, but the answer is late
         if fault and fault.drop == "after":
             self.close_connection = True  # the write happened; the answer never arrives
             return
@@ -208,7 +210,12 @@ class Handler(BaseHTTPRequestHandler):
                 counts = store.counts()
             self._json(
                 200,
-                {**counts, "requests": dict(controls.requests), "in_flight": controls.in_flight},
+                {
+                    **counts,
+                    "requests": dict(controls.requests),
+                    "in_flight": controls.in_flight,
+                    "faults_waiting": len(controls.faults),
+                },
             )
         elif route == ("POST", "/_control/faults"):
             try:

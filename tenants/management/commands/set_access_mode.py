@@ -1,0 +1,33 @@
+"""``set_access_mode --mode user|api_key (--customer SLUG… | --all) [--dry-run]``."""
+
+from tenants.management.customer_command import CustomerCommand
+from tenants.models import AccessMode, Customer
+from tenants.services import customer_access_mode_set
+
+
+class Command(CustomerCommand):
+    help = (
+        "Switch customers between user-based and entity-API-key access. To api_key removes "
+        "the entity's users at Space Invoices; to user adds every active member. Run again, "
+        "it finishes what an interrupted run left."
+    )
+    all_help = "every customer"
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--mode", required=True, choices=AccessMode.values)
+
+    def all_customers(self):
+        return Customer.objects.all()
+
+    def handle(self, *args, mode: str, **options):
+        self.mode = mode
+        return super().handle(*args, **options)
+
+    def process(self, customer, dry_run):
+        if dry_run:
+            return f"would switch {customer.access_mode} → {self.mode}"
+        report = customer_access_mode_set(customer=customer, mode=self.mode, actor=self.actor)
+        if report and report.errors:
+            return "FAILED: switched here, but " + "; ".join(report.errors)
+        return f"now {self.mode}" + (f"; {'; '.join(report.changes)}" if report else "")
