@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench mutate clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,12 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache mutants
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.run
+
+# Mutation testing of the core (see [tool.mutmut] in pyproject.toml); not in CI.
+mutate: $(STAMP)
+	$(BIN)/pip install --quiet -r requirements-mutate.txt
+	$(BIN)/python -m tests.mutation

@@ -30,6 +30,8 @@ SPACEINVOICES_MAX_RETRIES = 2
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file, not memory: the suite then runs on SQLite as `make run` does (WAL, busy
     # timeout, IMMEDIATE transactions), concurrent threads included.
+    # PORTAL_TEST_DB names a file kept between runs (with pytest's --reuse-db: make mutate).
     DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": os.path.join(tempfile.mkdtemp(prefix="portal-db-"), "test.sqlite3")
+        "NAME": os.environ.get("PORTAL_TEST_DB")
+        or os.path.join(tempfile.mkdtemp(prefix="portal-db-"), "test.sqlite3")
     }

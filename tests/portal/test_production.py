@@ -45,12 +45,14 @@ def manage(tmp_path, *args, **extra) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.process
 def test_check_deploy_is_clean_with_the_documented_production_settings(tmp_path):
     result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
+@pytest.mark.process
 def test_check_deploy_warns_of_a_per_process_cache(tmp_path):
     result = manage(tmp_path, "check", "--deploy", CACHE_URL="locmemcache://")
     assert "portal.W001" in result.stderr + result.stdout
@@ -91,6 +93,7 @@ def test_client_ip_trusts_only_the_configured_proxies(rf, settings):
     assert client_ip(request) == "10.0.0.1"
 
 
+@pytest.mark.process
 def test_static_files_are_compressed_and_hashed(tmp_path):
     static = tmp_path / "static"
     result = manage(

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = {
     "DEBUG": "0",

@@ -7,8 +7,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.portal_process import portal_env
 from tests.simulator_process import ROOT
+
+pytestmark = pytest.mark.process
 
 
 def test_concurrent_launches_and_a_sync_on_sqlite(simulator, account_key, tmp_path):

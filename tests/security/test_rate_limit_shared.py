@@ -5,8 +5,12 @@ import subprocess
 import sys
 import uuid
 
+import pytest
+
 from tests.conftest import require
 from tests.simulator_process import ROOT
+
+pytestmark = pytest.mark.process
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 COUNT_LAUNCHES = """

@@ -4,7 +4,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.simulator_process import ROOT, SimulatorProcess
+
+pytestmark = pytest.mark.process
 
 
 def test_create_account_prints_a_key_of_the_environment(tmp_path):

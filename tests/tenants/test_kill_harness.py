@@ -24,7 +24,7 @@ from tenants.services import customer_provision
 from tenants.services.provisioning import METADATA_KEY
 from tests.portal_process import command_run, command_start, portal_env
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.process, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 STALL_MS = 1500  # long enough to kill the process while its request waits
 
 
