@@ -2,7 +2,7 @@
 
 Runs mutmut over the modules in ``[tool.mutmut]`` (pyproject.toml), then reports
 
-    score = killed / (all − equivalent)
+    score = killed / (all - equivalent)
 
 where a timeout counts as killed (the tests noticed) and ``tests/mutation_equivalents.txt``
 lists, each with its reason, the surviving mutants that cannot change behaviour. Exits
