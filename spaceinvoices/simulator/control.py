@@ -2,7 +2,7 @@
 
 import re
 import threading
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 
 ID_SEGMENT = re.compile(r"^(ent|user|einv|inv|cust|item|ek|sk)_")
@@ -73,12 +73,20 @@ class Controls:
         self.faults: list[Fault] = []
         self.latency_ms = 0
         self.requests: Counter[str] = Counter()
+        # The latest API requests, so tests can see which X-Request-Id each write carried.
+        self.journal: deque[dict] = deque(maxlen=1000)
         self.in_flight = 0  # API requests being answered now (tests wait for 0)
 
-    def count(self, method: str, path: str) -> None:
+    def count(self, method: str, path: str, request_id: str | None = None) -> None:
         with self._lock:
-            self.requests[f"{method} {path_template(path)}"] += 1
+            key = f"{method} {path_template(path)}"
+            self.requests[key] += 1
+            self.journal.append({"request": key, "request_id": request_id})
             self.in_flight += 1
+
+    def journal_copy(self) -> list[dict]:
+        with self._lock:
+            return list(self.journal)
 
     def done(self) -> None:
         with self._lock:
@@ -104,3 +112,4 @@ class Controls:
             self.latency_ms = 0
             if counts:
                 self.requests.clear()
+                self.journal.clear()

@@ -152,7 +152,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _api(self, path: str, params: dict, raw: bytes) -> None:
         controls = self.server.controls
-        controls.count(self.command, path)
+        controls.count(self.command, path, self.headers.get("X-Request-Id"))
         try:
             self._answer(controls, path, params, raw)
         finally:
@@ -217,6 +217,8 @@ class Handler(BaseHTTPRequestHandler):
                     "faults_waiting": len(controls.faults),
                 },
             )
+        elif route == ("GET", "/_control/journal"):
+            self._json(200, {"data": controls.journal_copy()})
         elif route == ("POST", "/_control/faults"):
             try:
                 controls.add_fault(parse_fault(body))

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from tenants.checks import customers_field_limits_check
-from tenants.models import Customer, DetailsState, StaffAction, User
+from tenants.models import Customer, DetailsState, StaffAction, UpstreamIntent, User
 from tenants.services import customer_provision
 from tests.fixtures_portal import change_form_data
 
@@ -35,7 +35,9 @@ def edit(client, customer, **fields):
     return client.post(url, change_form_data(customer, **fields), follow=True)
 
 
-def test_an_edited_city_reaches_the_entity(staff_client, provisioned, simulator, account_key):
+def test_an_edited_city_reaches_the_entity(
+    staff_client, staff, provisioned, simulator, account_key
+):
     edit(staff_client, provisioned, city="Maribor", post_code="2000", is_tax_subject="on")
     entity = upstream_entity(simulator, account_key, provisioned.entity_id)
     assert (entity["city"], entity["post_code"], entity["is_tax_subject"]) == (
@@ -45,7 +47,10 @@ def test_an_edited_city_reaches_the_entity(staff_client, provisioned, simulator,
     )
     provisioned.refresh_from_db()
     assert provisioned.details_state == DetailsState.IN_STEP
-    assert StaffAction.objects.get(action="update_details").succeeded
+    audit = StaffAction.objects.get(action="update_details")
+    assert (audit.succeeded, audit.actor, audit.customer) == (True, staff, provisioned)
+    [intent] = UpstreamIntent.objects.filter(customer=provisioned, step="entity.update")
+    assert simulator.request_ids("PATCH /entities/{id}") == [intent.request_id]
 
 
 def test_an_unchanged_save_sends_nothing(staff_client, provisioned, simulator):
@@ -62,6 +67,9 @@ def test_an_outage_leaves_the_edit_saved_failed_and_retryable(
     provisioned.refresh_from_db()
     assert (provisioned.city, provisioned.details_state) == ("Celje", DetailsState.FAILED)
     assert "503" in provisioned.details_error
+    failure = StaffAction.objects.get(action="update_details")
+    assert (failure.succeeded, failure.customer) == (False, provisioned)
+    assert "503" in failure.detail
     assert upstream_entity(simulator, account_key, provisioned.entity_id)["city"] == "Ljubljana"
     simulator.clear_faults()
     staff_client.post(

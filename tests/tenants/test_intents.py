@@ -82,6 +82,8 @@ def test_after_a_refusal_the_next_attempt_acts_instead_of_replaying(
     intents = UpstreamIntent.objects.filter(step="member.add:kim").order_by("pk")
     assert [i.outcome for i in intents] == [Outcome.REFUSED, Outcome.DONE]
     assert intents[0].request_id != intents[1].request_id
+    sent = simulator.request_ids("POST /entities/users")
+    assert sent[-2:] == [intents[0].request_id, intents[1].request_id]
 
 
 def test_a_503_leaves_the_intent_open_and_the_same_id_is_sent_again(provisioned, simulator):
@@ -100,6 +102,8 @@ def test_a_503_leaves_the_intent_open_and_the_same_id_is_sent_again(provisioned,
     assert list(UpstreamIntent.objects.filter(step="entity.update").values_list(
         "request_id", "outcome"
     )) == [(intent.request_id, Outcome.DONE)]  # fmt: skip
+    # Three tries in the first run (two retries), one in the second: all with one id.
+    assert simulator.request_ids("PATCH /entities/{id}") == [intent.request_id] * 4
 
 
 def test_a_pending_customer_is_looked_up_before_any_create(make_customer, simulator, account_key):
