@@ -217,3 +217,29 @@ def test_a_retry_after_that_is_not_a_number_falls_back_to_backoff(canned, client
     with pytest.raises(RateLimited) as caught:
         client.entities_page()
     assert caught.value.retry_after is None and len(canned.seen) == 3
+
+
+def test_headers_and_one_request_id_for_every_try_of_a_write(canned, client):
+    canned.answer("POST", "/entities", 503, {"code": "down"})
+    canned.answer("POST", "/entities", 201, {"id": ENTITY})
+    canned.answer("GET", "/entities/users", 200, {"data": []})
+    client.entity_create(name="Acme", country="Slovenia")
+    client.entity_users_list(ENTITY)
+    first, retry, read = canned.seen
+    for sent in (first, retry, read):
+        assert sent.headers["Authorization"] == f"Bearer {KEY}"
+        assert sent.headers["x-spaceinvoices-client"] == "partner-portal"
+        assert sent.headers["Accept"] == "application/json"
+    assert first.headers["X-Request-Id"] == retry.headers["X-Request-Id"]
+    assert first.headers["X-Request-Id"].startswith("portal:call:")
+    assert "X-Request-Id" not in read.headers and read.headers["x-entity-id"] == ENTITY
+    assert "x-entity-id" not in first.headers
+    assert first.body == {"name": "Acme", "country": "Slovenia"}
+
+
+def test_a_caller_request_id_is_sent_as_given(canned, client):
+    canned.answer("PATCH", f"/entities/{ENTITY}", 200, {"id": ENTITY, "city": "Bled"})
+    updated = client.entity_update(ENTITY, request_id="portal:given", city="Bled", address="")
+    [sent] = canned.seen
+    assert sent.headers["X-Request-Id"] == "portal:given" and updated.city == "Bled"
+    assert sent.body == {"city": "Bled", "address": None}  # a cleared field is null

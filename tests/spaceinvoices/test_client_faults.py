@@ -26,8 +26,9 @@ def test_same_request_id_with_another_body_is_refused(si, simulator):
     assert simulator.stats()["entities"] == 1
 
 
-def test_create_retried_after_a_503_creates_exactly_one(si, simulator):
-    simulator.fault(path_prefix="/entities", method="POST", status=503, count=1)
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_create_retried_after_a_5xx_gateway_answer_creates_exactly_one(si, simulator, status):
+    simulator.fault(path_prefix="/entities", method="POST", status=status, count=1)
     entity = si.entity_create(name="Retry", country="Germany")
     assert simulator.stats()["entities"] == 1
     assert simulator.requests_to("POST /entities") == 2
@@ -43,10 +44,12 @@ def test_persistent_503_gives_unavailable(si, simulator):
     assert simulator.stats()["entities"] == 0
 
 
-def test_500_is_not_retried(si, simulator):
-    simulator.fault(path_prefix="/entities", method="GET", status=500, count=1)
-    with pytest.raises(Unavailable):
+@pytest.mark.parametrize("status", [500, 501])
+def test_other_5xx_are_not_retried(si, simulator, status):
+    simulator.fault(path_prefix="/entities", method="GET", status=status, count=1)
+    with pytest.raises(Unavailable) as caught:
         si.entities_page()
+    assert caught.value.status == status
     assert simulator.requests_to("GET /entities") == 1
 
 

@@ -1,0 +1,114 @@
+"""Disable, enable and the access-mode switch: upstream first, audited, from the admin too."""
+
+import pytest
+from django.urls import reverse
+
+from tenants.models import Customer, StaffAction, SyncState, UpstreamIntent
+from tenants.services import (
+    customer_access_mode_set,
+    customer_disable,
+    customer_enable,
+    customer_provision,
+    staff_action_record,
+)
+from tests.fixtures_portal import change_form_data, upstream_users
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = reverse("admin:tenants_customer_changelist")
+
+
+def enabled_upstream(simulator, account_key, entity_id) -> bool:
+    return simulator.api("GET", f"/entities/{entity_id}", account_key).json()["is_enabled"]
+
+
+@pytest.fixture
+def acme(make_customer, make_member, simulator):
+    customer = make_customer(name="Acme", slug="acme")
+    make_member(customer, "ana@acme.example", "admin")
+    make_member(customer, "bo@acme.example", "viewer")
+    return customer_provision(customer=customer, actor="t")
+
+
+def test_disable_and_enable_from_the_admin_act_upstream_and_audit(
+    client, staff, acme, simulator, account_key
+):
+    client.force_login(staff)
+    data = {"action": "disable", "_selected_action": [acme.pk]}
+    asked = client.post(CHANGELIST, data)
+    assert b"are you sure" in asked.content and enabled_upstream(
+        simulator, account_key, acme.entity_id
+    )
+    done = client.post(CHANGELIST, {**data, "confirmed": "yes"}, follow=True)
+    assert b"Disable: done for 1 customers" in done.content
+    assert not enabled_upstream(simulator, account_key, acme.entity_id)
+    assert not Customer.objects.get(pk=acme.pk).is_active
+    audit = StaffAction.objects.get(action="disable")
+    assert (audit.actor, audit.customer, audit.succeeded) == (staff, acme, True)
+    [intent] = UpstreamIntent.objects.filter(step="entity.disable")
+    assert simulator.request_ids("POST /entities/{id}/disable") == [intent.request_id]
+    client.post(CHANGELIST, {"action": "enable", "confirmed": "yes", "_selected_action": [acme.pk]})
+    assert enabled_upstream(simulator, account_key, acme.entity_id)
+    assert Customer.objects.get(pk=acme.pk).is_active
+    assert StaffAction.objects.get(action="enable").actor == staff
+
+
+def test_a_failed_disable_changes_nothing_here(acme, simulator, account_key):
+    simulator.fault(path_prefix=f"/entities/{acme.entity_id}/disable", status=503, count=9)
+    with pytest.raises(Exception, match="503"):
+        customer_disable(customer=acme, actor="t")
+    assert Customer.objects.get(pk=acme.pk).is_active
+    audit = StaffAction.objects.get(action="disable")
+    assert (audit.succeeded, audit.customer) == (False, acme) and "503" in audit.detail
+    simulator.clear_faults()
+    customer_disable(customer=acme, actor="t")
+    assert not Customer.objects.get(pk=acme.pk).is_active
+    customer_enable(customer=acme, actor="t")
+    assert enabled_upstream(simulator, account_key, acme.entity_id)
+
+
+def test_an_unprovisioned_customer_is_disabled_here_only(make_customer, simulator):
+    customer = customer_disable(customer=make_customer(), actor="t")
+    assert not customer.is_active and not Customer.objects.get(pk=customer.pk).is_active
+    assert simulator.requests_to("POST /entities/{id}/disable") == 0
+    assert StaffAction.objects.get(action="disable").customer == customer
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admins_access_mode_change_goes_through_the_service(
+    client, staff, acme, simulator, account_key
+):
+    client.force_login(staff)
+    url = reverse("admin:tenants_customer_change", args=[acme.pk])
+    client.post(url, change_form_data(acme, access_mode="api_key"))
+    assert upstream_users(simulator, account_key, acme.entity_id) == {}
+    assert set(acme.memberships.values_list("sync_state", flat=True)) == {SyncState.NOT_APPLICABLE}
+    audit = StaffAction.objects.get(action="set_access_mode")
+    assert (audit.actor, audit.customer, audit.detail) == (staff, acme, "user → api_key")
+
+
+def test_switching_again_finishes_an_interrupted_switch(acme, simulator, account_key):
+    # What a run killed after committing the switch, before telling Space Invoices, leaves.
+    Customer.objects.filter(pk=acme.pk).update(access_mode="api_key")
+    report = customer_access_mode_set(customer=acme, mode="api_key", actor="t")
+    assert report.ok and upstream_users(simulator, account_key, acme.entity_id) == {}
+    assert not StaffAction.objects.filter(action="set_access_mode").exists()  # no new switch
+    back = customer_access_mode_set(customer=acme, mode="user", actor="t")
+    assert back.ok and upstream_users(simulator, account_key, acme.entity_id) == {
+        "ana@acme.example": "admin",
+        "bo@acme.example": "viewer",
+    }
+
+
+def test_an_unknown_mode_is_refused(acme, simulator):
+    from tenants.errors import TenantError
+
+    with pytest.raises(TenantError, match="Unknown access mode"):
+        customer_access_mode_set(customer=acme, mode="both", actor="t")
+    assert Customer.objects.get(pk=acme.pk).access_mode == "user"
+
+
+def test_the_audit_never_stores_a_secret(acme):
+    key = "ek_sandbox_" + "a" * 32
+    row = staff_action_record(actor="t", action="attach_key", customer=acme, detail=f"got {key}")
+    assert key not in row.detail and "ek_sandbox_***" in row.detail
+    assert StaffAction.objects.get(pk=row.pk).detail == row.detail
