@@ -216,6 +216,8 @@ SPACEINVOICES_API_KEY = _required("SPACEINVOICES_API_KEY", debug_default="")
 SPACEINVOICES_TIMEOUT = env.float("SPACEINVOICES_TIMEOUT", default=10.0)
 SPACEINVOICES_CONNECT_TIMEOUT = env.float("SPACEINVOICES_CONNECT_TIMEOUT", default=3.05)
 SPACEINVOICES_MAX_RETRIES = env.int("SPACEINVOICES_MAX_RETRIES", default=2)
+# Seconds of the first retry's backoff (doubling, with jitter); Retry-After wins when sent.
+SPACEINVOICES_RETRY_BACKOFF = env.float("SPACEINVOICES_RETRY_BACKOFF", default=0.2)
 SPACEINVOICES_LAUNCH_TTL = env.int("SPACEINVOICES_LAUNCH_TTL", default=120)
 # One run at a time per customer: how long a run waits for another to finish, and (SQLite
 # only) how long a killed run's lease blocks the next.

@@ -13,12 +13,14 @@ from .client import RetryPolicy, SpaceInvoicesClient, Transport
 
 # Keyed by the settings it is built from, so a changed setting gets a new transport.
 @lru_cache(maxsize=1)
-def _transport(base_url: str, connect_timeout: float, read_timeout: float, retries: int):
+def _transport(
+    base_url: str, connect_timeout: float, read_timeout: float, retries: int, backoff: float
+):
     return Transport(
         base_url=base_url,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
-        retry=RetryPolicy(max_retries=retries),
+        retry=RetryPolicy(max_retries=retries, backoff=backoff),
     )
 
 
@@ -29,6 +31,7 @@ def account_client() -> SpaceInvoicesClient:
         settings.SPACEINVOICES_CONNECT_TIMEOUT,
         settings.SPACEINVOICES_TIMEOUT,
         settings.SPACEINVOICES_MAX_RETRIES,
+        settings.SPACEINVOICES_RETRY_BACKOFF,
     )
     return SpaceInvoicesClient(transport=transport, api_key=settings.SPACEINVOICES_API_KEY)
 
