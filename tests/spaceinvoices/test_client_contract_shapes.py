@@ -243,3 +243,103 @@ def test_a_caller_request_id_is_sent_as_given(canned, client):
     [sent] = canned.seen
     assert sent.headers["X-Request-Id"] == "portal:given" and updated.city == "Bled"
     assert sent.body == {"city": "Bled", "address": None}  # a cleared field is null
+
+
+def test_every_documented_field_is_read(canned, client):
+    """Each answer parsed in full, so a field read from the wrong key cannot pass."""
+    stamp = "2026-01-20T10:00:00.000Z"
+    canned.answer("GET", "/entities/invitations", 200, {"data": [INVITATION_FIELDS]})
+    [invitation] = client.invitations_list(ENTITY)
+    assert (invitation.id, invitation.entity_id, invitation.email, invitation.role) == (
+        "einv_1", ENTITY, "ana@example.com", "viewer",
+    )  # fmt: skip
+    assert invitation.expires_at.isoformat() == "2026-01-27T10:00:00+00:00"
+    assert invitation.created_at.isoformat() == "2026-01-20T10:00:00+00:00"
+    assert invitation.is_pending
+
+    token = {"token": "tok_1", "user_id": "user_1", "entity_id": ENTITY, "role": "editor",
+             "expires_at": stamp}  # fmt: skip
+    canned.answer("POST", "/entities/users/user_1/token", 201, token)
+    minted = client.user_token_create(ENTITY, "user_1", ttl=90)
+    assert (minted.token, minted.user_id, minted.entity_id, minted.role) == (
+        "tok_1", "user_1", ENTITY, "editor",
+    )  # fmt: skip
+    assert minted.expires_at.isoformat() == "2026-01-20T10:00:00+00:00"
+    assert canned.seen[-1].body == {"ttl": 90} and "tok_1" not in repr(minted)
+
+    secret = "ek_sandbox_" + "c" * 32
+    created = {"id": secret, "entity_id": ENTITY, "name": "portal", "environment": "sandbox",
+               "prefix_hint": "ek_sandbox_ccc...ccc", "expires_at": stamp, "created_at": stamp,
+               "updated_at": stamp}  # fmt: skip
+    canned.answer("POST", "/entities/api-keys", 201, created)
+    key = client.with_key(secret).key_token_create(ENTITY, ttl=120)
+    assert (key.token, key.entity_id, key.expires_at.year) == (secret, ENTITY, 2026)
+    sent = canned.seen[-1]
+    assert sent.body == {"name": "embed launch", "ttl": 120}
+    assert sent.headers["Authorization"] == f"Bearer {secret}" and secret not in repr(key)
+
+    listed = {k: v for k, v in created.items() if k != "id"} | {"id": "ek_sandbox_ccc...ccc"}
+    canned.answer("GET", "/entities/api-keys", 200, {"data": [listed]})
+    [info] = client.api_keys_list(ENTITY)
+    assert (info.prefix_hint, info.entity_id, info.name, info.environment) == (
+        "ek_sandbox_ccc...ccc", ENTITY, "portal", "sandbox",
+    )  # fmt: skip
+    assert info.created_at.isoformat() == "2026-01-20T10:00:00+00:00"
+    assert info.expires_at.isoformat() == "2026-01-20T10:00:00+00:00"
+
+    full = {"id": ENTITY, "name": "Acme", "country": "Slovenia", "country_code": "SI",
+            "environment": "sandbox", "is_enabled": False, "created_at": stamp,
+            "updated_at": stamp, "address": "Main 1", "city": "Bled", "post_code": "4260",
+            "tax_number": "SI1", "is_tax_subject": True, "locale": "sl",
+            "metadata": {"portal_customer": "c-1"}}  # fmt: skip
+    canned.answer("POST", "/entities", 201, full)
+    entity = client.entity_create(name="Acme", country="Slovenia")
+    assert (entity.name, entity.country, entity.country_code, entity.environment) == (
+        "Acme", "Slovenia", "SI", "sandbox",
+    )  # fmt: skip
+    assert (entity.address, entity.city, entity.post_code, entity.tax_number) == (
+        "Main 1", "Bled", "4260", "SI1",
+    )  # fmt: skip
+    assert (entity.is_enabled, entity.is_tax_subject, entity.locale) == (False, True, "sl")
+    assert entity.metadata == {"portal_customer": "c-1"}
+    assert entity.created_at == entity.updated_at and entity.created_at.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ([], "expected a JSON object"),
+        ({"user_id": 1, "email": "a@b.c", "role": "viewer"}, "'user_id' has the wrong type"),
+        ({"user_id": "u", "email": "a@b.c", "role": True}, "'role' has the wrong type"),
+        ({"user_id": "u", "email": "a@b.c", "role": "v", "created_at": "x"}, "not a timestamp"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_a_typed_error(canned, client, body, problem):
+    canned.answer("POST", "/entities/users", 201, body)
+    with pytest.raises(MalformedResponse, match=problem):
+        client.entity_user_add(ENTITY, email="a@b.c")
+
+
+def test_a_page_reads_its_pagination_block(canned, client):
+    block = {"total": 42, "next_cursor": "ent_n", "prev_cursor": "ent_p", "has_more": True}
+    canned.answer("GET", "/entities", 200, {"data": [{"id": ENTITY}], "pagination": block})
+    page = client.entities_page(limit=1, next_cursor="ent_x", include_total_count=True)
+    assert (page.total, page.next_cursor, page.prev_cursor, page.has_more) == (
+        42, "ent_n", "ent_p", True,
+    )  # fmt: skip
+    assert [e.id for e in page.data] == [ENTITY]
+    assert canned.seen[-1].params == {
+        "limit": "1", "next_cursor": "ent_x", "include_total_count": "true",
+    }  # fmt: skip
+    # Fewer fields than documented: no total is -1, a next cursor alone means more.
+    canned.answer("GET", "/customers", 200, {"data": [], "pagination": {"next_cursor": "c"}})
+    partial = client.customers_page(ENTITY, prev_cursor="c0", include_total_count=False)
+    assert (partial.total, partial.has_more, partial.prev_cursor) == (-1, True, None)
+    assert canned.seen[-1].params == {
+        "limit": "10", "prev_cursor": "c0", "include_total_count": "false",
+    }  # fmt: skip
+    canned.answer("GET", "/items", 200, {"data": [{"id": "item_1"}, {"id": "item_2"}]})
+    whole = client.items_page(ENTITY, query={"price": {"gt": 1}}, order_by="-price")
+    assert (whole.total, whole.has_more, whole.next_cursor) == (2, False, None)
+    assert canned.seen[-1].params["query"] == '{"price":{"gt":1}}'
+    assert canned.seen[-1].params["order_by"] == "-price"
