@@ -190,3 +190,51 @@ def test_queries_per_launch(client, login_as, globex, acme, simulator):
         assert client.post(launch_url("globex")).status_code == 303
     # session + user, then membership, key, audit row
     assert len(queries) <= 2 + 4, [q["sql"] for q in queries]
+
+
+def audit_row() -> dict:
+    return LaunchEvent.objects.values(
+        "user__email", "customer__slug", "customer_slug", "mode", "outcome", "upstream_status",
+        "client_ip",
+    ).get()  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("email", "slug", "prepare", "status", "outcome", "upstream"),
+    [
+        ("dee@globex.example", "globex", None, 403, "role_too_low", None),
+        ("cy@globex.example", "globex", "inactive", 403, "inactive", None),
+        ("cy@globex.example", "globex", "unprovisioned", 409, "not_provisioned", None),
+        ("cy@globex.example", "globex", "disabled_upstream", 403, "inactive", 403),
+        ("cy@globex.example", "globex", "key_deleted", 503, "key_rejected", 401),
+        ("cy@globex.example", "globex", "down", 503, "unavailable", 503),
+    ],
+)
+def test_every_refusal_is_audited_in_full(
+    login_as, globex, simulator, account_key, email, slug, prepare, status, outcome, upstream
+):
+    key = EntityApiKey.objects.active().get(customer=globex).key
+    if prepare == "inactive":
+        type(globex).objects.filter(pk=globex.pk).update(is_active=False)
+    elif prepare == "unprovisioned":
+        type(globex).objects.filter(pk=globex.pk).update(provisioning_state="failed")
+    elif prepare == "disabled_upstream":
+        simulator.api("POST", f"/entities/{globex.entity_id}/disable", account_key)
+    elif prepare == "key_deleted":
+        simulator.api("DELETE", f"/entities/api-keys/{key}", key)
+    elif prepare == "down":
+        simulator.fault(path_prefix="/entities/api-keys", method="POST", status=503, count=9)
+    response = login_as(email).post(launch_url(slug), REMOTE_ADDR="10.1.2.3")
+    assert response.status_code == status
+    assert audit_row() == {
+        "user__email": email,
+        "customer__slug": slug,
+        "customer_slug": slug,
+        "mode": "api_key",
+        "outcome": outcome,
+        "upstream_status": upstream,
+        "client_ip": "10.1.2.3",
+    }
+    globex.refresh_from_db()
+    assert (globex.key_rejected_at is not None) == (outcome == "key_rejected")
+    assert minted(simulator) == 0
