@@ -23,6 +23,8 @@ from tenants.models import AccessMode, EntityApiKey, Membership, Role, SyncState
 from tenants.services import members_sync
 
 logger = logging.getLogger(__name__)
+# A launch never waits long for another run on its customer: it answers "try again".
+LAUNCH_LOCK_WAIT = 2.0
 Outcome = LaunchEvent.Outcome
 
 
@@ -128,7 +130,12 @@ def _user_token(membership: Membership, request_id: str) -> str:
     if membership.sync_state in (SyncState.PENDING, SyncState.FAILED) or not membership.si_user_id:
         # Never synced (or it failed): sync on the spot, then read where the member stands.
         try:
-            members_sync(customer=membership.customer, actor="system:launch", record=False)
+            members_sync(
+                customer=membership.customer,
+                actor="system:launch",
+                record=False,
+                lock_wait=LAUNCH_LOCK_WAIT,
+            )
         except CustomerBusy:
             raise _unavailable() from None  # another run is syncing them right now
         membership.refresh_from_db()

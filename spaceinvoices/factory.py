@@ -6,9 +6,23 @@ The only module of this package that reads settings.
 from functools import lru_cache
 
 from django.conf import settings
+from django.db import connection
 
 from . import contract
 from .client import RetryPolicy, SpaceInvoicesClient, Transport
+
+
+class TransactionOpenError(RuntimeError):
+    """A programming error: a call to Space Invoices inside a database transaction, which
+    would hold its locks (on SQLite, the whole database) for as long as the call takes."""
+
+
+def no_transaction_open() -> None:
+    """Refuse a call while a transaction is open; blocks that the test framework opens
+    around a whole test are not ours and are allowed."""
+    ours = [b for b in connection.atomic_blocks if not getattr(b, "_from_testcase", False)]
+    if ours:
+        raise TransactionOpenError("a call to Space Invoices inside a database transaction")
 
 
 # Keyed by the settings it is built from, so a changed setting gets a new transport.
@@ -21,6 +35,7 @@ def _transport(
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retry=RetryPolicy(max_retries=retries, backoff=backoff),
+        before_request=no_transaction_open,
     )
 
 

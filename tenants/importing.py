@@ -110,7 +110,7 @@ def customers_import(*, plan: ImportPlan, actor) -> list[Customer]:
             customer.is_tax_subject = form.cleaned_data["is_tax_subject"]
             customer.save()
             for email, role in form.cleaned_data["members"]:
-                membership_add(customer=customer, email=email, role=role, actor=actor)
+                membership_add(customer=customer, email=email, role=role, actor=actor, sync=False)
             staff_action_record(
                 actor=actor,
                 action=StaffAction.Action.IMPORT,

@@ -29,6 +29,16 @@ class CustomerBusy(TenantError):
     """Another run is working on this customer; try again when it has finished."""
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -54,23 +64,23 @@ def customer_lock(customer, *, wait: float | None = None):
 
 
 def customer_lock_renew(customer) -> None:
-    """Keep a lease alive during a long run (no-op for advisory locks)."""
-    if connection.vendor != "postgresql":
+    """Keep this thread's lease alive during a long run (advisory locks need nothing)."""
+    held = getattr(_held, "ids", set())
+    if connection.vendor != "postgresql" and customer.pk in held:
         _Lease(customer).renew()
 
 
-def _poll(try_once, wait: float, customer) -> None:
+def _poll(try_once, wait: float, busy) -> None:
     deadline = time.monotonic() + wait
     while not try_once():
         if time.monotonic() >= deadline:
-            raise CustomerBusy(
-                f"Another run is working on {customer}; try again when it has finished."
-            )
+            raise CustomerBusy(busy())
         time.sleep(0.05)
 
 
 class _AdvisoryLock:
     def __init__(self, customer) -> None:
+        self.customer = customer
         self.key = customer.pk
 
     def _try(self) -> bool:
@@ -79,14 +89,15 @@ class _AdvisoryLock:
             return cursor.fetchone()[0]
 
     def acquire(self, wait: float) -> None:
-        _poll(self._try, wait, self)
+        _poll(
+            self._try,
+            wait,
+            lambda: f"Another run is working on {self.customer}; try again when it has finished.",
+        )
 
     def release(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, self.key])
-
-    def __str__(self) -> str:
-        return f"customer {self.key}"
 
 
 class _Lease:
@@ -108,6 +119,7 @@ class _Lease:
                 CustomerLease.objects.filter(
                     customer=self.customer, expires_at__lt=timezone.now()
                 ).delete()
+                self._forget_dead_holder()
                 CustomerLease.objects.create(
                     customer=self.customer, holder=holder, expires_at=self._expiry()
                 )
@@ -116,16 +128,45 @@ class _Lease:
         self.holders[self.customer.pk] = holder
         return True
 
+    def _forget_dead_holder(self) -> None:
+        """A lease held by a process of this machine that no longer runs frees at once."""
+        from tenants.models import CustomerLease
+
+        lease = CustomerLease.objects.filter(customer=self.customer).first()
+        if lease is None:
+            return
+        host, _, rest = lease.holder.partition(":")
+        pid = rest.partition(":")[0]
+        if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+            lease.delete()
+
+    def _busy(self) -> str:
+        from tenants.models import CustomerLease
+
+        lease = CustomerLease.objects.filter(customer=self.customer).first()
+        until = f" (its lease, {lease.holder}, ends at {lease.expires_at:%H:%M:%S} UTC)"
+        return (
+            f"Another run is working on {self.customer}{until if lease else ''}; try again "
+            "when it has finished."
+        )
+
     def acquire(self, wait: float) -> None:
-        _poll(self._try, wait, self.customer)
+        _poll(self._try, wait, self._busy)
 
     def renew(self) -> None:
+        """Extend the lease; CustomerBusy if it expired and another run took it meanwhile
+        (going on would let two runs write at once)."""
         from tenants.models import CustomerLease
 
         holder = self.holders.get(self.customer.pk)
-        CustomerLease.objects.filter(customer=self.customer, holder=holder).update(
+        kept = CustomerLease.objects.filter(customer=self.customer, holder=holder).update(
             expires_at=self._expiry()
         )
+        if not kept:
+            raise CustomerBusy(
+                f"This run's lease on {self.customer} expired and another run took it; "
+                "stopped so that the two do not write at once. Run again."
+            )
 
     def release(self) -> None:
         from tenants.models import CustomerLease

@@ -4,6 +4,7 @@ import logging
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,8 +70,12 @@ class Transport:
         read_timeout: float = 10.0,
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
+        before_request: Callable[[], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Called before every request; may raise to refuse it (the portal refuses a call
+        # made inside a database transaction).
+        self.before_request = before_request
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
         self.session = session or new_session()
@@ -87,6 +92,8 @@ class Transport:
         request_id: str | None = None,
         retry: RetryPolicy | None = None,
     ) -> Answer:
+        if self.before_request:
+            self.before_request()
         retry = retry or self.retry
         headers = {
             "Authorization": f"Bearer {credential}",

@@ -18,7 +18,7 @@ from tenants.services import (
 
 from .after_commit import after_commit
 from .customer_actions import CustomerActions
-from .forms import ENTITY_DETAIL_FIELDS, CustomerAdminForm
+from .forms import ENTITY_DETAIL_FIELDS, CustomerAdminForm, attach_key_problem
 
 
 class MembershipInline(admin.TabularInline):
@@ -163,13 +163,38 @@ class CustomerAdmin(CustomerActions, admin.ModelAdmin):
         can_attach = request.user.has_perm("tenants.rotate_entityapikey")
         can_add_member = request.user.has_perm("tenants.add_membership")
 
+        key_checks = getattr(request, "key_checks", {})
+
         class BoundForm(form):
             def __init__(self, *args, **kw):
                 super().__init__(
-                    *args, can_attach_key=can_attach, can_add_member=can_add_member, **kw
+                    *args,
+                    can_attach_key=can_attach,
+                    can_add_member=can_add_member,
+                    key_checks=key_checks,
+                    **kw,
                 )
 
         return BoundForm
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The admin saves inside a transaction; a pasted key is checked with Space Invoices
+        # before it opens, so that no call is made while it holds the database.
+        key = request.POST.get("attach_entity_key", "").strip()
+        if (
+            request.method == "POST"
+            and key
+            and request.user.has_perm("tenants.rotate_entityapikey")
+        ):
+            obj = self.get_object(request, object_id) if object_id else None
+            entity_id = (obj.entity_id if obj else "") or request.POST.get(
+                "attach_entity_id", ""
+            ).strip()
+            if entity_id:
+                request.key_checks = {
+                    (entity_id, key): attach_key_problem(entity_id=entity_id, key=key)
+                }
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         wanted_mode = obj.access_mode

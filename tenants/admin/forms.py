@@ -36,8 +36,17 @@ class CustomerAdminForm(forms.ModelForm):
         model = Customer
         fields = ["name", "slug", "access_mode", *ENTITY_DETAIL_FIELDS]
 
-    def __init__(self, *args, can_attach_key: bool = False, can_add_member: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        can_attach_key: bool = False,
+        can_add_member: bool = False,
+        key_checks: dict | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        # (entity id, key) → the problem Space Invoices found, or None: checked beforehand.
+        self.key_checks = key_checks or {}
         # Fields that act are absent, not hidden, for staff without their permission.
         if not can_attach_key:
             del self.fields["attach_entity_key"], self.fields["attach_entity_id"]
@@ -52,10 +61,19 @@ class CustomerAdminForm(forms.ModelForm):
             if not entity_id:
                 self.add_error("attach_entity_id", "Give the entity id this key belongs to.")
                 return data
-            try:
-                entity_key_verify(entity_id=entity_id, key=key)
-            except KeyRejected as exc:
-                self.add_error("attach_entity_key", str(exc))
-            except SpaceInvoicesError as exc:
-                self.add_error("attach_entity_key", f"Could not check the key now: {exc}")
+            checked = self.key_checks.get((entity_id, key), "The key could not be checked.")
+            if checked:
+                self.add_error("attach_entity_key", checked)
         return data
+
+
+def attach_key_problem(*, entity_id: str, key: str) -> str | None:
+    """What is wrong with a pasted key, asked of Space Invoices; None when it is accepted.
+    Called before the admin opens its transaction: never inside one."""
+    try:
+        entity_key_verify(entity_id=entity_id, key=key)
+    except KeyRejected as exc:
+        return str(exc)
+    except SpaceInvoicesError as exc:
+        return f"Could not check the key now: {exc}"
+    return None

@@ -1,6 +1,6 @@
 """User admin with email as the login; deactivation syncs every customer the user is in."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from tenants.models import User
@@ -37,12 +37,34 @@ class UserAdmin(DjangoUserAdmin):
                 self, request, lambda: user_active_set(user=obj, active=active, actor=request.user)
             )
 
-    @admin.action(description="Deactivate (removes them from Space Invoices)")
+    @admin.action(
+        description="Deactivate (removes them from Space Invoices)", permissions=["activate"]
+    )
     def deactivate(self, request, queryset):
-        for user in queryset:
-            user_active_set(user=user, active=False, actor=request.user)
+        self._set_active(request, queryset, False)
 
-    @admin.action(description="Activate")
+    @admin.action(description="Activate", permissions=["activate"])
     def activate(self, request, queryset):
+        self._set_active(request, queryset, True)
+
+    def _set_active(self, request, queryset, active: bool) -> None:
+        done = 0
         for user in queryset:
-            user_active_set(user=user, active=True, actor=request.user)
+            reports = user_active_set(user=user, active=active, actor=request.user)
+            errors = [f"{r.customer}: {e}" for r in reports for e in r.errors]
+            if errors:
+                self.message_user(
+                    request,
+                    f"{user}: {'activated' if active else 'deactivated'} here, but not yet "
+                    f"everywhere in Space Invoices ({'; '.join(errors)}); the next sync "
+                    "finishes it.",
+                    messages.WARNING,
+                )
+            else:
+                done += 1
+        if done:
+            verb = "Activated" if active else "Deactivated"
+            self.message_user(request, f"{verb} {done} user(s).", messages.SUCCESS)
+
+    def has_activate_permission(self, request):
+        return request.user.has_perm("tenants.activate_user")

@@ -14,6 +14,7 @@ class StaffAction(models.Model):
         CHANGE_ROLE = "change_role", "Change role"
         REMOVE_MEMBER = "remove_member", "Remove member"
         DEACTIVATE_USER = "deactivate_user", "Deactivate user"
+        ACTIVATE_USER = "activate_user", "Activate user"
         DISABLE = "disable", "Disable"
         ENABLE = "enable", "Enable"
         SET_ACCESS_MODE = "set_access_mode", "Change access mode"

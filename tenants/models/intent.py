@@ -9,14 +9,19 @@ class UpstreamIntent(models.Model):
 
     An open intent is a write whose outcome is unknown (the process died, no answer came,
     a 5xx or a 429): its request id is used again, so Space Invoices replays instead of
-    acting twice. Once any answer is recorded the intent is closed, and the next attempt
-    at that step gets a new id (Space Invoices replays 4xx answers too).
+    acting twice, but only while it is the customer's latest intent: once any other write
+    for the customer came after it, a replay could undo that write (a disable replayed
+    after an enable), so it is superseded. Once any answer is recorded the intent is
+    closed, and the next attempt at that step gets a new id (Space Invoices replays 4xx
+    answers too).
     """
 
     class Outcome(models.TextChoices):
         OPEN = "", "Outcome unknown"
         DONE = "done", "Done"
         REFUSED = "refused", "Refused"
+        # Another write for the customer came after it: replaying its id could undo that.
+        SUPERSEDED = "superseded", "Superseded"
 
     customer = models.ForeignKey(
         "tenants.Customer", on_delete=models.CASCADE, related_name="upstream_intents"

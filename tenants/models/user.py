@@ -43,6 +43,7 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
+        permissions = [("activate_user", "Can activate and deactivate users")]
 
     def __str__(self) -> str:
         return self.email

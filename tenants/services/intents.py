@@ -12,7 +12,7 @@ intent is closed, and the next attempt at that step gets a new id.
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from portal.redaction import redact
@@ -23,6 +23,7 @@ from spaceinvoices.client import (
     Unavailable,
 )
 from spaceinvoices.contract import request_id_new
+from spaceinvoices.factory import no_transaction_open
 from tenants.locking import customer_lock_renew
 from tenants.models import Customer, UpstreamIntent
 
@@ -30,26 +31,17 @@ T = TypeVar("T")
 Outcome = UpstreamIntent.Outcome
 
 
-class TransactionOpenError(RuntimeError):
-    """A programming error: an HTTP call was about to be made inside a transaction."""
-
-
-def no_transaction_open() -> None:
-    """Refuse to call Space Invoices while a transaction (and its row locks) is open.
-
-    Blocks opened by the test framework around a whole test are not ours and are allowed.
-    """
-    ours = [b for b in connection.atomic_blocks if not getattr(b, "_from_testcase", False)]
-    if ours:
-        raise TransactionOpenError("an upstream call inside a transaction")
-
-
 def _open(customer: Customer, step: str) -> UpstreamIntent:
     existing = UpstreamIntent.objects.filter(
         customer=customer, step=step, outcome=Outcome.OPEN
     ).first()
     if existing:
-        return existing  # an earlier run's outcome is unknown: send the same id again
+        later = UpstreamIntent.objects.filter(customer=customer, pk__gt=existing.pk).exists()
+        if not later:
+            return existing  # an earlier run's outcome is unknown: send the same id again
+        # Other writes came after it: its replay could undo them. The caller has looked for
+        # its effect (an entity by metadata, a user by email) before calling again.
+        _close(existing, Outcome.SUPERSEDED)
     return UpstreamIntent.objects.create(
         customer=customer,
         step=step,

@@ -3,6 +3,7 @@
 from spaceinvoices.client import SpaceInvoicesError
 from spaceinvoices.factory import account_client
 from tenants.errors import NotProvisioned, TenantError
+from tenants.locking import customer_lock
 from tenants.models import Membership, StaffAction, SyncState
 
 from .audit import Actor, staff_action_record
@@ -17,6 +18,21 @@ def invitation_resend(*, membership: Membership, actor: Actor) -> None:
         raise NotProvisioned(f"{customer} is not provisioned yet.")
     client = account_client()
     email = membership.user.email.lower()
+    with customer_lock(customer):
+        invitation = _resend(client, membership, email, actor)
+    Membership.objects.filter(pk=membership.pk).update(
+        invitation_id=invitation.id, sync_state=SyncState.INVITED
+    )
+    staff_action_record(
+        actor=actor,
+        action=StaffAction.Action.RESEND_INVITATION,
+        customer=customer,
+        detail=email,
+    )
+
+
+def _resend(client, membership: Membership, email: str, actor: Actor):
+    customer = membership.customer
     try:
         invitation = client.invitations_pending(customer.entity_id).get(email)
         if invitation is None:
@@ -37,12 +53,4 @@ def invitation_resend(*, membership: Membership, actor: Actor) -> None:
             detail=f"{email}: {exc}",
         )
         raise
-    Membership.objects.filter(pk=membership.pk).update(
-        invitation_id=invitation.id, sync_state=SyncState.INVITED
-    )
-    staff_action_record(
-        actor=actor,
-        action=StaffAction.Action.RESEND_INVITATION,
-        customer=customer,
-        detail=email,
-    )
+    return invitation

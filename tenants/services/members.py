@@ -156,7 +156,12 @@ def _user_remove(client, customer: Customer, user_id: str, step: str) -> None:
 
 
 def members_sync(
-    *, customer: Customer, actor: Actor, dry_run: bool = False, record: bool = True
+    *,
+    customer: Customer,
+    actor: Actor,
+    dry_run: bool = False,
+    record: bool = True,
+    lock_wait: float | None = None,
 ) -> SyncReport:
     """Add, re-role and remove entity users to match the memberships; errors per member.
 
@@ -167,7 +172,7 @@ def members_sync(
         raise NotProvisioned(f"{customer} has no entity yet; provision it first.")
     report = SyncReport(customer=customer.slug)
     client = account_client()
-    with customer_lock(customer):
+    with customer_lock(customer, wait=lock_wait):
         customer = Customer.objects.get(pk=customer.pk)
         upstream = {u.email.lower(): u for u in client.entity_users_list(customer.entity_id)}
         pending = client.invitations_pending(customer.entity_id) if upstream else {}
@@ -293,12 +298,19 @@ def membership_remove(*, membership: Membership, actor: Actor) -> bool:
 
 
 def user_active_set(*, user: User, active: bool, actor: Actor) -> list[SyncReport]:
-    """Deactivate (or reactivate) a portal user, and sync every customer they belong to."""
-    user.is_active = active
-    user.save(update_fields=["is_active"])
-    if not active:
-        staff_action_record(
-            actor=actor, action=StaffAction.Action.DEACTIVATE_USER, detail=user.email
-        )
-    customers = Customer.objects.filter(memberships__user=user, entity_id__isnull=False)
-    return [members_sync(customer=c, actor=actor, record=False) for c in customers]
+    """Deactivate (or reactivate) a portal user, and sync every customer they belong to.
+
+    The change is committed here first; a customer Space Invoices could not be told about
+    is reported (and the nightly sync finishes it), and the others are still synced."""
+    action = StaffAction.Action.ACTIVATE_USER if active else StaffAction.Action.DEACTIVATE_USER
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        staff_action_record(actor=actor, action=action, detail=user.email)
+    reports = []
+    for customer in Customer.objects.filter(memberships__user=user, entity_id__isnull=False):
+        try:
+            reports.append(members_sync(customer=customer, actor=actor, record=False))
+        except (SpaceInvoicesError, TenantError) as exc:
+            reports.append(SyncReport(customer=customer.slug, errors=[str(exc)]))
+    return reports

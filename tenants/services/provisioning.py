@@ -14,10 +14,16 @@ from django.utils import timezone
 from spaceinvoices.client import Entity, SpaceInvoicesError
 from spaceinvoices.factory import account_client
 from tenants.locking import customer_lock
-from tenants.models import Customer, ProvisioningState, StaffAction, UpstreamIntent
+from tenants.models import (
+    Customer,
+    DetailsState,
+    ProvisioningState,
+    StaffAction,
+    UpstreamIntent,
+)
 
 from .audit import Actor, staff_action_record
-from .details import entity_details
+from .details import customer_details_update, entity_details
 from .intents import upstream_write
 from .keys import key_create, revoked_keys_delete
 from .members import members_sync
@@ -41,6 +47,15 @@ def _entity_record(customer: Customer, entity: Entity, environment: str | None) 
     customer.save(update_fields=["entity_id", "environment", "updated_at"])
 
 
+def _details_differ(customer: Customer, entity: Entity) -> bool:
+    ours = entity_details(customer)
+    theirs = {name: getattr(entity, name) for name in ours}
+    # A blank here is absent there.
+    return any((ours[k] or None) != (theirs[k] or None) for k in ours if k != "is_tax_subject") or (
+        bool(ours["is_tax_subject"]) != bool(theirs["is_tax_subject"])
+    )
+
+
 def _entity_ensure(customer: Customer) -> None:
     """Find the entity an earlier run created (whatever state it left the customer in), or
     create it; either way the customer ends with its entity id committed."""
@@ -49,6 +64,10 @@ def _entity_ensure(customer: Customer) -> None:
     if found:
         with transaction.atomic():
             _entity_record(customer, found, client.environment)
+            if _details_differ(customer, found):
+                # Made by an earlier run; the details were edited since: send them.
+                customer.details_state = DetailsState.PENDING
+                customer.save(update_fields=["details_state"])
             # A create whose answer was lost did happen: that question is settled.
             UpstreamIntent.objects.filter(
                 customer=customer, step=ENTITY_CREATE, outcome=UpstreamIntent.Outcome.OPEN
@@ -74,6 +93,9 @@ def customer_provision(*, customer: Customer, actor: Actor) -> Customer:
         try:
             if not customer.entity_id:
                 _entity_ensure(customer)
+            step = "update the entity's details"
+            if customer.details_state != DetailsState.IN_STEP:
+                customer = customer_details_update(customer=customer, actor=actor)
             step = "create the entity API key"
             if not customer.api_keys.active().exists():
                 key_create(customer=customer, actor=actor, action=None)  # audited below

@@ -4,10 +4,10 @@ import pytest
 from django.db import transaction
 
 from spaceinvoices.client import Conflict, Unavailable
-from spaceinvoices.factory import account_client
+from spaceinvoices.factory import TransactionOpenError, account_client
 from tenants.models import Customer, ProvisioningState, UpstreamIntent
 from tenants.services import customer_provision
-from tenants.services.intents import TransactionOpenError, upstream_write
+from tenants.services.intents import upstream_write
 from tenants.services.provisioning import METADATA_KEY
 from tests.fixtures_portal import upstream_users
 
@@ -122,3 +122,45 @@ def test_a_pending_customer_is_looked_up_before_any_create(make_customer, simula
     assert done.is_provisioned
     assert simulator.stats()["entities"] == 1
     assert simulator.requests_to("POST /entities") == 1  # ours above, none by the portal
+
+
+def test_an_open_intent_is_not_replayed_after_a_later_write(provisioned, simulator, account_key):
+    """A disable whose answer was lost, then an enable, then a disable: the last must act
+    (replaying the first one's id would leave the entity enabled)."""
+    from tenants.services import customer_disable, customer_enable
+
+    entity = provisioned.entity_id
+    simulator.fault(path_prefix=f"/entities/{entity}/disable", drop="after", count=9)
+    with pytest.raises(Unavailable):
+        customer_disable(customer=provisioned, actor="t")
+    simulator.clear_faults()
+    customer_enable(customer=provisioned, actor="t")
+    customer_disable(customer=provisioned, actor="t")
+    assert simulator.api("GET", f"/entities/{entity}", account_key).json()["is_enabled"] is False
+    outcomes = list(
+        UpstreamIntent.objects.filter(step="entity.disable")
+        .order_by("pk")
+        .values_list("outcome", flat=True)
+    )
+    assert outcomes == [Outcome.SUPERSEDED, Outcome.DONE]
+
+
+def test_details_edited_after_an_interrupted_create_reach_the_found_entity(
+    make_customer, simulator, account_key
+):
+    customer = make_customer(access_mode="api_key", name="P1 d.o.o.", city="Ljubljana")
+    simulator.fault(path_prefix="/entities", method="POST", drop="after", count=9)
+    customer_provision(customer=customer, actor="t")
+    simulator.clear_faults()
+    Customer.objects.filter(pk=customer.pk).update(name="Renamed Ltd", city="Maribor")
+    done = customer_provision(customer=customer, actor="t")
+    assert done.is_provisioned and done.details_state == "in_step"
+    entity = simulator.api("GET", f"/entities/{done.entity_id}", account_key).json()
+    assert (entity["name"], entity["city"]) == ("Renamed Ltd", "Maribor")
+    assert simulator.stats()["entities"] == 1
+
+
+def test_no_read_either_inside_a_transaction(simulator):
+    with pytest.raises(TransactionOpenError), transaction.atomic():
+        account_client().entities_page()
+    assert simulator.requests_to("GET /entities") == 0

@@ -172,3 +172,20 @@ def test_sync_fault_then_a_clean_rerun(acme, make_member, simulator, account_key
     assert upstream_users(simulator, account_key, acme.entity_id) == {"ana@acme.example": "editor"}
     assert not Membership.objects.filter(pk=bo.pk).exists()
     assert members_sync(customer=acme, actor="t", dry_run=True).changes == []
+
+
+def test_deactivation_during_an_outage_is_reported_and_the_rest_still_synced(
+    acme, make_customer, make_member, simulator, account_key
+):
+    other = make_customer(name="Other")
+    make_member(other, "ana@acme.example", "viewer")
+    other = customer_provision(customer=other, actor="t")
+    ana = User.objects.get(email="ana@acme.example")
+    simulator.fault(path_prefix="/entities/users", method="GET", status=503, count=3)
+    reports = user_active_set(user=ana, active=False, actor="t")
+    assert not User.objects.get(pk=ana.pk).is_active
+    assert [bool(r.errors) for r in reports].count(True) == 1
+    assert StaffAction.objects.get(action="deactivate_user").detail == "ana@acme.example"
+    synced = [c for c in (acme, other) if "ana@acme.example" not in upstream_users(
+        simulator, account_key, c.entity_id)]  # fmt: skip
+    assert len(synced) == 1  # the customer Space Invoices answered for is in step

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from tenants.models import AccessMode, Customer, Membership, User
-from tenants.services import customer_provision, membership_add
+from tenants.models import AccessMode, Customer, Membership, SyncState, User
+from tenants.services import customer_provision, members_sync, membership_add
 
 ACTOR = "command:seed_demo"
 STAFF = "staff@example.com"
@@ -41,6 +41,10 @@ CUSTOMERS = [
 ]
 
 
+# Where a membership needs nothing more from Space Invoices.
+SETTLED = (SyncState.SYNCED, SyncState.INVITED, SyncState.NOT_APPLICABLE, SyncState.INACTIVE)
+
+
 class Command(BaseCommand):
     help = "Create (or bring back) the demo staff user, customers and members; provision them."
 
@@ -64,11 +68,16 @@ class Command(BaseCommand):
                 for email, role in spec["members"]:
                     self._user(email, password)
                     if not Membership.objects.filter(customer=customer, user__email=email).exists():
-                        membership_add(customer=customer, email=email, role=role, actor=ACTOR)
+                        # Synced below, outside this transaction.
+                        membership_add(
+                            customer=customer, email=email, role=role, actor=ACTOR, sync=False
+                        )
         failed = []
         for customer in Customer.objects.filter(slug__in=[c["slug"] for c in CUSTOMERS]):
             if not customer.is_provisioned:
                 customer = customer_provision(customer=customer, actor=ACTOR)
+            elif customer.memberships.exclude(sync_state__in=SETTLED).exists():
+                members_sync(customer=customer, actor=ACTOR)
             state = "provisioned" if customer.is_provisioned else f"FAILED: {customer.last_error}"
             self.stdout.write(f"{customer.slug} ({customer.access_mode}): {state}")
             if not customer.is_provisioned:
