@@ -259,9 +259,8 @@ class CustomerAdmin(CustomerActions, admin.ModelAdmin):
                 membership_remove(membership=membership, actor=request.user)
             for membership, changed in formset.changed_objects:
                 if "role" in changed and "user" not in changed:
-                    membership_role_set(
-                        membership=membership, role=membership.role, actor=request.user
-                    )
+                    stored = Membership.objects.get(pk=membership.pk)  # the role before
+                    membership_role_set(membership=stored, role=membership.role, actor=request.user)
             for membership in formset.new_objects:
                 membership_add(
                     customer=form.instance,

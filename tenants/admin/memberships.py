@@ -45,7 +45,10 @@ class MembershipAdmin(admin.ModelAdmin):
             after_commit(
                 self,
                 request,
-                lambda: membership_role_set(membership=obj, role=obj.role, actor=request.user),
+                # As stored (the form changed only this copy): the audit says from what to what.
+                lambda: membership_role_set(
+                    membership=Membership.objects.get(pk=obj.pk), role=obj.role, actor=request.user
+                ),
             )
             return
         try:

@@ -1,0 +1,110 @@
+"""The membership admin: adding, re-roling and deleting go through the services, upstream
+after the admin's own transaction has committed."""
+
+import pytest
+from django.urls import reverse
+
+from tenants.models import Membership, StaffAction, SyncState, User
+from tenants.services import customer_provision
+from tests.fixtures_portal import upstream_users
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def acme(make_customer, make_member, simulator):
+    customer = make_customer(name="Acme", slug="acme")
+    make_member(customer, "ana@acme.example", "admin")
+    return customer_provision(customer=customer, actor="t")
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def test_add_change_and_delete_reach_space_invoices(
+    staff_client, staff, acme, simulator, account_key
+):
+    bo = User.objects.create_user(email="bo@acme.example")
+    added = staff_client.post(
+        reverse("admin:tenants_membership_add"),
+        {"customer": acme.pk, "user": bo.pk, "role": "editor"},
+        follow=True,
+    )
+    assert added.status_code == 200
+    membership = Membership.objects.get(user=bo)
+    assert membership.sync_state == SyncState.SYNCED and membership.role == "editor"
+    assert upstream_users(simulator, account_key, acme.entity_id)["bo@acme.example"] == "editor"
+    assert StaffAction.objects.get(action="add_member").actor == staff
+
+    staff_client.post(
+        reverse("admin:tenants_membership_change", args=[membership.pk]), {"role": "viewer"}
+    )
+    assert upstream_users(simulator, account_key, acme.entity_id)["bo@acme.example"] == "viewer"
+    assert (
+        StaffAction.objects.get(action="change_role").detail == "bo@acme.example: editor → viewer"
+    )
+
+    staff_client.post(
+        reverse("admin:tenants_membership_delete", args=[membership.pk]), {"post": "yes"}
+    )
+    assert "bo@acme.example" not in upstream_users(simulator, account_key, acme.entity_id)
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_a_member_added_twice_is_refused_with_a_message(staff_client, acme, simulator):
+    ana = User.objects.get(email="ana@acme.example")
+    page = staff_client.post(
+        reverse("admin:tenants_membership_add"),
+        {"customer": acme.pk, "user": ana.pk, "role": "viewer"},
+        follow=True,
+    )
+    assert b"Membership with this User and Customer already exists." in page.content
+    assert Membership.objects.filter(user=ana).count() == 1
+    assert simulator.requests_to("POST /entities/users") == 1  # only provisioning's
+
+
+def test_a_removal_during_an_outage_stays_pending(staff_client, acme, simulator, account_key):
+    membership = Membership.objects.get(user__email="ana@acme.example")
+    simulator.fault(path_prefix="/entities/users", method="GET", status=503, count=3)
+    page = staff_client.post(
+        reverse("admin:tenants_membership_delete", args=[membership.pk]),
+        {"post": "yes"},
+        follow=True,
+    )
+    assert page.status_code == 200
+    assert Membership.objects.get(pk=membership.pk).sync_state == SyncState.REMOVING
+    assert "ana@acme.example" in upstream_users(simulator, account_key, acme.entity_id)
+
+
+def test_user_and_customer_are_fixed_once_made(staff_client, acme):
+    membership = Membership.objects.get(user__email="ana@acme.example")
+    page = staff_client.get(reverse("admin:tenants_membership_change", args=[membership.pk]))
+    assert b'name="customer"' not in page.content and b'name="user"' not in page.content
+    assert b'name="role"' in page.content
+
+
+def test_a_role_changed_in_the_customer_form_is_audited_from_and_to(
+    staff_client, acme, simulator, account_key
+):
+    from tests.fixtures_portal import change_form_data
+
+    membership = Membership.objects.get(user__email="ana@acme.example")
+    data = change_form_data(
+        acme,
+        **{
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "1",
+            "memberships-0-id": membership.pk,
+            "memberships-0-customer": acme.pk,
+            "memberships-0-user": membership.user.pk,
+            "memberships-0-role": "viewer",
+        },
+    )
+    staff_client.post(reverse("admin:tenants_customer_change", args=[acme.pk]), data)
+    assert upstream_users(simulator, account_key, acme.entity_id) == {"ana@acme.example": "viewer"}
+    assert (
+        StaffAction.objects.get(action="change_role").detail == "ana@acme.example: admin → viewer"
+    )
