@@ -73,6 +73,11 @@ class SimulatorProcess:
     def stats(self) -> dict:
         return self.http.get(f"{self.url}/_control/stats", timeout=10).json()
 
+    def bodies(self, key: str) -> list:
+        """The JSON body of each request to ``key``, oldest first."""
+        journal = self.http.get(f"{self.url}/_control/journal", timeout=10).json()["data"]
+        return [entry["body"] for entry in journal if entry["request"] == key]
+
     def request_ids(self, key: str) -> list[str | None]:
         """The X-Request-Id of each request to ``key`` ("PATCH /entities/{id}"), oldest first."""
         journal = self.http.get(f"{self.url}/_control/journal", timeout=10).json()["data"]

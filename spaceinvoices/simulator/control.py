@@ -77,11 +77,11 @@ class Controls:
         self.journal: deque[dict] = deque(maxlen=1000)
         self.in_flight = 0  # API requests being answered now (tests wait for 0)
 
-    def count(self, method: str, path: str, request_id: str | None = None) -> None:
+    def count(self, method: str, path: str, request_id: str | None = None, body=None) -> None:
         with self._lock:
             key = f"{method} {path_template(path)}"
             self.requests[key] += 1
-            self.journal.append({"request": key, "request_id": request_id})
+            self.journal.append({"request": key, "request_id": request_id, "body": body})
             self.in_flight += 1
 
     def journal_copy(self) -> list[dict]:

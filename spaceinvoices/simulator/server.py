@@ -107,6 +107,13 @@ def execute(store: Store, method: str, path: str, params: dict, raw: bytes, head
         return status, payload, request_id, False
 
 
+def _json_or_none(raw: bytes):
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the real service
     # Headers and body go out in two writes; without TCP_NODELAY, Nagle's algorithm and the
@@ -152,7 +159,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _api(self, path: str, params: dict, raw: bytes) -> None:
         controls = self.server.controls
-        controls.count(self.command, path, self.headers.get("X-Request-Id"))
+        controls.count(self.command, path, self.headers.get("X-Request-Id"), _json_or_none(raw))
         try:
             self._answer(controls, path, params, raw)
         finally:

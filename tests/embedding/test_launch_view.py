@@ -238,3 +238,55 @@ def test_every_refusal_is_audited_in_full(
     globex.refresh_from_db()
     assert (globex.key_rejected_at is not None) == (outcome == "key_rejected")
     assert minted(simulator) == 0
+
+
+@pytest.mark.parametrize(
+    ("email", "prepare", "title", "text"),
+    [
+        ("dee@globex.example", None, "Your role cannot open invoicing",
+         "needs the editor role or higher; yours is viewer"),
+        ("cy@globex.example", "inactive", "Invoicing is turned off",
+         "Invoicing for Globex GmbH is turned off. Please contact support@example.com."),
+        ("cy@globex.example", "unprovisioned", "Invoicing is not set up yet",
+         "Invoicing for Globex GmbH is still being set up. Please try again later."),
+        ("cy@globex.example", "down", "Invoicing is unavailable right now",
+         "We could not reach the invoicing service. Please try again in a moment."),
+        ("cy@globex.example", "key_deleted", "Invoicing is unavailable right now",
+         "Invoicing for your company needs attention from our team; we have been told."),
+    ],
+)  # fmt: skip
+def test_each_refusal_page_says_why(login_as, globex, simulator, settings, email, prepare, title,
+                                    text):  # fmt: skip
+    settings.PORTAL_SUPPORT_EMAIL = "support@example.com"
+    if prepare == "inactive":
+        type(globex).objects.filter(pk=globex.pk).update(is_active=False)
+    elif prepare == "unprovisioned":
+        type(globex).objects.filter(pk=globex.pk).update(provisioning_state="failed")
+    elif prepare == "down":
+        simulator.fault(path_prefix="/entities/api-keys", method="POST", status=503, count=9)
+    elif prepare == "key_deleted":
+        key = EntityApiKey.objects.active().get(customer=globex).key
+        simulator.api("DELETE", f"/entities/api-keys/{key}", key)
+    page = login_as(email).post(launch_url("globex")).content.decode()
+    assert f"<h1>{title}</h1>" in page or f">{title}<" in page
+    assert text in page
+
+
+def test_a_launch_mints_with_its_own_request_id_and_the_configured_ttl(
+    login_as, acme, simulator, settings
+):
+    settings.SPACEINVOICES_LAUNCH_TTL = 300
+    assert login_as("bo@acme.example").post(launch_url("acme")).status_code == 303
+    event = LaunchEvent.objects.get()
+    assert simulator.request_ids("POST /entities/users/{id}/token") == [event.request_id]
+    assert simulator.bodies("POST /entities/users/{id}/token") == [{"ttl": 300}]
+    assert simulator.requests_to("GET /entities/users") == 1  # provisioning's; none at launch
+
+
+def test_a_member_whose_sync_failed_is_synced_at_launch(login_as, acme, simulator):
+    from tenants.models import Membership
+
+    Membership.objects.filter(user__email="bo@acme.example").update(sync_state=SyncState.FAILED)
+    assert login_as("bo@acme.example").post(launch_url("acme")).status_code == 303
+    assert Membership.objects.get(user__email="bo@acme.example").sync_state == SyncState.SYNCED
+    assert simulator.requests_to("GET /entities/users") == 2  # provisioning's, then the launch's

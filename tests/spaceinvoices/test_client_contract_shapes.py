@@ -343,3 +343,23 @@ def test_a_page_reads_its_pagination_block(canned, client):
     assert (whole.total, whole.has_more, whole.next_cursor) == (2, False, None)
     assert canned.seen[-1].params["query"] == '{"price":{"gt":1}}'
     assert canned.seen[-1].params["order_by"] == "-price"
+
+
+def test_odd_zod_issues_still_name_a_field(canned, client):
+    issues = [
+        {"path": "name", "message": "Required"},
+        {"message": "Bad request as a whole"},
+        {"path": ["city"]},
+        "not an issue",
+    ]
+    canned.answer(
+        "POST", "/entities", 422, {"code": "validation_error", "cause": {"issues": issues}}
+    )
+    with pytest.raises(InvalidRequest) as caught:
+        client.entity_create(name="A", country="B")
+    assert caught.value.field_errors == {
+        "name": ["Required"],
+        "(request)": ["Bad request as a whole"],
+        "city": ["is not valid"],
+    }
+    assert str(caught.value).startswith("[422 validation_error] Space Invoices answered HTTP 422")

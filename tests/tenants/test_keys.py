@@ -92,3 +92,53 @@ def test_lost_encryption_key_is_recovered_by_rotation(provisioned, simulator, se
     assert len(warnings) == 1 and "cannot be decrypted" in warnings[0]
     new = provisioned.api_keys.active().get()
     assert key_works(simulator, new.key, provisioned.entity_id)
+
+
+def test_attach_rules_and_what_a_made_elsewhere_entity_becomes(
+    make_customer, provisioned, simulator, account_key
+):
+    entity_id, key = entity_made_elsewhere(simulator, account_key)
+    customer = make_customer(access_mode="api_key")
+    with pytest.raises(KeyRejected, match=r"^Give the entity id the key belongs to\.$"):
+        entity_key_attach(customer=customer, key=key, actor="t")
+    with pytest.raises(KeyRejected, match=f"Entity {provisioned.entity_id} already belongs"):
+        entity_key_attach(customer=customer, key=key, actor="t", entity_id=provisioned.entity_id)
+    live = "ek_live_" + "1" * 32
+    with pytest.raises(KeyRejected, match=r"a live key; this portal.s account is sandbox\."):
+        entity_key_attach(customer=customer, key=live, actor="t", entity_id=entity_id)
+    entity_key_attach(customer=customer, key=key, actor="staff", entity_id=f" {entity_id} ")
+    customer.refresh_from_db()
+    assert (customer.entity_id, customer.environment, customer.last_error) == (
+        entity_id, "sandbox", "",
+    )  # fmt: skip
+    assert customer.provisioned_at is not None
+    audit = StaffAction.objects.get(action="attach_key")
+    assert (audit.actor_label, audit.customer, audit.succeeded) == ("staff", customer, True)
+    # The same key again changes nothing; another one replaces it and the first is deleted.
+    entity_key_attach(customer=customer, key=key, actor="staff")
+    assert StaffAction.objects.filter(action="attach_key").count() == 1
+    second = simulator.api(
+        "POST", "/entities/api-keys", account_key, headers={"x-entity-id": entity_id}, json={}
+    ).json()["id"]
+    entity_key_attach(customer=customer, key=second, actor="staff")
+    assert customer.api_keys.active().get().key == second
+    assert not key_works(simulator, key, entity_id) and key_works(simulator, second, entity_id)
+
+
+def test_rotation_of_an_unprovisioned_customer_is_refused(make_customer, simulator):
+    from tenants.errors import NotProvisioned
+
+    customer = make_customer(name="Newco")
+    with pytest.raises(NotProvisioned, match=r"^Newco is not provisioned; provision it first\.$"):
+        entity_key_rotate(customer=customer, actor="t")
+    assert simulator.requests_to("POST /entities/api-keys") == 0
+
+
+def test_a_failed_rotation_is_audited_as_failed(provisioned, simulator):
+    simulator.fault(path_prefix="/entities/api-keys", method="POST", status=422, count=1)
+    with pytest.raises(Exception, match="422"):
+        entity_key_rotate(customer=provisioned, actor="ops")
+    audit = StaffAction.objects.get(action="rotate_key")
+    assert (audit.succeeded, audit.customer, audit.actor_label) == (False, provisioned, "ops")
+    [intent] = provisioned.upstream_intents.filter(step="key.create", outcome="refused")
+    assert "422" in intent.detail
