@@ -189,3 +189,37 @@ def test_deactivation_during_an_outage_is_reported_and_the_rest_still_synced(
     synced = [c for c in (acme, other) if "ana@acme.example" not in upstream_users(
         simulator, account_key, c.entity_id)]  # fmt: skip
     assert len(synced) == 1  # the customer Space Invoices answered for is in step
+
+
+def test_adds_and_removals_are_audited_with_who_and_where(acme, make_customer, simulator):
+    from tenants.errors import TenantError
+
+    with pytest.raises(TenantError, match=r"Unknown role 'owner'; use viewer, editor or admin\."):
+        membership_add(customer=acme, email="x@acme.example", role="owner", actor="t")
+    added = membership_add(customer=acme, email="  Cy@ACME.example ", role="editor", actor="ops")
+    assert added.user.email == "cy@acme.example"
+    with pytest.raises(TenantError, match=r"cy@acme\.example is already a member of Acme\."):
+        membership_add(customer=acme, email="CY@acme.example", role="viewer", actor="ops")
+    audit = StaffAction.objects.get(action="add_member")
+    assert (audit.actor_label, audit.customer, audit.detail) == (
+        "ops", acme, "cy@acme.example as editor",
+    )  # fmt: skip
+    assert membership_remove(membership=added, actor="ops") is True
+    removal = StaffAction.objects.get(action="remove_member")
+    assert (removal.actor_label, removal.customer, removal.detail) == (
+        "ops", acme, "cy@acme.example",
+    )  # fmt: skip
+    with pytest.raises(TenantError, match="Unknown role"):
+        membership_role_set(membership=acme.memberships.get(), role="owner", actor="t")
+    assert acme.memberships.get().role == "admin"
+
+
+def test_a_member_of_a_customer_not_yet_provisioned_is_added_and_removed_here_only(
+    make_customer, simulator
+):
+    pending = make_customer()
+    membership = membership_add(customer=pending, email="dee@x.example", role="viewer", actor="t")
+    assert membership.sync_state == SyncState.PENDING
+    assert membership_remove(membership=membership, actor="t") is True
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    assert simulator.requests_to("POST /entities/users") == 0
