@@ -253,3 +253,24 @@ def test_deactivate_action_needs_its_permission_and_survives_an_outage(
     assert not User.objects.get(pk=member.user.pk).is_active
     client.post(USERS, data)  # Space Invoices is back: the next run removes them there
     assert upstream_users(simulator, account_key, customer.entity_id) == {}
+
+
+def test_the_confirmation_lists_what_will_change_and_reports_each_outcome(
+    staff_client, make_customer, simulator
+):
+    first = customer_provision(customer=make_customer(name="First Ltd"), actor="t")
+    second = customer_provision(customer=make_customer(name="Second Ltd"), actor="t")
+    data = {"action": "rotate_key", "_selected_action": [first.pk, second.pk]}
+    page = staff_client.post(CHANGELIST, data).content.decode()
+    assert "<h1>Rotate key</h1>" in page and "Launches keep working throughout." in page
+    assert "<li>First Ltd</li>" in page and "<li>Second Ltd</li>" in page
+    assert f'name="_selected_action" value="{first.pk}"' in page
+    assert 'name="action" value="rotate_key"' in page and 'value="Yes, rotate key"' in page
+    # The second customer's old key cannot be deleted upstream: a warning for it alone.
+    old = second.api_keys.active().get().key
+    simulator.fault(path_prefix=f"/entities/api-keys/{old}", method="DELETE", status=503, count=9)
+    done = staff_client.post(CHANGELIST, {**data, "confirmed": "yes"}, follow=True)
+    text = done.content.decode()
+    assert "Rotate key: done for 1 customers." in text
+    assert "Second Ltd: old key ek_sandbox_" in text and "not deleted yet" in text
+    assert "First Ltd:" not in text

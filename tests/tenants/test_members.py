@@ -223,3 +223,19 @@ def test_a_member_of_a_customer_not_yet_provisioned_is_added_and_removed_here_on
     assert membership_remove(membership=membership, actor="t") is True
     assert not Membership.objects.filter(pk=membership.pk).exists()
     assert simulator.requests_to("POST /entities/users") == 0
+
+
+def test_the_welcome_email_names_the_company_and_links_from_the_base_url(
+    acme, settings, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_BASE_URL = "https://portal.example.com/"
+    settings.PORTAL_BRAND_NAME = "Ledger & Co"
+    settings.DEFAULT_FROM_EMAIL = "noreply@portal.example.com"
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_add(customer=acme, email="eve@acme.example", role="viewer", actor="t")
+    [message] = mail.outbox
+    assert message.to == ["eve@acme.example"]
+    assert message.from_email == "noreply@portal.example.com"
+    assert message.subject == "Ledger & Co: you have been added to Acme"
+    assert "https://portal.example.com/accounts/reset/" in message.body
+    assert "portal.example.com//" not in message.body
