@@ -121,3 +121,31 @@ def test_resend_needs_its_own_permission(acme_under, client, simulator):
     assert simulator.stats()["emails_sent"] == 0
     assert simulator.requests_to("POST /entities/invitations/{id}/resend") == 0
     assert not StaffAction.objects.filter(action="resend_invitation").exists()
+
+
+def test_a_resend_records_the_invitation_and_who_asked(acme_under, staff, simulator, account_key):
+    from tenants.services import invitation_resend
+
+    acme = acme_under("pending_invitation")
+    bo = Membership.objects.get(user__email="bo@acme.example")
+    Membership.objects.filter(pk=bo.pk).update(invitation_id="", sync_state=SyncState.SYNCED)
+    invitation_resend(membership=bo, actor=staff)
+    bo.refresh_from_db()
+    pending = simulator.api(
+        "GET", "/entities/invitations", account_key, headers={"x-entity-id": acme.entity_id}
+    ).json()["data"]
+    [theirs] = [i for i in pending if i["email"] == "bo@acme.example"]
+    assert (bo.invitation_id, bo.sync_state) == (theirs["id"], SyncState.INVITED)
+    audit = StaffAction.objects.get(action="resend_invitation")
+    assert (audit.actor, audit.customer, audit.detail) == (staff, acme, "bo@acme.example")
+    assert simulator.bodies("POST /entities/invitations/{id}/resend") == [None]
+
+
+def test_no_resend_for_a_customer_not_provisioned(make_customer, make_member, simulator):
+    from tenants.errors import NotProvisioned
+    from tenants.services import invitation_resend
+
+    member = make_member(make_customer(name="Newco"), "x@newco.example")
+    with pytest.raises(NotProvisioned, match="Newco is not provisioned yet"):
+        invitation_resend(membership=member, actor="t")
+    assert simulator.stats()["emails_sent"] == 0
