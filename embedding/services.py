@@ -218,7 +218,8 @@ def launch_token_create(*, user, slug: str, client_ip: str) -> Launch:
         _launch_event_record(
             user_id=user.pk, slug=slug, outcome=Outcome.NOT_MEMBER, client_ip=client_ip
         )
-        raise LaunchRefused(Outcome.NOT_MEMBER, 404, "Not found", "No such customer.")
+        # Shown as the site's own 404 page, exactly as for a customer that does not exist.
+        raise LaunchRefused(Outcome.NOT_MEMBER, 404, "", "")
     allowed, retry_after = launch_allowed(user.pk)
     if not allowed:
         _launch_event_record(

@@ -290,3 +290,28 @@ def test_a_member_whose_sync_failed_is_synced_at_launch(login_as, acme, simulato
     assert login_as("bo@acme.example").post(launch_url("acme")).status_code == 303
     assert Membership.objects.get(user__email="bo@acme.example").sync_state == SyncState.SYNCED
     assert simulator.requests_to("GET /entities/users") == 2  # provisioning's, then the launch's
+
+
+def test_a_strangers_attempt_is_audited_and_the_limit_page_says_why(
+    client, login_as, acme, globex, simulator, settings
+):
+    settings.PORTAL_LAUNCH_RATE = "1/m"
+    stranger = login_as("cy@globex.example")
+    page = stranger.post(launch_url("acme"), REMOTE_ADDR="10.9.8.7")
+    assert page.status_code == 404
+    row = LaunchEvent.objects.values("user__email", "customer", "customer_slug", "client_ip",
+                                     "outcome").get()  # fmt: skip
+    assert row == {
+        "user__email": "cy@globex.example",
+        "customer": None,
+        "customer_slug": "acme",
+        "client_ip": "10.9.8.7",
+        "outcome": "not_member",
+    }
+    assert stranger.post(launch_url("globex")).status_code == 303
+    limited = stranger.post(launch_url("globex"))
+    assert limited.status_code == 429
+    assert b"You opened invoicing many times in a short while. Please wait a moment." in (
+        limited.content
+    )
+    assert LaunchEvent.objects.filter(outcome="rate_limited", customer=globex).count() == 1

@@ -126,3 +126,12 @@ def test_missing_field_is_a_typed_error_not_a_key_error():
         Entity.from_json({"name": "x"})
     with pytest.raises(MalformedResponse, match="wrong type"):
         Entity.from_json({"id": 1})
+
+
+def test_proxy_settings_in_the_environment_are_ignored(simulator, account_key, monkeypatch):
+    """Credentials never travel through a proxy the process environment names."""
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert make_client(simulator, account_key, retries=0).entities_page().total == 0
