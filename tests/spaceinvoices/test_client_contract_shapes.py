@@ -3,6 +3,8 @@
 import pytest
 
 from spaceinvoices.client import (
+    Conflict,
+    IdempotencyKeyReused,
     InvalidRequest,
     MalformedResponse,
     RateLimited,
@@ -363,3 +365,54 @@ def test_odd_zod_issues_still_name_a_field(canned, client):
         "city": ["is not valid"],
     }
     assert str(caught.value).startswith("[422 validation_error] Space Invoices answered HTTP 422")
+
+
+@pytest.mark.parametrize(
+    ("call", "path", "kind"),
+    [
+        (lambda c: c.invitations_list(ENTITY), ("GET", "/entities/invitations"), "invitation"),
+        (lambda c: c.api_keys_list(ENTITY), ("GET", "/entities/api-keys"), "api key"),
+        (lambda c: c.entity_users_list(ENTITY), ("GET", "/entities/users"), "entity user"),
+        (lambda c: c.entities_page(), ("GET", "/entities"), "entity"),
+    ],
+)
+def test_a_missing_field_names_the_object_it_is_missing_from(canned, client, call, path, kind):
+    canned.answer(*path, 200, {"data": [{"nothing": "here"}]})
+    with pytest.raises(MalformedResponse) as caught:
+        call(client)
+    assert str(caught.value).startswith(f"{kind}: field ")
+    canned.answer("POST", "/entities/users/u/token", 201, {"user_id": "u"})
+    with pytest.raises(MalformedResponse, match=r"^launch token: field 'token' is missing$"):
+        client.user_token_create(ENTITY, "u")
+
+
+def test_error_bodies_of_odd_types_keep_the_status(canned, client):
+    canned.answer("GET", "/entities", 409, {"code": 5, "message": ["not text"]})
+    with pytest.raises(Conflict) as caught:
+        client.entities_page()
+    assert (caught.value.code, caught.value.message) == (None, "Space Invoices answered HTTP 409")
+    canned.answer("POST", "/entities", 503, {"code": "maintenance", "message": "Back at 10"})
+    with pytest.raises(Unavailable) as down:
+        client.entity_create(name="A", country="B")
+    assert (down.value.code, down.value.message, down.value.status) == (
+        "maintenance", "Back at 10", 503,
+    )  # fmt: skip
+    reused = {"code": "idempotency_key_reused", "message": "Used for another request"}
+    canned.answer("PATCH", f"/entities/{ENTITY}", 422, reused)
+    with pytest.raises(IdempotencyKeyReused) as caught_reused:
+        client.entity_update(ENTITY, city="X")
+    assert (caught_reused.value.status, caught_reused.value.message) == (
+        422, "Used for another request",
+    )  # fmt: skip
+
+
+def test_entities_page_sends_its_filters(canned, client):
+    canned.answer("GET", "/entities", 200, {"data": []})
+    client.entities_page(environment="live", query={"name": "Acme"}, prev_cursor="ent_p")
+    assert canned.seen[-1].params == {
+        "limit": "10",
+        "prev_cursor": "ent_p",
+        "include_total_count": "true",
+        "environment": "live",
+        "query": '{"name":"Acme"}',
+    }
