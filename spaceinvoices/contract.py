@@ -71,10 +71,6 @@ ENTITY_TEXT_FIELDS = tuple(ENTITY_FIELD_LIMITS)
 ENTITY_OTHER_FIELDS = ("is_tax_subject", "metadata", "country_code", "locale")
 # What a PATCH may change: everything but the country and the environment.
 ENTITY_FIXED_FIELDS = frozenset({"country", "country_code", "environment"})
-METADATA_MAX_KEYS = 50
-METADATA_VALUE_MAX = 250
-# The languages the embed speaks, as the entity's ``locale`` takes them [chosen format].
-LOCALES = ("en", "sl", "de", "it", "fr", "es", "pt", "nl", "pl", "hr")
 
 
 def entity_payload(**fields) -> dict:
@@ -115,8 +111,6 @@ def query_param(query: dict) -> str:
 ENVIRONMENTS = ("live", "sandbox")
 ENTITY_KEY = re.compile(r"^ek_(live|sandbox)_[0-9a-f]{32}$")
 ACCOUNT_KEY = re.compile(r"^sk_(live|sandbox)_[A-Za-z0-9]+$")
-ENTITY_ID = re.compile(r"^ent_[0-9a-f]{24}$")
-USER_ID_PREFIX = "user_"
 # A short-lived entity key serves as the key-mode launch token [chosen]: its name upstream.
 LAUNCH_KEY_NAME = "embed launch"
 
@@ -168,5 +162,4 @@ def embed_url(base: str, token: str) -> str:
 # Errors --------------------------------------------------------------------------------
 IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
 INVITATION_PENDING = "invitation_pending"  # a user token for a user still invited
-ENTITY_DISABLED = "entity_disabled"
 INVITATION_PENDING_STATUS = "pending"

@@ -2,7 +2,7 @@
 
 from .access import customer_access_mode_set, customer_disable, customer_enable
 from .audit import Actor, staff_action_record
-from .details import DETAIL_FIELDS, customer_details_mark_pending, customer_details_update
+from .details import DETAIL_FIELDS, customer_details_update
 from .invitations import invitation_resend
 from .keys import entity_key_attach, entity_key_rotate, entity_key_verify
 from .members import (
@@ -21,7 +21,6 @@ __all__ = [
     "Actor",
     "SyncReport",
     "customer_access_mode_set",
-    "customer_details_mark_pending",
     "customer_details_update",
     "customer_disable",
     "customer_enable",

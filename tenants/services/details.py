@@ -50,11 +50,6 @@ def customer_details_update(*, customer: Customer, actor: Actor) -> Customer:
     return customer
 
 
-def customer_details_mark_pending(*, customer: Customer) -> None:
-    """Record that the entity lags behind an edit, before the edit is sent upstream."""
-    Customer.objects.filter(pk=customer.pk).update(details_state=DetailsState.PENDING)
-
-
 def _record(customer: Customer, actor: Actor, state: str, error: str) -> None:
     with transaction.atomic():
         customer.details_state, customer.details_error = state, error
