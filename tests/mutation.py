@@ -42,7 +42,10 @@ def main() -> int:
     # A test database kept between mutants (pytest's --reuse-db), outside mutants/.
     state = ROOT / "var" / "mutation"
     state.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PORTAL_TEST_DB": str(state / "test.sqlite3")}
+    database = state / "test.sqlite3"
+    for stale in state.glob("test.sqlite3*"):
+        stale.unlink()  # made afresh once per run, from the current migrations
+    env = {**os.environ, "PORTAL_TEST_DB": str(database)}
     if mutmut("run", "--max-children", str(os.cpu_count() or 2), env=env).returncode:
         print("mutmut run failed", file=sys.stderr)
         return 2
