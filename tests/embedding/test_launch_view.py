@@ -315,3 +315,63 @@ def test_a_strangers_attempt_is_audited_and_the_limit_page_says_why(
         limited.content
     )
     assert LaunchEvent.objects.filter(outcome="rate_limited", customer=globex).count() == 1
+
+
+def test_each_user_has_a_rate_limit_of_their_own(client, login_as, globex, simulator, settings,
+                                                 caplog):  # fmt: skip
+    settings.PORTAL_LAUNCH_RATE = "1/m"
+    first = login_as("cy@globex.example")
+    assert first.post(launch_url("globex")).status_code == 303
+    limited = first.post(launch_url("globex"), REMOTE_ADDR="10.0.0.9")
+    assert limited.status_code == 429 and b"<h1>Too many launches</h1>" in limited.content
+    row = LaunchEvent.objects.filter(outcome="rate_limited").values(
+        "user__email", "client_ip", "customer__slug", "mode").get()  # fmt: skip
+    assert row == {"user__email": "cy@globex.example", "client_ip": "10.0.0.9",
+                   "customer__slug": "globex", "mode": "api_key"}  # fmt: skip
+    settings.PORTAL_KEY_MODE_MIN_ROLE = "viewer"
+    caplog.clear()
+    with caplog.at_level("INFO", logger="portal.request"):
+        assert login_as("dee@globex.example").post(launch_url("globex")).status_code == 303
+    from portal.request_log import FieldsFormatter
+
+    [record] = [r for r in caplog.records if r.name == "portal.request"]
+    line = FieldsFormatter("%(message)s").format(record)
+    assert "launch_outcome=launched" in line and "mode=api_key" in line
+
+
+def test_a_launch_that_syncs_a_member_writes_no_staff_audit(login_as, acme, make_member, simulator):
+    from tenants.models import StaffAction
+
+    make_member(acme, "late@acme.example", "editor")
+    before = StaffAction.objects.count()
+    assert login_as("late@acme.example").post(launch_url("acme")).status_code == 303
+    assert StaffAction.objects.count() == before
+
+
+def test_a_user_removed_upstream_is_added_back_by_the_next_launch(
+    login_as, acme, simulator, account_key, caplog
+):
+    from tenants.models import Membership
+
+    bo = Membership.objects.get(user__email="bo@acme.example")
+    headers = {"x-entity-id": acme.entity_id}
+    simulator.api("DELETE", f"/entities/users/{bo.si_user_id}", account_key, headers=headers)
+    client = login_as("bo@acme.example")
+    with caplog.at_level("WARNING", logger="embedding.services"):
+        assert client.post(launch_url("acme")).status_code == 503
+    assert "launch for acme failed upstream" in caplog.text
+    bo.refresh_from_db()
+    assert (bo.si_user_id, bo.sync_state) == ("", SyncState.PENDING)
+    assert client.post(launch_url("acme")).status_code == 303
+    bo.refresh_from_db()
+    assert bo.sync_state == SyncState.SYNCED and bo.si_user_id
+
+
+def test_an_entity_disabled_upstream_says_so(login_as, acme, simulator, account_key, settings):
+    settings.PORTAL_SUPPORT_EMAIL = "help@partner.example"
+    simulator.api("POST", f"/entities/{acme.entity_id}/disable", account_key)
+    page = login_as("bo@acme.example").post(launch_url("acme"))
+    assert page.status_code == 403 and b"<h1>Invoicing is turned off</h1>" in page.content
+    assert b"Invoicing for Acme d.o.o. is turned off. Please contact help@partner.example." in (
+        page.content
+    )

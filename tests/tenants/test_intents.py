@@ -164,3 +164,22 @@ def test_no_read_either_inside_a_transaction(simulator):
     with pytest.raises(TransactionOpenError), transaction.atomic():
         account_client().entities_page()
     assert simulator.requests_to("GET /entities") == 0
+
+
+@pytest.mark.parametrize(
+    ("edit", "sent"),
+    [
+        ({}, False),
+        ({"tax_number": "SI99"}, True),
+        ({"is_tax_subject": True}, True),
+        ({"address": ""}, False),  # blank here is absent there
+    ],
+)
+def test_an_adopted_entity_gets_only_details_that_differ(make_customer, simulator, edit, sent):
+    customer = make_customer(access_mode="api_key", name="Same Ltd", city="Bled")
+    simulator.fault(path_prefix="/entities", method="POST", drop="after", count=9)
+    customer_provision(customer=customer, actor="t")
+    simulator.clear_faults()
+    Customer.objects.filter(pk=customer.pk).update(**edit)
+    assert customer_provision(customer=customer, actor="t").is_provisioned
+    assert (simulator.requests_to("PATCH /entities/{id}") == 1) is sent

@@ -149,3 +149,28 @@ def test_no_resend_for_a_customer_not_provisioned(make_customer, make_member, si
     with pytest.raises(NotProvisioned, match="Newco is not provisioned yet"):
         invitation_resend(membership=member, actor="t")
     assert simulator.stats()["emails_sent"] == 0
+
+
+def test_resend_acts_on_the_customers_own_entity(acme_under, make_customer, staff, simulator):
+    from tenants.services import invitation_resend
+
+    acme = acme_under("pending_invitation")
+    customer_provision(customer=make_customer(name="Second"), actor="t")  # two entities now
+    invitation_resend(membership=Membership.objects.get(user__email="bo@acme.example"),
+                      actor=staff)  # fmt: skip
+    assert simulator.stats()["emails_sent"] == 1
+    assert StaffAction.objects.get(action="resend_invitation").customer == acme
+
+
+def test_a_failed_resend_is_audited_with_who_and_why(acme_under, staff, simulator):
+    from spaceinvoices.client import Unavailable
+    from tenants.services import invitation_resend
+
+    acme = acme_under("pending_invitation")
+    simulator.fault(path_prefix="/entities/invitations/", method="POST", status=503, count=9)
+    with pytest.raises(Unavailable):
+        invitation_resend(membership=Membership.objects.get(user__email="bo@acme.example"),
+                          actor=staff)  # fmt: skip
+    audit = StaffAction.objects.get(action="resend_invitation")
+    assert (audit.succeeded, audit.actor, audit.customer) == (False, staff, acme)
+    assert audit.detail.startswith("bo@acme.example: [503")

@@ -239,3 +239,19 @@ def test_the_welcome_email_names_the_company_and_links_from_the_base_url(
     assert message.subject == "Ledger & Co: you have been added to Acme"
     assert "https://portal.example.com/accounts/reset/" in message.body
     assert "portal.example.com//" not in message.body
+
+
+def test_activation_is_audited_and_syncs_only_the_users_customers(
+    acme, make_customer, simulator, account_key
+):
+    stranger = customer_provision(customer=make_customer(name="Stranger"), actor="t")
+    ana = User.objects.get(email="ana@acme.example")
+    before = simulator.requests_to("GET /entities/users")
+    reports = user_active_set(user=ana, active=False, actor="ops")
+    assert [r.customer for r in reports] == [acme.slug] and reports[0].changes
+    assert simulator.requests_to("GET /entities/users") == before + 1  # Acme's only
+    user_active_set(user=ana, active=True, actor="ops")
+    assert upstream_users(simulator, account_key, acme.entity_id) == {"ana@acme.example": "admin"}
+    audits = list(StaffAction.objects.order_by("pk").values_list("action", "actor_label"))
+    assert audits[-2:] == [("deactivate_user", "ops"), ("activate_user", "ops")]
+    assert upstream_users(simulator, account_key, stranger.entity_id) == {}
