@@ -82,12 +82,16 @@ def _fresh_cache():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _clean_reused_database(django_db_setup, django_db_blocker):
+def _clean_reused_database(request):
     """Under `make mutate` the test database is kept between runs (--reuse-db), and a
-    mutant's run may be killed before a transactional test flushed: start empty."""
+    mutant's run may be killed before a transactional test flushed: start empty. Other
+    runs never ask for the database here."""
     if not os.environ.get("PORTAL_TEST_DB"):
         return
     from django.core.management import call_command
+
+    request.getfixturevalue("django_db_setup")
+    django_db_blocker = request.getfixturevalue("django_db_blocker")
 
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)

@@ -7,7 +7,9 @@ from .documents import seed_documents
 from .paging import paginate
 from .store import Store, dumps, iso, new_id, now
 
-# Length limits of the official UI's entity schema; name [chosen].
+# Length limits of the official UI's entity schema; name [chosen]. Written out here, not
+# imported from the client's contract, so that the simulator checks the client instead of
+# agreeing with it by construction.
 TEXT_LIMITS = {
     "name": 255,
     "address": 500,
