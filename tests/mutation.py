@@ -12,9 +12,13 @@ non-zero below 90 % or when mutmut itself fails. Run again, mutmut resumes where
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.mutation_slots import SLOTS_ENV, Slot, slots_write
+from tests.simulator_process import SimulatorProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.txt"
@@ -38,15 +42,40 @@ def equivalents() -> dict[str, str]:
     return listed
 
 
+def slots_start(*, state: Path, workers: int) -> list[SimulatorProcess]:
+    """One simulator, account and test database per worker, for the whole run."""
+    shutil.rmtree(state, ignore_errors=True)  # databases made afresh from current migrations
+    state.mkdir(parents=True)
+    simulators, slots = [], []
+    for number in range(workers):
+        directory = state / f"slot-{number}"
+        directory.mkdir()
+        simulator = SimulatorProcess(directory).start()
+        simulators.append(simulator)
+        slots.append(
+            Slot(
+                url=simulator.url,
+                simulator_db=str(simulator.db),
+                account_key=simulator.create_account("sandbox"),
+                database=str(directory / "test.sqlite3"),
+                lock=str(directory / "slot.lock"),
+            )
+        )
+    slots_write(path=state / "slots.json", slots=slots)
+    return simulators
+
+
 def main() -> int:
-    # A test database kept between mutants (pytest's --reuse-db), outside mutants/.
+    workers = os.cpu_count() or 2
     state = ROOT / "var" / "mutation"
-    state.mkdir(parents=True, exist_ok=True)
-    database = state / "test.sqlite3"
-    for stale in state.glob("test.sqlite3*"):
-        stale.unlink()  # made afresh once per run, from the current migrations
-    env = {**os.environ, "PORTAL_TEST_DB": str(database)}
-    if mutmut("run", "--max-children", str(os.cpu_count() or 2), env=env).returncode:
+    simulators = slots_start(state=state, workers=workers)
+    env = {**os.environ, SLOTS_ENV: str(state / "slots.json")}
+    try:
+        failed = mutmut("run", "--max-children", str(workers), env=env).returncode
+    finally:
+        for simulator in simulators:
+            simulator.stop()
+    if failed:
         print("mutmut run failed", file=sys.stderr)
         return 2
     results = mutmut("results", "--all", "true").stdout

@@ -31,6 +31,14 @@ class SimulatorProcess:
         )
         return out.stdout.strip()
 
+    @classmethod
+    def attached(cls, *, url: str, db: str) -> "SimulatorProcess":
+        """One already running (``make mutate`` starts them once per run), never stopped here."""
+        process = cls(Path(db).parent)
+        process.db = Path(db)
+        process.url = url
+        return process
+
     def start(self) -> "SimulatorProcess":
         self.process = subprocess.Popen(
             [
