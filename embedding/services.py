@@ -86,7 +86,7 @@ def _unavailable(exc: SpaceInvoicesError | None = None) -> LaunchRefused:
 def _check(membership: Membership) -> None:
     customer = membership.customer
     support = settings.PORTAL_SUPPORT_EMAIL
-    if not customer.is_active:
+    if not customer.is_active or customer.is_offboarding:
         raise LaunchRefused(
             Outcome.INACTIVE,
             403,

@@ -11,3 +11,7 @@ class NotProvisioned(TenantError):
 
 class KeyRejected(TenantError):
     """A key offered by hand that Space Invoices does not accept for this entity."""
+
+
+class Offboarded(TenantError):
+    """The customer has left (or is leaving): nothing new is set up for it upstream."""

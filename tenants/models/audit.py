@@ -21,6 +21,10 @@ class StaffAction(models.Model):
         IMPORT = "import", "Import"
         UPDATE_DETAILS = "update_details", "Update entity details"
         RESEND_INVITATION = "resend_invitation", "Resend invitation"
+        OFFBOARD = "offboard", "Offboard"
+        REMOVE_KEY_ROW = "remove_key_row", "Remove unreadable key row"
+        CHANGE_STAFF_ACCESS = "change_staff_access", "Change staff access"
+        RESET_SECOND_FACTOR = "reset_second_factor", "Reset second factor"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

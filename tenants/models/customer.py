@@ -94,6 +94,10 @@ class Customer(models.Model):
         help_text="Space Invoices refused the stored key at this time; rotate or attach one.",
     )
     provisioned_at = models.DateTimeField(null=True, blank=True)
+    # Offboarding: started (launches refused from then on), then finished (archived record;
+    # Space Invoices never hard-deletes an entity, so neither do we).
+    offboarding_started_at = models.DateTimeField(null=True, blank=True)
+    offboarded_at = models.DateTimeField("archived at", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -107,6 +111,8 @@ class Customer(models.Model):
             ("disable_customer", "Can disable and enable customers at Space Invoices"),
             ("change_access_mode", "Can change a customer's access mode"),
             ("update_entity_details", "Can change the details of a provisioned customer's entity"),
+            ("offboard_customer", "Can offboard customers (users and keys removed upstream)"),
+            ("import_customers", "Can import customers from CSV"),
         ]
 
     def __str__(self) -> str:
@@ -115,6 +121,11 @@ class Customer(models.Model):
     @property
     def is_provisioned(self) -> bool:
         return self.provisioning_state == ProvisioningState.PROVISIONED and bool(self.entity_id)
+
+    @property
+    def is_offboarding(self) -> bool:
+        """Offboarding has started (finished or not): nothing new may be set up for it."""
+        return self.offboarding_started_at is not None
 
     @property
     def uses_entity_users(self) -> bool:

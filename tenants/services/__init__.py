@@ -14,16 +14,20 @@ from .members import (
     membership_role_set,
     user_active_set,
 )
+from .offboarding import OffboardingIncomplete, OffboardingReport, customer_offboard
 from .provisioning import customer_provision
 
 __all__ = [
     "DETAIL_FIELDS",
     "Actor",
+    "OffboardingIncomplete",
+    "OffboardingReport",
     "SyncReport",
     "customer_access_mode_set",
     "customer_details_update",
     "customer_disable",
     "customer_enable",
+    "customer_offboard",
     "customer_provision",
     "entity_key_attach",
     "entity_key_rotate",

@@ -9,6 +9,7 @@ from tenants.locking import customer_lock
 from tenants.models import AccessMode, Customer, StaffAction, SyncState
 
 from .audit import Actor, staff_action_record
+from .guards import refuse_if_offboarding
 from .intents import upstream_write
 from .members import SyncReport, members_sync
 
@@ -23,6 +24,8 @@ def _set_enabled(customer: Customer, enabled: bool, actor: Actor) -> Customer:
 
     with customer_lock(customer):
         customer = Customer.objects.get(pk=customer.pk)
+        if enabled:
+            refuse_if_offboarding(customer)
         if not customer.entity_id:
             with transaction.atomic():
                 record()
@@ -68,6 +71,7 @@ def customer_access_mode_set(*, customer: Customer, mode: str, actor: Actor) -> 
         raise TenantError(f"Unknown access mode {mode!r}.")
     with customer_lock(customer):
         customer = Customer.objects.get(pk=customer.pk)
+        refuse_if_offboarding(customer)
         if customer.access_mode != mode:
             previous = customer.access_mode
             with transaction.atomic():

@@ -11,6 +11,7 @@ from tenants.locking import customer_lock
 from tenants.models import Customer, DetailsState, StaffAction
 
 from .audit import Actor, staff_action_record
+from .guards import refuse_if_offboarding
 from .intents import upstream_write
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ def customer_details_update(*, customer: Customer, actor: Actor) -> Customer:
     Raises SpaceInvoicesError when Space Invoices did not take them."""
     with customer_lock(customer):
         customer = Customer.objects.get(pk=customer.pk)
+        refuse_if_offboarding(customer)
         if not customer.entity_id:
             raise NotProvisioned(
                 f"{customer} is not provisioned; its details go with provisioning."

@@ -1,5 +1,7 @@
 """Entity API keys: mint and store, rotate without downtime, attach an existing key."""
 
+from dataclasses import dataclass, field
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,6 +14,7 @@ from tenants.locking import customer_lock
 from tenants.models import Customer, EntityApiKey, ProvisioningState, StaffAction
 
 from .audit import Actor, staff_action_record
+from .guards import refuse_if_offboarding
 from .intents import upstream_write
 
 KEY_NAME = "portal"  # one fixed body, so that a re-sent request id replays
@@ -59,19 +62,32 @@ def key_store(*, customer: Customer, secret: str, prefix_hint: str, expires_at=N
             customer.save(update_fields=["key_rejected_at", "updated_at"])
 
 
-def revoked_keys_delete(*, customer: Customer) -> list[str]:
-    """Delete upstream every revoked key not yet deleted; returns the errors, if any.
+@dataclass
+class KeyDeletion:
+    """What deleting the revoked keys upstream left: ``errors`` a re-run may clear (Space
+    Invoices unavailable), ``left_upstream`` keys no re-run can delete (unreadable here)."""
+
+    errors: list[str] = field(default_factory=list)
+    left_upstream: list[str] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.left_upstream + self.errors
+
+
+def revoked_keys_delete(*, customer: Customer) -> KeyDeletion:
+    """Delete upstream every revoked key not yet deleted.
 
     Runs only after the new key is committed as active, so launches keep working whatever
     instant this is interrupted at; a re-run deletes what is left."""
-    client, errors = account_client(), []
+    client, report = account_client(), KeyDeletion()
     for old in customer.api_keys.awaiting_upstream_deletion().defer("key"):
         try:
             secret = old.key
         except DecryptionError:
-            errors.append(
-                f"old key {old.prefix_hint} cannot be decrypted (encryption key lost?); "
-                "delete it in the Space Invoices dashboard"
+            report.left_upstream.append(
+                f"old key {old.prefix_hint} cannot be decrypted (encryption key lost?), so it "
+                "may remain at Space Invoices; delete it in the Space Invoices dashboard"
             )
             continue
 
@@ -91,8 +107,8 @@ def revoked_keys_delete(*, customer: Customer) -> list[str]:
         except NotFound:
             deleted(None)  # already gone upstream: that is the goal
         except SpaceInvoicesError as exc:
-            errors.append(f"old key {old.prefix_hint} not deleted yet: {exc}")
-    return errors
+            report.errors.append(f"old key {old.prefix_hint} not deleted yet: {exc}")
+    return report
 
 
 def entity_key_rotate(*, customer: Customer, actor: Actor) -> list[str]:
@@ -101,6 +117,7 @@ def entity_key_rotate(*, customer: Customer, actor: Actor) -> list[str]:
     (nothing changed then)."""
     with customer_lock(customer):
         customer = Customer.objects.get(pk=customer.pk)
+        refuse_if_offboarding(customer)
         if not customer.entity_id:
             raise NotProvisioned(f"{customer} is not provisioned; provision it first.")
         try:
@@ -114,7 +131,7 @@ def entity_key_rotate(*, customer: Customer, actor: Actor) -> list[str]:
                 detail=str(exc),
             )
             raise
-        return revoked_keys_delete(customer=customer)
+        return revoked_keys_delete(customer=customer).warnings
 
 
 def entity_key_verify(*, entity_id: str, key: str) -> None:
@@ -134,6 +151,14 @@ def entity_key_verify(*, entity_id: str, key: str) -> None:
         raise KeyRejected("That key does not belong to this entity.") from None
 
 
+def _active_key_is(customer: Customer, key: str) -> bool:
+    active = customer.api_keys.active().defer("key").first()  # decrypted below, guarded
+    try:
+        return bool(active) and active.key == key
+    except DecryptionError:
+        return False  # an unreadable key is the very one an attached key replaces
+
+
 def entity_key_attach(*, customer: Customer, key: str, actor: Actor, entity_id: str = "") -> None:
     """Attach a key made elsewhere (replace-only): verified upstream before it is stored.
     The key it replaces is revoked and deleted upstream, as in a rotation."""
@@ -145,8 +170,8 @@ def entity_key_attach(*, customer: Customer, key: str, actor: Actor, entity_id: 
         raise KeyRejected(f"Entity {entity_id} already belongs to customer {owner}.")
     entity_key_verify(entity_id=entity_id, key=key)
     with customer_lock(customer):
-        active = customer.api_keys.active().first()
-        if active and active.key == key:
+        refuse_if_offboarding(Customer.objects.get(pk=customer.pk))
+        if _active_key_is(customer, key):
             return  # already the active key: nothing to replace
         hint = key_prefix_hint(key)
         with transaction.atomic():
@@ -166,7 +191,7 @@ def entity_key_attach(*, customer: Customer, key: str, actor: Actor, entity_id: 
                 customer=customer,
                 detail=f"now {hint}",
             )
-        warnings = revoked_keys_delete(customer=customer)
+        warnings = revoked_keys_delete(customer=customer).warnings
     if warnings:
         staff_action_record(
             actor=actor,

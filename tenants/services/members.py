@@ -25,6 +25,7 @@ from tenants.locking import customer_lock
 from tenants.models import Customer, Membership, Role, StaffAction, SyncState, User
 
 from .audit import Actor, staff_action_record
+from .guards import refuse_if_offboarding
 from .intents import upstream_write
 from .onboarding import welcome_email_send
 
@@ -43,6 +44,7 @@ class SyncReport:
 def _wanted(membership: Membership, customer: Customer) -> bool:
     return (
         customer.uses_entity_users
+        and not customer.is_offboarding  # a leaving customer keeps no users upstream
         and membership.user.is_active
         and membership.sync_state != SyncState.REMOVING
     )
@@ -235,6 +237,7 @@ def membership_add(
     With ``sync`` off the caller syncs later (outside its transaction)."""
     if role not in Role.values:
         raise TenantError(f"Unknown role {role!r}; use {Role.listed()}.")
+    refuse_if_offboarding(customer)
     email = User.objects.normalize_email(email.strip()).lower()
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()

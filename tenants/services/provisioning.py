@@ -24,6 +24,7 @@ from tenants.models import (
 
 from .audit import Actor, staff_action_record
 from .details import customer_details_update, entity_details
+from .guards import refuse_if_offboarding
 from .intents import upstream_write
 from .keys import key_create, revoked_keys_delete
 from .members import members_sync
@@ -89,6 +90,7 @@ def customer_provision(*, customer: Customer, actor: Actor) -> Customer:
     """
     with customer_lock(customer):
         customer = Customer.objects.get(pk=customer.pk)
+        refuse_if_offboarding(customer)
         step = "create the entity"
         try:
             if not customer.entity_id:
@@ -100,7 +102,8 @@ def customer_provision(*, customer: Customer, actor: Actor) -> Customer:
             if not customer.api_keys.active().exists():
                 key_create(customer=customer, actor=actor, action=None)  # audited below
             step = "delete revoked keys"
-            problems = revoked_keys_delete(customer=customer)
+            # A key left upstream (unreadable here) is shown on its row, never a blocker.
+            problems = revoked_keys_delete(customer=customer).errors
             step = "sync members"
             report = members_sync(customer=customer, actor=actor, record=False)
             problems += report.errors
