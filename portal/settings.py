@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "portal",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tenants",
     "embedding",
 ]
@@ -88,11 +91,21 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Staff reach /admin/ only with a second factor (when PORTAL_STAFF_2FA_REQUIRED).
+    "portal.second_factor.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Staff sign in to /admin/ with a password and a TOTP code (or a recovery code). On by
+# default whenever DEBUG is off; `make run` (DEBUG on) asks for it only if this says so.
+PORTAL_STAFF_2FA_REQUIRED = env.bool("PORTAL_STAFF_2FA_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str(
+    "PORTAL_BRAND_NAME", default="Partner Portal"
+)  # names the authenticator entry
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

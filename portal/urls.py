@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import branding, health
+from . import branding, health, second_factor
 
 admin.site.site_header = f"{settings.PORTAL_BRAND_NAME} — partner staff"
 admin.site.site_title = settings.PORTAL_BRAND_NAME
@@ -12,6 +12,7 @@ admin.site.index_title = "Customers and invoicing"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/second-factor/", second_factor.second_factor, name="second_factor"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -37,6 +37,15 @@ def decrypt(token: str) -> str:
         ) from None
 
 
+def readable(token: str) -> bool:
+    """Whether some configured key decrypts ``token`` (the plaintext is thrown away)."""
+    try:
+        decrypt(token)
+    except DecryptionError:
+        return False
+    return True
+
+
 def reencrypted(token: str) -> str | None:
     """``token`` under the first key, or None when it already is (each key tried once)."""
     first, *older_keys = _keys()[1]

@@ -2,12 +2,15 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
 
 from portal.csp import content_security_policy
+from tests.mutation_slots import Slot, slot_configured, slot_take
 from tests.simulator_process import SimulatorProcess
+from tests.staff_sign_in import StaffClient
 
 pytest_plugins = ["tests.fixtures_portal"]
 
@@ -25,14 +28,30 @@ def require(condition: bool, reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def simulator_process(tmp_path_factory):
+def mutation_slot() -> Slot | None:
+    """Under `make mutate`, this session's simulator and database (see tests.mutation_slots)."""
+    if not slot_configured():
+        yield None
+        return
+    slot, lock = slot_take()
+    yield slot
+    lock.close()
+
+
+@pytest.fixture(scope="session")
+def simulator_process(tmp_path_factory, mutation_slot):
+    if mutation_slot:
+        yield SimulatorProcess.attached(url=mutation_slot.url, db=mutation_slot.simulator_db)
+        return
     process = SimulatorProcess(tmp_path_factory.mktemp("simulator")).start()
     yield process
     process.stop()
 
 
 @pytest.fixture(scope="session")
-def account_key(simulator_process) -> str:
+def account_key(simulator_process, mutation_slot) -> str:
+    if mutation_slot:
+        return mutation_slot.account_key
     return simulator_process.create_account("sandbox")
 
 
@@ -73,6 +92,13 @@ def chromium_path():
     return path
 
 
+@pytest.fixture
+def client():
+    """pytest-django's client, signing staff in with their second factor (see
+    tests.staff_sign_in); a plain ``django.test.Client`` shows what happens without."""
+    return StaffClient()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache: every test starts with none."""
@@ -81,17 +107,31 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(mutation_slot):
+    """Under `make mutate`, each slot keeps its own SQLite file between sessions."""
+    if mutation_slot:
+        from django.conf import settings
+
+        settings.DATABASES["default"]["TEST"]["NAME"] = mutation_slot.database
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _clean_reused_database(request):
-    """Under `make mutate` the test database is kept between runs (--reuse-db), and a
-    mutant's run may be killed before a transactional test flushed: start empty. Other
-    runs never ask for the database here."""
-    if not os.environ.get("PORTAL_TEST_DB"):
+def _clean_reused_database(request, mutation_slot):
+    """Under `make mutate` a slot's database is kept between sessions (--reuse-db), and a
+    session killed by a timeout may leave a transactional test's rows behind: the next
+    session on that slot finds the marker and starts empty. Other runs never ask for the
+    database here."""
+    if not mutation_slot:
+        yield
         return
-    from django.core.management import call_command
+    marker = Path(mutation_slot.database + ".in-use")
+    if marker.exists():
+        from django.core.management import call_command
 
-    request.getfixturevalue("django_db_setup")
-    django_db_blocker = request.getfixturevalue("django_db_blocker")
-
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            call_command("flush", interactive=False, verbosity=0)
+    marker.touch()
+    yield
+    marker.unlink(missing_ok=True)

@@ -125,3 +125,21 @@ def change_form_data(customer: Customer, **extra) -> dict:
     if customer.is_tax_subject:
         data["is_tax_subject"] = "on"
     return data | extra
+
+
+def staff_groups_ensure() -> None:
+    """The staff groups as the data migration makes them. A transactional test's flush
+    empties every table, groups included; this puts them back from the migration's own
+    table of groups, so that tests check what deployments get."""
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group, Permission
+
+    for name, codes in import_module("tenants.migrations.0011_staff_groups").GROUPS.items():
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            group.permissions.set(
+                Permission.objects.get(content_type__app_label=code.split(".")[0],
+                                       codename=code.split(".")[1])
+                for code in codes
+            )  # fmt: skip

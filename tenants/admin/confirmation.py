@@ -33,6 +33,8 @@ def confirm_then(
             "action": request.POST.get("action"),
             "opts": modeladmin.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            # A button on an object's page goes back there; a list action to the list.
+            "cancel_url": getattr(request, "confirm_cancel_url", ""),
         }
         return TemplateResponse(request, "admin/tenants/confirm_action.html", context)
     done = 0

@@ -1,8 +1,6 @@
 """Customer admin: list, detail with members and keys, and actions on Space Invoices."""
 
 from django.contrib import admin, messages
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 
 from spaceinvoices.client import SpaceInvoicesError
 from tenants.models import Customer, DetailsState, EntityApiKey, Membership
@@ -18,7 +16,10 @@ from tenants.services import (
 
 from .after_commit import after_commit
 from .customer_actions import CustomerActions
+from .customer_list import CustomerList
+from .customer_page import CustomerPageButtons
 from .forms import ENTITY_DETAIL_FIELDS, CustomerAdminForm, attach_key_problem
+from .keys import KEY_COLUMNS, KeyStatus, with_token
 
 
 class MembershipInline(admin.TabularInline):
@@ -29,12 +30,12 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ["sync_state", "si_user_id", "last_error"]
 
 
-class EntityApiKeyInline(admin.TabularInline):
-    """Keys as hints and dates only; the key itself is never on a page."""
+class EntityApiKeyInline(KeyStatus, admin.TabularInline):
+    """Keys as hints, dates and status only; the key itself is never on a page."""
 
     model = EntityApiKey
     extra = 0
-    fields = ["prefix_hint", "created_at", "expires_at", "revoked_at", "upstream_deleted_at"]
+    fields = [*KEY_COLUMNS, "upstream_deleted_at"]
     readonly_fields = fields
     can_delete = False
     verbose_name_plural = "Entity API keys (hints only)"
@@ -43,32 +44,13 @@ class EntityApiKeyInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        # Never decrypt here: a page of hints must render even if a key cannot be read.
-        return super().get_queryset(request).defer("key")
+        # Never decrypted here: a page of hints renders even when a key cannot be read.
+        return with_token(super().get_queryset(request))
 
 
 @admin.register(Customer)
-class CustomerAdmin(CustomerActions, admin.ModelAdmin):
+class CustomerAdmin(CustomerPageButtons, CustomerList, CustomerActions, admin.ModelAdmin):
     form = CustomerAdminForm
-    list_display = [
-        "name",
-        "slug",
-        "provisioning_state",
-        "environment",
-        "access_mode",
-        "is_active",
-        "entity_id",
-        "key_hint",
-        "member_count",
-        "key_rejected",
-    ]
-    list_filter = [
-        "provisioning_state",
-        "details_state",
-        "environment",
-        "access_mode",
-        "is_active",
-    ]
     search_fields = ["name", "slug", "entity_id"]
     prepopulated_fields = {"slug": ["name"]}
     # Set by the services only; shown in the "Space Invoices" fieldset.
@@ -82,6 +64,8 @@ class CustomerAdmin(CustomerActions, admin.ModelAdmin):
         "key_rejected_at",
         "details_state",
         "details_error",
+        "offboarding_started_at",
+        "offboarded_at",
         "uuid",
         "created_at",
         "updated_at",
@@ -89,37 +73,6 @@ class CustomerAdmin(CustomerActions, admin.ModelAdmin):
     readonly_fields = upstream_fields
     inlines = [MembershipInline, EntityApiKeyInline]
     list_per_page = 50
-
-    def get_queryset(self, request):
-        # One query for the page, whatever its size: hint and count come as subqueries.
-        active_key = EntityApiKey.objects.filter(customer=OuterRef("pk"), revoked_at__isnull=True)
-        members = (
-            Membership.objects.filter(customer=OuterRef("pk"))
-            .order_by()
-            .values("customer")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                _key_hint=Subquery(active_key.values("prefix_hint")[:1]),
-                _member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0),
-            )
-        )
-
-    @admin.display(description="Active key", ordering="_key_hint")
-    def key_hint(self, obj):
-        return obj._key_hint or "—"
-
-    @admin.display(description="Members", ordering="_member_count")
-    def member_count(self, obj):
-        return obj._member_count
-
-    @admin.display(description="Key refused", boolean=True)
-    def key_rejected(self, obj):
-        return obj.key_rejected_at is not None
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
@@ -143,14 +96,27 @@ class CustomerAdmin(CustomerActions, admin.ModelAdmin):
             )
         return fieldsets
 
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.offboarded_at:
+            return False  # an archived record: read, never changed
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # A customer that reached Space Invoices leaves by offboarding, which keeps its
+        # audit; only one that never got that far may be deleted.
+        if obj is not None and obj.entity_id:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def get_prepopulated_fields(self, request, obj=None):
         # Only while adding: the name may be read-only on a provisioned customer.
         return {} if obj else self.prepopulated_fields
 
     def get_readonly_fields(self, request, obj=None):
         fixed = list(self.readonly_fields)
-        if obj and not request.user.has_perm("tenants.change_access_mode"):
-            fixed.append("access_mode")  # switching it adds or removes users upstream
+        if obj and (obj.entity_id or not request.user.has_perm("tenants.change_access_mode")):
+            # Switching adds or removes users upstream: a button with a confirmation does it.
+            fixed.append("access_mode")
         if obj and obj.entity_id:
             fixed.append("country")  # Space Invoices never changes an entity's country
             if not request.user.has_perm("tenants.update_entity_details"):

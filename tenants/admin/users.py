@@ -7,10 +7,11 @@ from tenants.models import User
 from tenants.services import user_active_set
 
 from .after_commit import after_commit
+from .staff_access import SUPERUSER_ONLY_FIELDS, AuditedAccessAdmin
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAccessAdmin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
@@ -25,6 +26,24 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     actions = ["deactivate", "activate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += SUPERUSER_ONLY_FIELDS  # granting access is a superuser's act alone
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        # A staff account's password or email is a way into everything it may do: only a
+        # superuser changes staff accounts (everyone changes their own password elsewhere).
+        if obj is not None and obj.is_staff and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_staff and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         toggled = change and "is_active" in form.changed_data
@@ -49,6 +68,16 @@ class UserAdmin(DjangoUserAdmin):
 
     def _set_active(self, request, queryset, active: bool) -> None:
         done = 0
+        if not request.user.is_superuser:
+            staff = queryset.filter(is_staff=True)
+            if staff.exists():
+                self.message_user(
+                    request,
+                    "Only a superuser may activate or deactivate staff accounts: "
+                    f"{', '.join(map(str, staff))} left as they were.",
+                    messages.ERROR,
+                )
+                queryset = queryset.filter(is_staff=False)
         for user in queryset:
             reports = user_active_set(user=user, active=active, actor=request.user)
             errors = [f"{r.customer}: {e}" for r in reports for e in r.errors]

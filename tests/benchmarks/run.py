@@ -106,10 +106,10 @@ def worker_memory(stack: Stack) -> dict:
 
 def admin_at_scale(customers: int = 10_000, memberships: int = 50_000) -> dict:
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from tenants.models import Customer, Membership, User
+    from tests.staff_sign_in import StaffClient as Client  # passes the second factor
 
     Customer.objects.bulk_create(
         [

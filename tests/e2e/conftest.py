@@ -33,3 +33,28 @@ def browser(chromium_path):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def totp_from_secret(secret: str) -> str:
+    """What an authenticator app shows for the key printed on the enrolment page."""
+    from base64 import b32decode
+
+    from django_otp.oath import totp
+
+    key = b32decode(secret + "=" * (-len(secret) % 8))
+    return f"{totp(key):06d}"
+
+
+def staff_sign_in(page, base_url: str, email: str, password: str) -> None:
+    """Password, then the second factor as a person does it: enrol on first sign-in (read the
+    key off the page, type the app's code, pass the recovery codes), else type a code."""
+    page.goto(f"{base_url}/admin/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Set up a second factor").wait_for()
+    secret = page.locator("#totp-secret").inner_text()
+    page.get_by_label("Code from the app").fill(totp_from_secret(secret))
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("heading", name="Your recovery codes").wait_for()
+    page.get_by_role("link", name="I have saved them, continue").click()

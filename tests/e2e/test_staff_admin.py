@@ -5,6 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from tests.e2e.conftest import staff_sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "demo-password-1"
 
@@ -20,10 +22,7 @@ def test_details_reach_space_invoices_and_an_invitation_is_resent(
     invited_demo, live_server, browser, simulator, account_key
 ):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Email address").fill("staff@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    staff_sign_in(page, live_server.url, "staff@example.com", PASSWORD)
 
     page.goto(f"{live_server.url}/admin/tenants/customer/")
     page.get_by_role("link", name="Acme d.o.o.").click()
@@ -42,3 +41,25 @@ def test_details_reach_space_invoices_and_an_invitation_is_resent(
     page.get_by_role("button", name="Yes, resend invitation").click()
     page.get_by_text("Resend invitation: done for 1 memberships.").wait_for()
     assert simulator.stats()["emails_sent"] == 1
+
+
+def test_staff_sign_in_with_totp_and_rotate_a_key_from_the_customer_page(
+    invited_demo, live_server, browser, simulator, account_key
+):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    staff_sign_in(page, live_server.url, "staff@example.com", PASSWORD)
+    page.get_by_role("heading", name="Customers and invoicing").wait_for()
+
+    page.goto(f"{live_server.url}/admin/tenants/customer/")
+    # The list fits 1280 px: nothing scrolls sideways, healthy customers say OK.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert page.locator("td.field-status .status-problem").count() == 0
+    page.get_by_role("link", name="Acme d.o.o.").click()
+    keys_before = simulator.requests_to("POST /entities/api-keys")
+    page.get_by_role("link", name="Rotate entity API key").click()
+    page.get_by_text("Launches keep working throughout.").wait_for()
+    assert simulator.requests_to("POST /entities/api-keys") == keys_before  # asked first
+    page.get_by_role("button", name="Yes, rotate key").click()
+    page.get_by_text("Rotate key: done for 1 customers.").wait_for()
+    assert page.url.endswith("/change/")  # back on the customer's page
+    assert simulator.requests_to("POST /entities/api-keys") == keys_before + 1

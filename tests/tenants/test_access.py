@@ -73,13 +73,21 @@ def test_an_unprovisioned_customer_is_disabled_here_only(make_customer, simulato
     assert StaffAction.objects.get(action="disable").customer == customer
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_admins_access_mode_change_goes_through_the_service(
+def test_the_admins_access_mode_switch_says_what_happens_upstream_then_goes_through_the_service(
     client, staff, acme, simulator, account_key
 ):
     client.force_login(staff)
-    url = reverse("admin:tenants_customer_change", args=[acme.pk])
-    client.post(url, change_form_data(acme, access_mode="api_key"))
+    page = reverse("admin:tenants_customer_change", args=[acme.pk])
+    # The form no longer switches a provisioned customer: a posted mode is ignored.
+    client.post(page, change_form_data(acme, access_mode="api_key"))
+    assert Customer.objects.get(pk=acme.pk).access_mode == "user"
+    switch = reverse("admin:tenants_customer_act", args=[acme.pk, "switch_to_api_key"])
+    assert switch in client.get(page).content.decode()  # the button on the customer page
+    confirmation = client.get(switch).content.decode()
+    assert "Removes every user of each entity at Space Invoices" in confirmation
+    assert len(upstream_users(simulator, account_key, acme.entity_id)) == 2  # asked, not done
+    done = client.post(switch, {"confirmed": "yes"})
+    assert done.status_code == 302 and done["Location"] == page
     assert upstream_users(simulator, account_key, acme.entity_id) == {}
     assert set(acme.memberships.values_list("sync_state", flat=True)) == {SyncState.NOT_APPLICABLE}
     audit = StaffAction.objects.get(action="set_access_mode")

@@ -3,6 +3,7 @@
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from tenants.models import Customer, EntityApiKey
 from tenants.services import customer_provision
@@ -85,13 +86,25 @@ def test_reencrypt_moves_every_row_to_the_new_key_and_resumes(make_customer, set
     assert Fernet(new).decrypt(raw_value(EntityApiKey.objects.first().pk).encode())
 
 
-def test_reencrypt_reports_rows_no_key_decrypts(make_customer, settings):
-    EntityApiKey.objects.create(
+def test_reencrypt_skips_rows_no_key_decrypts_and_names_them(make_customer, settings):
+    lost = EntityApiKey.objects.create(
         customer=make_customer(), key="ek_sandbox_" + "1" * 32, prefix_hint="h"
     )
-    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    with pytest.raises(CommandError, match="decrypt with no configured key"):
-        run("reencrypt_secrets")
+    readable = EntityApiKey.objects.create(
+        customer=make_customer(), key="ek_sandbox_" + "2" * 32, prefix_hint="h2"
+    )
+    old_key = settings.FIELD_ENCRYPTION_KEYS[0]
+    with connection.cursor() as cursor:  # this one row under a key nobody has any more
+        cursor.execute(
+            "UPDATE tenants_entityapikey SET key = %s WHERE id = %s",
+            [Fernet(Fernet.generate_key()).encrypt(b"ek_sandbox_x").decode(), lost.pk],
+        )
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), old_key]
+    out = run("reencrypt_secrets")  # exits 0: the old key may go now
+    assert "Done: 2 rows, 1 re-encrypted, 0 already current." in out
+    assert f"1 row(s) decrypt with no configured key and were skipped (ids {lost.pk})" in out
+    settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS[:1]
+    assert EntityApiKey.objects.get(pk=readable.pk).key == "ek_sandbox_" + "2" * 32
 
 
 CSV_OK = """name,slug,country,city,tax_number,is_tax_subject,access_mode,members

@@ -2,8 +2,11 @@
 
 Resumable and constant in memory: rows are read in primary-key batches as raw Fernet
 tokens (never decrypted into model objects), and a row the first key alone already
-decrypts is skipped. After a run with no failures the old key can leave
-FIELD_ENCRYPTION_KEYS.
+decrypts is skipped. After a run the old key can leave FIELD_ENCRYPTION_KEYS.
+
+A row no configured key decrypts is reported and skipped, not a failure: removing an old
+key cannot make it less readable than it already is. A key custodian removes such rows in
+the admin (Entity API keys → "Remove unreadable key rows") once a replacement is attached.
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -64,13 +67,16 @@ class Command(BaseCommand):
             last_id = rows[-1][0]
             self.stdout.write(
                 f"{seen} rows: {changed} re-encrypted, {current} already current, "
-                f"{len(failed)} failed"
+                f"{len(failed)} unreadable"
             )
         verb = "would re-encrypt" if dry_run else "re-encrypted"
         summary = f"Done: {seen} rows, {changed} {verb}, {current} already current."
         if failed:
-            raise CommandError(
-                f"{summary} {len(failed)} row(s) decrypt with no configured key "
-                f"(ids {', '.join(map(str, failed[:20]))}); keep the old key until they are fixed."
+            self.stderr.write(
+                self.style.WARNING(
+                    f"{len(failed)} row(s) decrypt with no configured key and were skipped "
+                    f"(ids {', '.join(map(str, failed[:20]))}): remove them in the admin "
+                    "(Entity API keys) once their customers have a replacement key."
+                )
             )
         self.stdout.write(self.style.SUCCESS(summary))

@@ -13,4 +13,4 @@ class Command(CustomerCommand):
         warnings = entity_key_rotate(customer=customer, actor=self.actor)
         if warnings:
             return "FAILED: rotated, but " + "; ".join(warnings)
-        return f"rotated (now {customer.api_keys.active().get().prefix_hint})"
+        return f"rotated (now {customer.api_keys.active().only('prefix_hint').get().prefix_hint})"

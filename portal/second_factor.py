@@ -1,0 +1,131 @@
+"""Two-factor sign-in for partner staff: TOTP with recovery codes (django-otp).
+
+Staff who signed in with their password reach /admin/ only once this session is verified
+with a code from their authenticator app (or a one-time recovery code). A staff user
+without a device enrols first: scan the QR code, confirm one code, keep the recovery codes.
+"""
+
+import segno
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+RECOVERY_CODES = 10
+ENROLLING = "enrolling"  # the name of a device not yet confirmed by a first code
+
+
+class StaffSecondFactorMiddleware:
+    """Sends a staff user whose session has no second factor to the verify page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.PORTAL_STAFF_2FA_REQUIRED and self._needs_second_factor(request):
+            return redirect(f"{reverse('second_factor')}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+    @staticmethod
+    def _needs_second_factor(request) -> bool:
+        admin = reverse("admin:index")
+        if not request.path.startswith(admin):
+            return False
+        if request.path in (reverse("admin:login"), reverse("admin:logout")):
+            return False
+        user = request.user
+        return user.is_authenticated and user.is_staff and not user.is_verified()
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split())
+
+
+def _next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    return target if allowed and target.startswith("/") else reverse("admin:index")
+
+
+@never_cache
+@login_required
+def second_factor(request):
+    """Verify this session with a code; a staff user without a device enrols first."""
+    if not request.user.is_staff:
+        return HttpResponseForbidden("Only partner staff use a second factor here.")
+    if not user_has_device(request.user, confirmed=True):
+        return _enrol(request)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["code"])
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_next(request))
+        form.add_error("code", "That code is not valid (or was used already). Try the next one.")
+    return render(
+        request, "registration/second_factor.html", {"form": form, "next": _next(request)}
+    )
+
+
+def _enrol(request):
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": ENROLLING}
+    )
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            device.confirmed = True
+            device.name = "authenticator"
+            device.save(update_fields=["confirmed", "name"])
+            codes = _recovery_codes_issue(request.user)
+            otp_login(request, device)
+            # Shown once, on this answer only: never stored in a readable form again.
+            return render(
+                request,
+                "registration/second_factor_recovery.html",
+                {"codes": codes, "next": _next(request)},
+            )
+        form.add_error("code", "That code does not match. Check the time on your phone.")
+    context = {
+        "form": form,
+        "next": _next(request),
+        "qr_svg": segno.make(device.config_url, error="m").svg_inline(scale=4),
+        "secret": _base32(device),
+    }
+    return render(request, "registration/second_factor_enrol.html", context)
+
+
+def _base32(device: TOTPDevice) -> str:
+    from base64 import b32encode
+
+    return b32encode(device.bin_key).decode().rstrip("=")
+
+
+def _recovery_codes_issue(user) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def second_factor_devices_remove(*, user) -> int:
+    """Remove every second-factor device of ``user`` (a lost phone); they enrol again at
+    their next sign-in. Returns how many were removed."""
+    removed = TOTPDevice.objects.filter(user=user).delete()[0]
+    return removed + StaticDevice.objects.filter(user=user).delete()[0]

@@ -1,0 +1,83 @@
+"""Staff reach /admin/ only with a second factor: enrolment, codes, recovery, reset."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tenants.models import StaffAction, User
+from tests.staff_sign_in import totp_code
+
+pytestmark = pytest.mark.django_db
+ADMIN = reverse("admin:index")
+SECOND = reverse("second_factor")
+
+
+@pytest.fixture
+def plain(staff):
+    """Signed in with a password only (no second factor yet)."""
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+def test_a_password_alone_does_not_open_the_admin(plain):
+    response = plain.get(reverse("admin:tenants_customer_changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(SECOND + "?next=/admin/tenants/customer/")
+
+
+def test_enrolment_then_recovery_codes_then_the_admin(plain, staff):
+    page = plain.get(SECOND).content.decode()
+    assert "Set up a second factor" in page and "<svg" in page
+    device = TOTPDevice.objects.get(user=staff, confirmed=False)
+    wrong = plain.post(SECOND, {"code": "000000" if totp_code(device) != "000000" else "111111"})
+    assert b"That code does not match" in wrong.content
+    assert plain.get(ADMIN).status_code == 302  # still not in
+    device.throttle_reset()  # a wrong code slows the next tries down (1 s, then 2 s, …)
+    done = plain.post(SECOND, {"code": totp_code(device), "next": "/admin/tenants/"})
+    codes = re.findall(r"<li><code>(\w+)</code></li>", done.content.decode())
+    assert len(codes) == 10 and 'href="/admin/tenants/"' in done.content.decode()
+    assert plain.get(ADMIN).status_code == 200
+    # Another session: a recovery code works once.
+    other = Client()
+    other.force_login(staff)
+    assert b"Confirm it is you" in other.get(SECOND).content
+    assert other.post(SECOND, {"code": codes[0]}).status_code == 302
+    assert other.get(ADMIN).status_code == 200
+    third = Client()
+    third.force_login(staff)
+    assert b"not valid" in third.post(SECOND, {"code": codes[0]}).content
+    assert third.get(ADMIN).status_code == 302
+
+
+def test_next_never_leaves_the_site(plain, staff):
+    device = TOTPDevice.objects.create(user=staff, name="app", confirmed=True)
+    response = plain.post(SECOND, {"code": totp_code(device), "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == ADMIN
+
+
+def test_reset_removes_the_devices_audited_and_prints_no_secret(plain, staff):
+    device = TOTPDevice.objects.create(user=staff, name="app", confirmed=True)
+    out = StringIO()
+    call_command("reset_second_factor", staff.email, stdout=out)
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+    assert device.key not in out.getvalue()
+    assert StaffAction.objects.get(action="reset_second_factor").detail.startswith(staff.email)
+    assert b"Set up a second factor" in plain.get(SECOND).content  # enrols again
+
+
+def test_not_required_lets_a_password_session_in(plain, settings):
+    settings.PORTAL_STAFF_2FA_REQUIRED = False
+    assert plain.get(ADMIN).status_code == 200
+
+
+def test_customers_never_see_the_page(db):
+    member = User.objects.create_user(email="m@x.example", password="pw-member-123")
+    client = Client()
+    client.force_login(member)
+    assert client.get(SECOND).status_code == 403

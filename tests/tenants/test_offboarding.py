@@ -1,0 +1,144 @@
+"""Offboarding: users, then keys, then the entity, upstream; memberships end here; re-runs
+finish what a failed run began; an unreadable key never blocks it."""
+
+from io import StringIO
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.urls import reverse
+
+from embedding.services import LaunchRefused, launch_token_create
+from tenants.errors import Offboarded
+from tenants.models import Customer, Membership, StaffAction, User
+from tenants.services import (
+    OffboardingIncomplete,
+    customer_offboard,
+    customer_provision,
+    entity_key_rotate,
+)
+from tests.fixtures_portal import upstream_users
+
+pytestmark = pytest.mark.django_db
+
+
+def entity(simulator, account_key, entity_id) -> dict:
+    return simulator.api("GET", f"/entities/{entity_id}", account_key).json()
+
+
+def key_works(simulator, entity_id, key) -> bool:
+    answer = simulator.api("GET", "/entities/api-keys", key, headers={"x-entity-id": entity_id})
+    return answer.status_code == 200
+
+
+def test_offboarding_clears_upstream_in_order_and_archives_the_customer(
+    acme, make_customer, make_member, simulator, account_key
+):
+    ana = Membership.objects.get(user__email="ana@acme.example")
+    other = make_customer(name="Other Ltd")
+    make_member(other, "bo@acme.example", "viewer")  # bo is also another customer's member
+    key = acme.api_keys.active().get().key
+    report = customer_offboard(customer=acme, actor="t")
+    assert report.done[:3] == [
+        "users removed at Space Invoices",
+        "keys deleted at Space Invoices",
+        "entity disabled at Space Invoices",
+    ]
+    writes = [k for k in simulator.stats()["requests"] if not k.startswith("GET")]
+    assert (
+        writes.index("DELETE /entities/users/{id}")
+        < writes.index("DELETE /entities/api-keys/{id}")
+        < writes.index("POST /entities/{id}/disable")
+    )
+    assert upstream_users(simulator, account_key, acme.entity_id) == {}
+    assert not key_works(simulator, acme.entity_id, key)
+    assert entity(simulator, account_key, acme.entity_id)["is_enabled"] is False
+    acme = Customer.objects.get(pk=acme.pk)
+    assert acme.offboarded_at and not acme.is_active and not acme.memberships.exists()
+    assert not User.objects.get(pk=ana.user.pk).is_active  # no other membership: login closed
+    assert User.objects.get(email="bo@acme.example").is_active  # still Other Ltd's member
+    audit = StaffAction.objects.get(action="offboard", succeeded=True)
+    assert "ana@acme.example" in audit.detail and key not in audit.detail
+    # Space Invoices keeps the entity: so does the portal, as an archived record.
+    assert simulator.stats()["entities"] == 1 and Customer.objects.filter(pk=acme.pk).exists()
+
+
+def test_a_failed_offboarding_says_what_was_done_and_a_rerun_finishes_it(
+    acme, simulator, account_key
+):
+    key = acme.api_keys.active().get().key
+    simulator.fault(path_prefix="/entities/api-keys/", method="DELETE", status=503, count=9)
+    with pytest.raises(OffboardingIncomplete) as refused:
+        customer_offboard(customer=acme, actor="t")
+    assert "keys not deleted" in str(refused.value)
+    assert "Done so far: users removed at Space Invoices" in str(refused.value)
+    acme = Customer.objects.get(pk=acme.pk)
+    assert acme.is_offboarding and not acme.offboarded_at and acme.memberships.count() == 2
+    ana = User.objects.get(email="ana@acme.example")
+    with pytest.raises(LaunchRefused) as launch:  # refused from the first step on
+        launch_token_create(user=ana, slug="acme", client_ip="127.0.0.1")
+    assert launch.value.title == "Invoicing is turned off"
+    simulator.clear_faults()
+    call_command("offboard_customers", "--all-unfinished", stdout=StringIO())
+    acme = Customer.objects.get(pk=acme.pk)
+    assert acme.offboarded_at and not key_works(simulator, acme.entity_id, key)
+    assert entity(simulator, account_key, acme.entity_id)["is_enabled"] is False
+
+
+def test_an_unreadable_key_is_reported_left_upstream_never_a_blocker(acme, simulator, settings):
+    row = acme.api_keys.active().get()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tenants_entityapikey SET key = %s WHERE id = %s",
+            [Fernet(Fernet.generate_key()).encrypt(b"lost").decode(), row.pk],
+        )
+    report = customer_offboard(customer=acme, actor="t")
+    assert Customer.objects.get(pk=acme.pk).offboarded_at
+    assert len(report.left_upstream) == 1 and row.prefix_hint in report.left_upstream[0]
+    assert "may remain at Space Invoices" in StaffAction.objects.get(action="offboard").detail
+
+
+def test_nothing_is_set_up_again_for_an_offboarded_customer(acme, simulator):
+    customer_offboard(customer=acme, actor="t")
+    entities = simulator.stats()["entities"]
+    for service in (customer_provision, entity_key_rotate):
+        with pytest.raises(Offboarded):
+            service(customer=acme, actor="t")
+    assert simulator.stats()["entities"] == entities
+    assert not Customer.objects.get(pk=acme.pk).api_keys.filter(revoked_at=None).exists()
+
+
+def test_the_command_exits_non_zero_while_space_invoices_is_down(acme, simulator):
+    simulator.fault(path_prefix="/entities/users", method="GET", status=503, count=30)
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 of 1 customer"):
+        call_command("offboard_customers", "--customer", "acme", stdout=out)
+    assert "FAILED: Offboarding Acme d.o.o. stopped: users not removed" in out.getvalue()
+
+
+def test_the_offboard_button_asks_then_archives_and_the_record_becomes_read_only(
+    client, staff, acme, simulator
+):
+    client.force_login(staff)
+    button = reverse("admin:tenants_customer_act", args=[acme.pk, "offboard"])
+    page = reverse("admin:tenants_customer_change", args=[acme.pk])
+    assert button in client.get(page).content.decode()
+    assert b"This cannot be undone" in client.get(button).content
+    assert not Customer.objects.get(pk=acme.pk).is_offboarding  # asked, nothing done yet
+    client.post(button, {"confirmed": "yes"})
+    assert Customer.objects.get(pk=acme.pk).offboarded_at
+    archived = client.get(page).content.decode()
+    assert button not in archived and 'name="name"' not in archived  # read-only record
+    listed = client.get(reverse("admin:tenants_customer_changelist")).content.decode()
+    assert "Acme d.o.o." not in listed  # current customers only, by default
+    archive = client.get(reverse("admin:tenants_customer_changelist") + "?lifecycle=archived")
+    assert "Acme d.o.o." in archive.content.decode()
+
+
+def test_a_provisioned_customer_cannot_be_deleted_only_offboarded(client, staff, acme):
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:tenants_customer_delete", args=[acme.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403 and Customer.objects.filter(pk=acme.pk).exists()

@@ -1,0 +1,175 @@
+"""Every staff action, for every staff group: offered only with its permission, and when
+forced by a user without it, refused with nothing written at Space Invoices or here.
+
+Later issues add their actions to ACTIONS; the groups come from the data migration.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from tenants.models import Customer, EntityApiKey, Membership, User
+from tenants.services import customer_provision
+from tests.fixtures_portal import change_form_data, staff_groups_ensure
+
+from .test_admin import writes
+
+CUSTOMERS = reverse("admin:tenants_customer_changelist")
+MEMBERS = reverse("admin:tenants_membership_changelist")
+USERS = reverse("admin:tenants_user_changelist")
+KEYS = reverse("admin:tenants_entityapikey_changelist")
+GROUPS = ["Support", "Operations", "Key custodian", "Offboarding"]
+
+# action → (admin list it belongs to, the permission it needs, also a customer-page button)
+ACTIONS = {
+    "provision": (CUSTOMERS, "tenants.provision_customer", True),
+    "update_details": (CUSTOMERS, "tenants.update_entity_details", True),
+    "rotate_key": (CUSTOMERS, "tenants.rotate_entityapikey", True),
+    "sync_members": (CUSTOMERS, "tenants.sync_members", True),
+    "disable": (CUSTOMERS, "tenants.disable_customer", True),
+    "enable": (CUSTOMERS, "tenants.disable_customer", True),
+    "switch_to_api_key": (CUSTOMERS, "tenants.change_access_mode", True),
+    "switch_to_user": (CUSTOMERS, "tenants.change_access_mode", True),
+    "offboard": (CUSTOMERS, "tenants.offboard_customer", True),
+    "resend_invitation": (MEMBERS, "tenants.resend_invitation", False),
+    "deactivate": (USERS, "tenants.activate_user", False),
+    "activate": (USERS, "tenants.activate_user", False),
+    "remove_unreadable": (KEYS, "tenants.delete_entityapikey", False),
+}
+# The state a customer is in when its page offers the button.
+BUTTON_STATE = {
+    "provision": {"provisioning_state": "failed"},
+    "update_details": {"details_state": "failed"},
+    "enable": {"is_active": False},
+    "switch_to_user": {"access_mode": "api_key"},
+}
+# Change-form fields that act upstream or on access, and the permission each needs.
+ACTING_FIELDS = {
+    "attach_entity_key": "tenants.rotate_entityapikey",
+    "new_member_email": "tenants.add_membership",
+}
+
+
+def group_member(name: str) -> User:
+    staff_groups_ensure()
+    user = User.objects.create_user(email=f"{name.replace(' ', '-').lower()}@partner.example")
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name=name))
+    return User.objects.get(pk=user.pk)  # fresh: no cached permissions
+
+
+@pytest.fixture
+def world(make_customer, make_member, simulator):
+    """A provisioned customer (one member of each kind of row the actions select)."""
+    customer = make_customer(name="Matrix Ltd")
+    member = make_member(customer, "m@matrix.example", "editor")
+    customer = customer_provision(customer=customer, actor="t")
+    return {
+        CUSTOMERS: customer.pk,
+        MEMBERS: member.pk,
+        USERS: member.user.pk,
+        KEYS: EntityApiKey.objects.get(customer=customer).pk,
+    }
+
+
+def state(simulator, customer_pk) -> tuple:
+    """What an action could change: upstream writes, and the customer and its rows here."""
+    customer = Customer.objects.get(pk=customer_pk)
+    return (
+        writes(simulator),
+        customer.is_active,
+        customer.access_mode,
+        customer.offboarding_started_at,
+        list(customer.api_keys.values_list("pk", "revoked_at")),
+        list(Membership.objects.values_list("pk", "sync_state")),
+        list(User.objects.values_list("pk", "is_active")),
+    )
+
+
+@pytest.mark.parametrize("group", GROUPS)
+@pytest.mark.parametrize("action", ACTIONS)
+def test_a_list_action_is_offered_only_with_its_permission_and_refused_without_it(
+    client, world, simulator, group, action
+):
+    changelist, permission, _ = ACTIONS[action]
+    user = group_member(group)
+    client.force_login(user)
+    allowed = user.has_perm(permission)
+    page = client.get(changelist)
+    viewable = page.status_code == 200
+    assert (viewable and f'value="{action}"' in page.content.decode()) == allowed
+    if allowed:
+        return
+    before = state(simulator, world[CUSTOMERS])
+    client.post(
+        changelist,
+        {"action": action, "confirmed": "yes", "_selected_action": [world[changelist]]},
+    )
+    assert state(simulator, world[CUSTOMERS]) == before
+
+
+@pytest.mark.parametrize("group", GROUPS)
+@pytest.mark.parametrize("action", [a for a, (_, _, button) in ACTIONS.items() if button])
+def test_a_customer_page_button_is_shown_only_with_its_permission_and_refused_without_it(
+    client, world, simulator, group, action
+):
+    _, permission, _ = ACTIONS[action]
+    user = group_member(group)
+    client.force_login(user)
+    customer_pk = world[CUSTOMERS]
+    # A button shows only where it makes sense: put the customer in that state.
+    Customer.objects.filter(pk=customer_pk).update(**BUTTON_STATE.get(action, {}))
+    button = reverse("admin:tenants_customer_act", args=[customer_pk, action])
+    page = client.get(reverse("admin:tenants_customer_change", args=[customer_pk]))
+    assert (button in page.content.decode()) == user.has_perm(permission)
+    if user.has_perm(permission):
+        assert client.get(button).status_code == 200  # the confirmation, nothing done yet
+        return
+    before = state(simulator, customer_pk)
+    assert client.post(button, {"confirmed": "yes"}).status_code in (302, 403)
+    assert client.get(button).status_code in (302, 403)
+    assert state(simulator, customer_pk) == before
+
+
+# Commits for real: the admin acts on Space Invoices once its transaction has committed.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("group", GROUPS)
+@pytest.mark.parametrize("field", ACTING_FIELDS)
+def test_an_acting_form_field_is_offered_only_with_its_permission(
+    client, make_customer, simulator, account_key, group, field
+):
+    from tests.fixtures_portal import entity_made_elsewhere
+
+    user = group_member(group)
+    client.force_login(user)
+    customer = make_customer(access_mode="api_key")
+    url = reverse("admin:tenants_customer_change", args=[customer.pk])
+    page = client.get(url)
+    shown = page.status_code == 200 and f'name="{field}"' in page.content.decode()
+    allowed = user.has_perm(ACTING_FIELDS[field]) and user.has_perm("tenants.change_customer")
+    assert shown == allowed
+    if allowed:
+        return
+    entity_id, key = entity_made_elsewhere(simulator, account_key)
+    before = (writes(simulator), Membership.objects.count(), EntityApiKey.objects.count())
+    forced = {
+        "attach_entity_key": {"attach_entity_key": key, "attach_entity_id": entity_id},
+        "new_member_email": {"new_member_email": "sneak@x.example", "new_member_role": "admin"},
+    }[field]
+    client.post(url, change_form_data(customer, **forced))
+    after = (writes(simulator), Membership.objects.count(), EntityApiKey.objects.count())
+    assert after == before and not Customer.objects.get(pk=customer.pk).entity_id
+
+
+def test_the_groups_hold_what_the_readme_says(db):
+    perms = {g.name: {f"{p.content_type.app_label}.{p.codename}" for p in g.permissions.all()}
+             for g in Group.objects.prefetch_related("permissions__content_type")}  # fmt: skip
+    assert all(p.split(".")[1].startswith("view_") for p in perms["Support"])
+    assert "tenants.rotate_entityapikey" not in perms["Operations"]
+    assert "tenants.offboard_customer" not in perms["Operations"]
+    assert perms["Key custodian"] >= {"tenants.rotate_entityapikey", "tenants.delete_entityapikey"}
+    assert "tenants.offboard_customer" in perms["Offboarding"]
+    # No group may grant access: that is a superuser's alone.
+    for codes in perms.values():
+        assert not {"auth.change_group", "auth.add_group"} & codes

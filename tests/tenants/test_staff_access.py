@@ -1,0 +1,105 @@
+"""Granting access is a superuser's act alone, and every grant is in the staff audit."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+
+from tenants.models import StaffAction, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator(db):
+    """Operations staff: may change users (customers' people), not grant access."""
+    user = User.objects.create_user(email="op@partner.example", is_staff=True)
+    user.groups.add(Group.objects.get(name="Operations"))
+    return user
+
+
+def user_form(user, **changes) -> dict:
+    data = {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "is_active": "on",
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+    }
+    return {**data, **changes}
+
+
+def test_staff_cannot_make_anyone_superuser_or_grant_permissions(client, operator):
+    customer_user = User.objects.create_user(email="c@customer.example")
+    client.force_login(operator)
+    url = reverse("admin:tenants_user_change", args=[customer_user.pk])
+    form = client.get(url).content.decode()
+    assert 'name="is_superuser"' not in form and 'name="groups"' not in form
+    rotate = Permission.objects.get(codename="rotate_entityapikey")
+    ops = Group.objects.get(name="Operations")
+    client.post(
+        url,
+        user_form(
+            customer_user,
+            first_name="Cy",
+            is_staff="on",
+            is_superuser="on",
+            groups=[ops.pk],
+            user_permissions=[rotate.pk],
+        ),
+    )
+    customer_user.refresh_from_db()
+    assert customer_user.first_name == "Cy"  # the ordinary change went through
+    assert not customer_user.is_staff and not customer_user.is_superuser
+    assert not customer_user.groups.exists() and not customer_user.user_permissions.exists()
+    assert not StaffAction.objects.filter(action="change_staff_access").exists()
+
+
+def test_staff_cannot_change_another_staff_account_nor_any_group(client, operator, staff):
+    client.force_login(operator)
+    own = reverse("admin:tenants_user_change", args=[operator.pk])
+    response = client.post(own, user_form(operator, is_superuser="on"))
+    assert response.status_code == 403
+    assert not User.objects.get(pk=operator.pk).is_superuser
+    ops = Group.objects.get(name="Operations")
+    before = set(ops.permissions.values_list("pk", flat=True))
+    group_url = reverse("admin:auth_group_change", args=[ops.pk])
+    everything = list(Permission.objects.values_list("pk", flat=True))
+    assert client.post(group_url, {"name": ops.name, "permissions": everything}).status_code == 403
+    assert set(ops.permissions.values_list("pk", flat=True)) == before
+
+
+def test_a_superusers_grants_are_audited(client, staff, operator):
+    client.force_login(staff)
+    custodian = Group.objects.get(name="Key custodian")
+    client.post(
+        reverse("admin:tenants_user_change", args=[operator.pk]),
+        user_form(operator, is_staff="on", is_superuser="on", groups=[custodian.pk]),
+    )
+    audit = StaffAction.objects.get(action="change_staff_access")
+    assert audit.actor == staff
+    assert "is_superuser: False → True" in audit.detail
+    assert "groups +Key custodian -Operations" in audit.detail
+    support = Group.objects.get(name="Support")
+    rotate = Permission.objects.get(codename="rotate_entityapikey")
+    kept = list(support.permissions.values_list("pk", flat=True))
+    client.post(
+        reverse("admin:auth_group_change", args=[support.pk]),
+        {"name": "Support", "permissions": [*kept, rotate.pk]},
+    )
+    latest = StaffAction.objects.filter(action="change_staff_access").first()
+    assert latest.detail == "group Support: permissions +tenants.rotate_entityapikey"
+
+
+def test_deactivating_a_staff_account_is_a_superusers_act(client, operator, staff):
+    operator.user_permissions.add(Permission.objects.get(codename="activate_user"))
+    client.force_login(User.objects.get(pk=operator.pk))
+    page = client.post(
+        reverse("admin:tenants_user_changelist"),
+        {"action": "deactivate", "_selected_action": [staff.pk]},
+        follow=True,
+    )
+    assert b"Only a superuser may activate or deactivate staff accounts" in page.content
+    assert User.objects.get(pk=staff.pk).is_active
