@@ -8,7 +8,8 @@ answer is recorded. A re-run must then leave the invariants true:
 
 and each operation's launch expectation must hold: provisioning is refused as "not set
 up yet" until a run completes; rotation, member sync, details update and the access-mode
-switch leave launches working throughout.
+switch leave launches working throughout; offboarding refuses them from its first step on
+and, once a re-run finishes it, leaves no user, no working key and a disabled entity.
 """
 
 import signal
@@ -218,3 +219,34 @@ def test_access_mode_switch(env, simulator, account_key, team, client, instant):
     assert Customer.objects.get(pk=customer.pk).access_mode == "api_key"
     assert_invariants(simulator, account_key, customer)
     assert launch(client, "ana@hooli.example", "hooli") == 303
+
+
+@pytest.mark.parametrize("instant", list(INSTANTS))
+@pytest.mark.parametrize(
+    "step",
+    [
+        Step("DELETE", "/entities/users/"),
+        Step("DELETE", "/entities/api-keys/"),
+        Step("POST", "/entities/"),  # POST /entities/{id}/disable: the only POST it makes
+    ],
+    ids=lambda s: f"{s.method} {s.path_prefix}",
+)
+def test_offboarding(env, simulator, account_key, team, client, step, instant):
+    customer = customer_provision(customer=team("wonka"), actor="t")
+    key = customer.api_keys.active().get().key
+    kill_during(simulator, env, step, instant, "offboard_customers", "--customer", "wonka")
+    assert launch(client, "ana@wonka.example", "wonka") == 403  # refused from the start
+    rerun(env, "offboard_customers", "--all-unfinished")
+    customer = Customer.objects.get(pk=customer.pk)
+    assert customer.offboarded_at and not customer.memberships.exists()
+    [entity] = upstream_entities(simulator, account_key, customer)
+    assert entity["id"] == customer.entity_id and entity["is_enabled"] is False
+    headers = {"x-entity-id": customer.entity_id}
+    assert (
+        simulator.api("GET", "/entities/users", account_key, headers=headers).json()["data"] == []
+    )
+    assert simulator.api("GET", "/entities/api-keys", key, headers=headers).status_code == 401
+    assert not EntityApiKey.objects.filter(customer=customer, revoked_at__isnull=True).exists()
+    # Her only membership ended, so her portal login closed too: sent to sign in.
+    assert launch(client, "ana@wonka.example", "wonka") == 302
+    assert not User.objects.get(email="ana@wonka.example").is_active
