@@ -100,6 +100,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Where the admin keeps an uploaded CSV between its preview and its import (a directory
+# every web process shares; files older than a day are removed on the next upload).
+PORTAL_IMPORT_DIR = env.path("PORTAL_IMPORT_DIR", default=BASE_DIR / "var" / "imports")
+
 # Staff sign in to /admin/ with a password and a TOTP code (or a recovery code). On by
 # default whenever DEBUG is off; `make run` (DEBUG on) asks for it only if this says so.
 PORTAL_STAFF_2FA_REQUIRED = env.bool("PORTAL_STAFF_2FA_REQUIRED", default=not DEBUG)

@@ -1,13 +1,23 @@
-"""Importing customers from CSV: every row checked first; all imported, or none."""
+"""Importing customers from CSV, streamed: checked row by row, then saved all or none.
+
+A file is read twice, never held in memory: once to check every row and count what would
+happen (``import_check``), once to save (``customers_import``), in one transaction that
+checks every row again. A row whose slug exists updates that customer ("changed"); a new
+slug creates one, left pending: provisioning is the command's ``--provision`` or a later
+run, never part of an import.
+"""
 
 import csv
-from dataclasses import dataclass
+from copy import copy
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from django import forms
 from django.db import transaction
 
-from tenants.models import Customer, Role, StaffAction
+from tenants.models import Customer, DetailsState, Membership, Role, StaffAction
 from tenants.services import membership_add, staff_action_record
 
 COLUMNS = [
@@ -23,6 +33,8 @@ COLUMNS = [
     "members",
 ]
 REQUIRED_COLUMNS = {"name", "slug", "country"}
+CHUNK = 500  # rows looked up together: one query a chunk, whatever the file's size
+ERRORS_KEPT = 50  # the first errors are listed; all are counted
 
 
 class CustomerRowForm(forms.ModelForm):
@@ -38,8 +50,10 @@ class CustomerRowForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        # Every column but the two the form cleans itself.
         fields = [c for c in COLUMNS if c not in ("is_tax_subject", "members")]
+
+    def validate_unique(self):
+        pass  # a slug that exists is an update; repeats in the file are caught by the reader
 
     def clean_members(self):
         members = []
@@ -55,67 +69,169 @@ class CustomerRowForm(forms.ModelForm):
             members.append((email.strip().lower(), role))
         return members
 
+    def clean(self):
+        cleaned = super().clean()
+        stored = self.instance
+        if stored.pk and stored.entity_id:
+            if "country" in cleaned and cleaned["country"] != stored.country:
+                self.add_error("country", "Space Invoices never changes an entity's country.")
+            if "access_mode" in cleaned and cleaned["access_mode"] != stored.access_mode:
+                self.add_error(
+                    "access_mode", "Switch a provisioned customer's access mode in the admin."
+                )
+        return cleaned
+
 
 @dataclass
-class ImportPlan:
-    rows: list[CustomerRowForm]
-    errors: list[str]
+class ImportSummary:
+    rows: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    errors: list[str] = field(default_factory=list)  # the first ERRORS_KEPT
+    error_count: int = 0
+
+    def error(self, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < ERRORS_KEPT:
+            self.errors.append(message)
 
 
-def import_plan(path: Path) -> ImportPlan:
-    """Read and check every row; errors name the row (as a spreadsheet numbers it) and column."""
+@dataclass
+class CheckedRow:
+    number: int  # as a spreadsheet numbers it: the header is row 1
+    form: CustomerRowForm
+    existing: Customer | None
+
+    @property
+    def changes(self) -> bool:
+        if self.existing is None:
+            return True
+        data = self.form.cleaned_data
+        current = {m.user.email for m in self.existing.memberships.select_related("user")}
+        fields = [*self.form.Meta.fields, "is_tax_subject"]
+        return any(data[f] != getattr(self.existing, f) for f in fields) or any(
+            email not in current for email, _ in data["members"]
+        )
+
+
+def _reader(path: Path) -> Iterator[tuple[int, dict]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = set(reader.fieldnames or [])
+        missing, unknown = REQUIRED_COLUMNS - header, header - set(COLUMNS)
+        if missing or unknown:
+            problems = [f"missing column(s): {', '.join(sorted(missing))}"] if missing else []
+            if unknown:
+                problems.append(f"unknown column(s): {', '.join(sorted(unknown))}")
+            raise ValueError("; ".join(problems))
+        for number, raw in enumerate(reader, start=2):
+            data = {k: (v or "").strip() for k, v in raw.items() if k}
+            data["access_mode"] = data.get("access_mode") or "user"
+            yield number, data
+
+
+def _checked(path: Path, summary: ImportSummary) -> Iterator[CheckedRow]:
+    """Every valid row, checked; invalid ones are counted and described in ``summary``."""
+    seen: dict[str, int] = {}  # slug → first row: the only per-row state kept
+    rows = _reader(path)
+    while chunk := list(islice(rows, CHUNK)):
+        slugs = {data.get("slug") for _, data in chunk}
+        existing = {c.slug: c for c in Customer.objects.filter(slug__in=slugs)}
+        for number, data in chunk:
+            summary.rows += 1
+            slug = data.get("slug", "")
+            # A copy: checking the form writes its values into its instance, and the stored
+            # customer is what a row is compared with.
+            form = CustomerRowForm(data=data, instance=copy(existing.get(slug)))
+            problems = [
+                f"row {number}, column {column}: {message}"
+                for column, messages in form.errors.items()
+                for message in messages
+            ]
+            if slug and slug in seen:
+                problems.append(f"row {number}, column slug: {slug!r} repeats row {seen[slug]}")
+            seen.setdefault(slug, number)
+            if problems:
+                summary.invalid += 1
+                for problem in problems:
+                    summary.error(problem)
+                continue
+            yield CheckedRow(number, form, existing.get(slug))
+
+
+def _read_problem(path: Path, exc: Exception) -> str:
+    if isinstance(exc, ValueError) and not isinstance(exc, UnicodeDecodeError):
+        return str(exc)
+    return f"cannot read {path.name}: {exc}"
+
+
+def import_check(path: Path) -> ImportSummary:
+    """Count what importing ``path`` would do (new, changed, unchanged, invalid rows), and
+    describe the first errors by row and column. Reads the file once, row by row."""
+    summary = ImportSummary()
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = set(reader.fieldnames or [])
-            raw_rows = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        return ImportPlan([], [f"cannot read {path}: {exc}"])
-    missing = REQUIRED_COLUMNS - header
-    unknown = header - set(COLUMNS)
-    errors = []
-    if missing:
-        errors.append(f"missing column(s): {', '.join(sorted(missing))}")
-    if unknown:
-        errors.append(f"unknown column(s): {', '.join(sorted(unknown))}")
-    if errors:
-        return ImportPlan([], errors)
-    forms_, slugs = [], {}
-    for number, raw in enumerate(raw_rows, start=2):
-        data = {k: (v or "").strip() for k, v in raw.items() if k}
-        data.setdefault("access_mode", "user")
-        data["access_mode"] = data["access_mode"] or "user"
-        form = CustomerRowForm(data=data)
-        if form.is_valid():
-            forms_.append(form)
-        for column, messages in form.errors.items():
-            for message in messages:
-                errors.append(f"row {number}, column {column}: {message}")
-        slug = data.get("slug")
-        if slug and slug in slugs:
-            errors.append(f"row {number}, column slug: {slug!r} repeats row {slugs[slug]}")
-        slugs.setdefault(slug, number)
-    if not raw_rows:
-        errors.append("the file has no rows")
-    return ImportPlan(forms_, errors)
+        for row in _checked(path, summary):
+            if row.existing is None:
+                summary.new += 1
+            elif row.changes:
+                summary.changed += 1
+            else:
+                summary.unchanged += 1
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+        summary.error(_read_problem(path, exc))
+    if not summary.rows and not summary.error_count:
+        summary.error("the file has no rows")
+    return summary
 
 
-def customers_import(*, plan: ImportPlan, actor) -> list[Customer]:
-    """Create every customer of a checked plan, with its members, in one transaction."""
-    assert not plan.errors, "import only a plan without errors"
-    created = []
-    with transaction.atomic():
-        for form in plan.rows:
-            customer = form.save(commit=False)
-            customer.is_tax_subject = form.cleaned_data["is_tax_subject"]
-            customer.save()
-            for email, role in form.cleaned_data["members"]:
-                membership_add(customer=customer, email=email, role=role, actor=actor, sync=False)
-            staff_action_record(
-                actor=actor,
-                action=StaffAction.Action.IMPORT,
-                customer=customer,
-                detail=f"{len(form.cleaned_data['members'])} member(s)",
-            )
-            created.append(customer)
+class ImportInvalid(Exception):
+    """The file has errors: nothing was saved."""
+
+    def __init__(self, summary: ImportSummary):
+        super().__init__(f"{summary.error_count} error(s); nothing imported")
+        self.summary = summary
+
+
+def customers_import(*, path: Path, actor) -> list[Customer]:
+    """Create or update every customer in ``path``, with its members, in one transaction:
+    all rows or none (ImportInvalid, nothing saved). Returns the customers created."""
+    summary, created = ImportSummary(), []
+    try:
+        with transaction.atomic():
+            for row in _checked(path, summary):
+                customer = _save(row, actor)
+                if row.existing is None:
+                    created.append(customer)
+            if summary.error_count or not summary.rows:
+                raise ImportInvalid(summary)  # rolls back every row saved above
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+        summary.error(_read_problem(path, exc))
+        raise ImportInvalid(summary) from None
     return created
+
+
+def _save(row: CheckedRow, actor) -> Customer:
+    data = row.form.cleaned_data
+    changed = row.changes
+    customer = row.form.save(commit=False)
+    customer.is_tax_subject = data["is_tax_subject"]
+    if row.existing and row.existing.entity_id and changed:
+        # Sent by "Send details to Space Invoices" or update_entity_details --all-behind.
+        customer.details_state = DetailsState.PENDING
+    customer.save()
+    added = 0
+    for email, role in data["members"]:
+        if not Membership.objects.filter(customer=customer, user__email__iexact=email).exists():
+            membership_add(customer=customer, email=email, role=role, actor=actor, sync=False)
+            added += 1
+    if changed:
+        verb = "updated" if row.existing else "created"
+        staff_action_record(
+            actor=actor,
+            action=StaffAction.Action.IMPORT,
+            customer=customer,
+            detail=f"row {row.number}: {verb}, {added} member(s) added",
+        )
+    return customer

@@ -16,6 +16,7 @@ from tenants.services import (
 
 from .after_commit import after_commit
 from .customer_actions import CustomerActions
+from .customer_import import CustomerImport
 from .customer_list import CustomerList
 from .customer_page import CustomerPageButtons
 from .forms import ENTITY_DETAIL_FIELDS, CustomerAdminForm, attach_key_problem
@@ -49,7 +50,9 @@ class EntityApiKeyInline(KeyStatus, admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(CustomerPageButtons, CustomerList, CustomerActions, admin.ModelAdmin):
+class CustomerAdmin(
+    CustomerImport, CustomerPageButtons, CustomerList, CustomerActions, admin.ModelAdmin
+):
     form = CustomerAdminForm
     search_fields = ["name", "slug", "entity_id"]
     prepopulated_fields = {"slug": ["name"]}

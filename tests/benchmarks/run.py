@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+from tests.benchmarks.import_memory import import_memory
 from tests.benchmarks.load import FloorClient, PortalClient, Result, run
 from tests.benchmarks.stack import Stack, worker_rss_mb
 from tests.simulator_process import ROOT
@@ -260,6 +261,12 @@ def table(results: dict) -> str:
         f"{m['rss_mb_after_5000']} MB after 5,000 (growth {m['growth_mb']} MB; "
         "target <= 10)"
     )
+    i = results["import"]
+    lines.append(
+        f"CSV import check of a {i['file_mb']} MB file ({i['rows']} rows): "
+        f"{i['rows_per_s']} rows/s; peak RSS {i['peak_rss_mb']} MB, {i['above_idle_mb']} MB "
+        f"above the idle process (target <= 100)"
+    )
     return "\n".join(lines)
 
 
@@ -287,6 +294,7 @@ def main() -> int:
         results["worker_memory"] = worker_memory(stack)
         results["admin"] = admin_at_scale()
         results["reencrypt"] = reencrypt_speed(stack)
+        results["import"] = import_memory(stack.env, stack.workdir)
     finally:
         stack.stop()
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -1,34 +1,50 @@
-"""``import_customers FILE.csv [--provision] [--dry-run]``: all rows or none."""
+"""``import_customers FILE.csv [--provision] [--dry-run]``: all rows or none, streamed."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.importing import COLUMNS, customers_import, import_plan
+from tenants.importing import COLUMNS, ImportInvalid, customers_import, import_check
 from tenants.services import customer_provision
 
 
 class Command(BaseCommand):
-    help = f"Import customers from CSV (columns: {', '.join(COLUMNS)})."
+    help = (
+        f"Import customers from CSV (columns: {', '.join(COLUMNS)}). A slug that exists "
+        "updates that customer. Every row is checked first; all rows are saved, or none."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
-        parser.add_argument("--provision", action="store_true", help="provision each one too")
+        parser.add_argument("--provision", action="store_true", help="provision each new one")
         parser.add_argument("--dry-run", action="store_true", help="check the file only")
 
     def handle(self, *args, file: Path, provision=False, dry_run=False, **options):
-        plan = import_plan(file)
-        if plan.errors:
-            for error in plan.errors:
-                self.stderr.write(error)
-            raise CommandError(f"Nothing imported: {len(plan.errors)} error(s) in {file}.")
+        summary = import_check(file)
+        if summary.error_count:
+            self._refuse(file, summary)
+        counts = f"{summary.new} new, {summary.changed} changed, {summary.unchanged} unchanged"
         if dry_run:
-            self.stdout.write(self.style.SUCCESS(f"Dry run: {len(plan.rows)} row(s) are valid."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Dry run: {summary.rows} valid row(s): {counts}.")
+            )
             return
-        customers = customers_import(plan=plan, actor="command:import_customers")
-        self.stdout.write(f"Imported {len(customers)} customer(s).")
-        if not provision:
-            return
+        try:
+            customers = customers_import(path=file, actor="command:import_customers")
+        except ImportInvalid as exc:  # the file changed between the check and the import
+            self._refuse(file, exc.summary)
+        self.stdout.write(f"Imported {summary.rows} row(s): {counts}.")
+        if provision:
+            self._provision(customers)
+
+    def _refuse(self, file, summary):
+        for error in summary.errors:
+            self.stderr.write(error)
+        if summary.error_count > len(summary.errors):
+            self.stderr.write(f"… and {summary.error_count - len(summary.errors)} more")
+        raise CommandError(f"Nothing imported: {summary.error_count} error(s) in {file}.")
+
+    def _provision(self, customers):
         failures = 0
         for number, customer in enumerate(customers, start=1):
             result = customer_provision(customer=customer, actor="command:import_customers")

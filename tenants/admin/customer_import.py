@@ -1,0 +1,102 @@
+"""CSV import in the admin: upload, a summarised preview, then import (all rows or none).
+
+The upload is streamed to a file (Django spools anything past 2.5 MB to disk) and checked
+row by row, so a file of any size costs constant memory. Imported customers are left
+pending: provisioning is never part of a web request.
+"""
+
+import time
+import uuid
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from tenants.importing import COLUMNS, ImportInvalid, customers_import, import_check
+
+SESSION_KEY = "customer_import"
+STALE_AFTER_SECONDS = 24 * 3600
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text=f"Columns: {', '.join(COLUMNS)}.")
+
+
+def _upload_dir() -> Path:
+    directory = Path(settings.PORTAL_IMPORT_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.csv"):  # uploads previewed but never imported
+        if stale.stat().st_mtime < time.time() - STALE_AFTER_SECONDS:
+            stale.unlink(missing_ok=True)
+    return directory
+
+
+def _upload_path(token: str) -> Path:
+    return Path(settings.PORTAL_IMPORT_DIR) / f"{uuid.UUID(hex=token).hex}.csv"
+
+
+class CustomerImport:
+    """Mixed into CustomerAdmin: /admin/tenants/customer/import/."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="tenants_customer_import"), *super().get_urls()]
+
+    def has_import_permission(self, request) -> bool:
+        return request.user.has_perm("tenants.import_customers")
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_import": self.has_import_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def import_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if request.method == "POST" and request.POST.get("confirmed") == "yes":
+            return self._import(request)
+        form = UploadForm(request.POST or None, request.FILES or None)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import customers from CSV",
+            "opts": self.model._meta,
+            "form": form,
+        }
+        if request.method == "POST" and form.is_valid():
+            token = uuid.uuid4().hex
+            target = _upload_dir() / f"{token}.csv"
+            with target.open("wb") as out:
+                for chunk in form.cleaned_data["file"].chunks():
+                    out.write(chunk)
+            summary = import_check(target)
+            if summary.error_count:
+                target.unlink(missing_ok=True)
+            else:
+                request.session[SESSION_KEY] = token
+            context.update(summary=summary, name=form.cleaned_data["file"].name, token=token)
+        return TemplateResponse(request, "admin/tenants/customer/import.html", context)
+
+    def _import(self, request):
+        token = request.session.pop(SESSION_KEY, None)
+        if token != request.POST.get("token") or not token:
+            self.message_user(request, "That upload has expired; upload it again.", messages.ERROR)
+            return redirect(reverse("admin:tenants_customer_import"))
+        upload = _upload_path(token)
+        try:
+            created = customers_import(path=upload, actor=request.user)
+        except ImportInvalid as exc:
+            self.message_user(request, f"Nothing imported: {exc}.", messages.ERROR)
+            return redirect(reverse("admin:tenants_customer_import"))
+        finally:
+            upload.unlink(missing_ok=True)
+        self.message_user(
+            request,
+            f"Imported: {len(created)} new customer(s), left pending; provision them from "
+            "the list (filter “Not provisioned yet”) or with provision_customers --all-pending.",
+            messages.SUCCESS,
+        )
+        return redirect(reverse("admin:tenants_customer_changelist"))

@@ -1,0 +1,93 @@
+"""CSV import in the admin: upload, a summary before anything is saved, then all or none."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tenants.models import Customer, StaffAction
+from tenants.services import customer_provision
+
+pytestmark = pytest.mark.django_db
+IMPORT = reverse("admin:tenants_customer_import")
+HEADER = "name,slug,country,city,access_mode,members\n"
+
+
+@pytest.fixture(autouse=True)
+def _uploads(settings, tmp_path):
+    settings.PORTAL_IMPORT_DIR = tmp_path / "imports"
+
+
+def upload(client, text: str):
+    return client.post(IMPORT, {"file": SimpleUploadedFile("c.csv", text.encode())})
+
+
+def test_preview_counts_new_changed_and_invalid_then_imports_all(
+    client, staff, make_customer, simulator
+):
+    provisioned = customer_provision(customer=make_customer(slug="old", country="Italy"), actor="t")
+    make_customer(slug="same", name="Same", country="Italy", city="Rome")
+    client.force_login(staff)
+    assert (
+        "Import from CSV"
+        in client.get(reverse("admin:tenants_customer_changelist")).content.decode()
+    )
+    text = (
+        HEADER
+        + "New Co,new-co,Italy,Milan,user,ana@new.example:admin\n"
+        + f"Old renamed,old,Italy,{provisioned.city},user,\n"
+        + "Same,same,Italy,Rome,user,\n"
+    )
+    preview = upload(client, text).content.decode()
+    assert '<strong id="count-new">1</strong>' in preview
+    assert '<strong id="count-changed">1</strong>' in preview
+    assert '<strong id="count-unchanged">1</strong>' in preview
+    assert not Customer.objects.filter(slug="new-co").exists()  # nothing saved yet
+    token = preview.split('name="token" value="')[1].split('"')[0]
+    done = client.post(IMPORT, {"confirmed": "yes", "token": token}, follow=True)
+    assert b"Imported: 1 new customer(s), left pending" in done.content
+    new = Customer.objects.get(slug="new-co")
+    assert new.provisioning_state == "pending" and simulator.stats()["entities"] == 1
+    assert new.memberships.get().user.email == "ana@new.example"
+    old = Customer.objects.get(slug="old")
+    assert old.name == "Old renamed" and old.details_state == "pending"
+    assert StaffAction.objects.filter(action="import").count() == 2  # new and changed only
+    # The token is spent: the same upload cannot be imported twice.
+    again = client.post(IMPORT, {"confirmed": "yes", "token": token}, follow=True)
+    assert b"That upload has expired" in again.content
+
+
+def test_an_invalid_file_shows_errors_by_row_and_column_and_offers_no_import(
+    client, staff, make_customer, simulator
+):
+    customer_provision(customer=make_customer(slug="old", country="Italy"), actor="t")
+    client.force_login(staff)
+    text = (
+        HEADER
+        + "Good,good,Italy,,user,\n"
+        + "Moved,old,Spain,,user,\n"
+        + ",nameless,Italy,,user,\n"
+    )
+    preview = upload(client, text).content.decode()
+    assert '<strong id="count-invalid">2</strong>' in preview
+    assert (
+        "row 3, column country: Space Invoices never changes an entity&#x27;s country." in preview
+    )
+    assert "row 4, column name: This field is required." in preview
+    assert 'name="confirmed"' not in preview
+    assert not Customer.objects.filter(slug="good").exists()
+
+
+def test_import_needs_its_own_permission(client, make_customer):
+    from django.contrib.auth.models import Group
+
+    from tenants.models import User
+
+    support = User.objects.create_user(email="s@partner.example", is_staff=True)
+    support.groups.add(Group.objects.get(name="Support"))
+    client.force_login(support)
+    assert (
+        "Import from CSV"
+        not in client.get(reverse("admin:tenants_customer_changelist")).content.decode()
+    )
+    assert upload(client, HEADER + "X,x,Italy,,user,\n").status_code == 403
+    assert not Customer.objects.filter(slug="x").exists()
