@@ -8,8 +8,8 @@ run, never part of an import.
 """
 
 import csv
-from copy import copy
 from collections.abc import Iterator
+from copy import copy
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
