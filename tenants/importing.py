@@ -72,7 +72,11 @@ class CustomerRowForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         stored = self.instance
-        if stored.pk and stored.entity_id:
+        if stored.pk and stored.is_offboarding:
+            self.add_error(
+                "slug", f"{stored} has been offboarded; an archived record stays as it is."
+            )
+        elif stored.pk and stored.entity_id:
             if "country" in cleaned and cleaned["country"] != stored.country:
                 self.add_error("country", "Space Invoices never changes an entity's country.")
             if "access_mode" in cleaned and cleaned["access_mode"] != stored.access_mode:

@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from tenants.errors import TenantError
 from tenants.importing import COLUMNS, ImportInvalid, customers_import, import_check
 
 SESSION_KEY = "customer_import"
@@ -88,7 +89,7 @@ class CustomerImport:
         upload = _upload_path(token)
         try:
             created = customers_import(path=upload, actor=request.user)
-        except ImportInvalid as exc:
+        except (ImportInvalid, TenantError) as exc:
             self.message_user(request, f"Nothing imported: {exc}.", messages.ERROR)
             return redirect(reverse("admin:tenants_customer_import"))
         finally:

@@ -100,8 +100,8 @@ class CustomerAdmin(
         return fieldsets
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.offboarded_at:
-            return False  # an archived record: read, never changed
+        if obj is not None and obj.is_offboarding:
+            return False  # leaving or archived: read, never changed (its button finishes it)
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):

@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 
 from tenants.models import User
 from tenants.services import user_active_set
@@ -31,7 +32,17 @@ class UserAdmin(AuditedAccessAdmin, DjangoUserAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             fields += SUPERUSER_ONLY_FIELDS  # granting access is a superuser's act alone
+            if obj is not None:
+                # A changed email is a password reset sent elsewhere: an account takeover.
+                fields.append("email")
         return fields
+
+    def user_change_password(self, request, id, form_url=""):
+        # Setting someone's password is signing in as them: customers set their own by the
+        # reset email; only a superuser sets one here.
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def has_change_permission(self, request, obj=None):
         # A staff account's password or email is a way into everything it may do: only a

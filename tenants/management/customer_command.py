@@ -16,6 +16,7 @@ class CustomerCommand(BaseCommand):
 
     all_flag = "--all"
     all_help = "every provisioned customer"
+    all_includes_offboarding = False
 
     def add_arguments(self, parser):
         chosen = parser.add_mutually_exclusive_group(required=True)
@@ -40,7 +41,11 @@ class CustomerCommand(BaseCommand):
             if missing:
                 raise CommandError(f"No customer with slug: {', '.join(missing)}")
         else:
-            customers = list(self.all_customers().order_by("slug"))
+            chosen = self.all_customers()
+            if not self.all_includes_offboarding:
+                # A customer that left is refused by every service: "all" never means it.
+                chosen = chosen.filter(offboarding_started_at__isnull=True)
+            customers = list(chosen.order_by("slug"))
         total, failures = len(customers), 0
         for number, customer in enumerate(customers, start=1):
             try:

@@ -142,3 +142,30 @@ def test_a_provisioned_customer_cannot_be_deleted_only_offboarded(client, staff,
         reverse("admin:tenants_customer_delete", args=[acme.pk]), {"post": "yes"}
     )
     assert response.status_code == 403 and Customer.objects.filter(pk=acme.pk).exists()
+
+
+def test_commands_over_all_customers_leave_offboarded_ones_out(acme, make_customer, simulator):
+    customer_offboard(customer=acme, actor="t")
+    Customer.objects.filter(pk=acme.pk).update(details_state="failed")
+    make_customer(slug="left-early", offboarding_started_at="2026-01-01T00:00Z")
+    for command in (
+        ("rotate_entity_keys", "--all"),
+        ("provision_customers", "--all-pending"),
+        ("update_entity_details", "--all-behind"),
+        ("sync_members", "--all"),
+    ):
+        out = StringIO()
+        call_command(*command, stdout=out)  # exits 0: nothing of theirs to do
+        assert "acme" not in out.getvalue() and "left-early" not in out.getvalue()
+
+
+def test_an_import_cannot_touch_an_offboarded_customer(acme, simulator, tmp_path):
+    customer_offboard(customer=acme, actor="t")
+    path = tmp_path / "c.csv"
+    path.write_text("name,slug,country,members\nRenamed,acme,Slovenia,mallory@evil.example:admin\n")
+    err = StringIO()
+    with pytest.raises(CommandError, match="Nothing imported"):
+        call_command("import_customers", str(path), stderr=err)
+    assert "row 2, column slug: Acme d.o.o. has been offboarded" in err.getvalue()
+    assert Customer.objects.get(pk=acme.pk).name == "Acme d.o.o."
+    assert not User.objects.filter(email="mallory@evil.example").exists()

@@ -103,3 +103,17 @@ def test_deactivating_a_staff_account_is_a_superusers_act(client, operator, staf
     )
     assert b"Only a superuser may activate or deactivate staff accounts" in page.content
     assert User.objects.get(pk=staff.pk).is_active
+
+
+def test_staff_cannot_set_a_customers_password_or_email(client, operator):
+    member = User.objects.create_user(email="ana@customer.example", password="pw-ana-12345")
+    client.force_login(operator)
+    password = reverse("admin:auth_user_password_change", args=[member.pk])
+    response = client.post(password, {"password1": "Taken-over-123", "password2": "Taken-over-123"})
+    assert response.status_code == 403
+    assert User.objects.get(pk=member.pk).check_password("pw-ana-12345")
+    client.post(
+        reverse("admin:tenants_user_change", args=[member.pk]),
+        user_form(member, email="mallory@evil.example"),
+    )
+    assert User.objects.get(pk=member.pk).email == "ana@customer.example"

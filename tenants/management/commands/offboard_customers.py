@@ -14,6 +14,7 @@ class Command(CustomerCommand):
     # Never "--all": offboarding every customer is not something to type by accident.
     all_flag = "--all-unfinished"
     all_help = "every customer whose offboarding began but did not finish"
+    all_includes_offboarding = True
 
     def all_customers(self):
         return Customer.objects.filter(
