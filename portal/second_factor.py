@@ -20,6 +20,14 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 RECOVERY_CODES = 10
+
+
+def device_admins_remove(site) -> None:
+    """django-otp's own admin pages show each staff member's TOTP secret and QR code, and
+    let one add a device for another: removed. A lost device is reset by a command."""
+    for model in (TOTPDevice, StaticDevice):
+        if site.is_registered(model):
+            site.unregister(model)
 ENROLLING = "enrolling"  # the name of a device not yet confirmed by a first code
 
 

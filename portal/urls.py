@@ -9,6 +9,7 @@ from . import branding, health, second_factor
 admin.site.site_header = f"{settings.PORTAL_BRAND_NAME} — partner staff"
 admin.site.site_title = settings.PORTAL_BRAND_NAME
 admin.site.index_title = "Customers and invoicing"
+second_factor.device_admins_remove(admin.site)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -133,6 +133,7 @@ def _reader(path: Path) -> Iterator[tuple[int, dict]]:
         for number, raw in enumerate(reader, start=2):
             data = {k: (v or "").strip() for k, v in raw.items() if k}
             data["access_mode"] = data.get("access_mode") or "user"
+            data["is_tax_subject"] = data.get("is_tax_subject", "").lower()  # Yes, TRUE, …
             yield number, data
 
 

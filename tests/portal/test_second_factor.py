@@ -81,3 +81,10 @@ def test_customers_never_see_the_page(db):
     client = Client()
     client.force_login(member)
     assert client.get(SECOND).status_code == 403
+
+
+def test_no_admin_page_shows_a_staff_members_totp_secret(client, staff):
+    client.force_login(staff)
+    device = TOTPDevice.objects.get(user=staff)
+    assert client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").status_code == 404
+    assert device.key not in client.get(ADMIN).content.decode()
