@@ -28,6 +28,8 @@ def device_admins_remove(site) -> None:
     for model in (TOTPDevice, StaticDevice):
         if site.is_registered(model):
             site.unregister(model)
+
+
 ENROLLING = "enrolling"  # the name of a device not yet confirmed by a first code
 
 
