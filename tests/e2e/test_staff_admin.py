@@ -63,3 +63,32 @@ def test_staff_sign_in_with_totp_and_rotate_a_key_from_the_customer_page(
     page.get_by_text("Rotate key: done for 1 customers.").wait_for()
     assert page.url.endswith("/change/")  # back on the customer's page
     assert simulator.requests_to("POST /entities/api-keys") == keys_before + 1
+
+
+def test_csv_import_from_the_customer_list_previews_then_imports(
+    invited_demo, live_server, browser, simulator, settings, tmp_path
+):
+    from tenants.models import Customer
+
+    settings.PORTAL_IMPORT_DIR = tmp_path
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    staff_sign_in(page, live_server.url, "staff@example.com", PASSWORD)
+    page.goto(f"{live_server.url}/admin/tenants/customer/")
+    page.get_by_role("link", name="Import from CSV").click()
+    csv = b"name,slug,country,members\nNew Co,new-co,Italy,ana@new.example:admin\n,bad,Italy,\n"
+    page.set_input_files("input[name=file]", files=[
+        {"name": "c.csv", "mimeType": "text/csv", "buffer": csv}
+    ])  # fmt: skip
+    page.get_by_role("button", name="Check the file").click()
+    page.get_by_text("row 3, column name: This field is required.").wait_for()
+    assert page.locator("#count-invalid").inner_text() == "1"
+    assert page.get_by_role("button", name="Import 2 row(s)").count() == 0  # all or none
+    page.set_input_files("input[name=file]", files=[
+        {"name": "c.csv", "mimeType": "text/csv", "buffer": csv.rsplit(b",bad", 1)[0]}
+    ])  # fmt: skip
+    page.get_by_role("button", name="Check the file").click()
+    assert page.locator("#count-new").inner_text() == "1"
+    assert not Customer.objects.filter(slug="new-co").exists()
+    page.get_by_role("button", name="Import 1 row(s)").click()
+    page.get_by_text("Imported: 1 new customer(s), left pending").wait_for()
+    assert Customer.objects.get(slug="new-co").provisioning_state == "pending"
