@@ -5,6 +5,8 @@ with a code from their authenticator app (or a one-time recovery code). A staff 
 without a device enrols first: scan the QR code, confirm one code, keep the recovery codes.
 """
 
+from base64 import b32encode
+
 import segno
 from django import forms
 from django.conf import settings
@@ -121,8 +123,6 @@ def _enrol(request):
 
 
 def _base32(device: TOTPDevice) -> str:
-    from base64 import b32encode
-
     return b32encode(device.bin_key).decode().rstrip("=")
 
 
