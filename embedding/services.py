@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from embedding.models import LaunchEvent
-from embedding.ratelimit import launch_allowed
+from portal.throttle import throttle_hit
 from spaceinvoices.client import (
     Conflict,
     Forbidden,
@@ -18,8 +18,9 @@ from spaceinvoices.client import (
 from spaceinvoices.contract import INVITATION_PENDING, request_id_new
 from spaceinvoices.factory import account_client, launch_url
 from tenants.encryption import DecryptionError
+from tenants.launch_rules import launch_block
 from tenants.locking import CustomerBusy
-from tenants.models import AccessMode, EntityApiKey, Membership, Role, SyncState
+from tenants.models import AccessMode, EntityApiKey, Membership, SyncState
 from tenants.services import members_sync
 
 logger = logging.getLogger(__name__)
@@ -84,33 +85,9 @@ def _unavailable(exc: SpaceInvoicesError | None = None) -> LaunchRefused:
 
 
 def _check(membership: Membership) -> None:
-    customer = membership.customer
-    support = settings.PORTAL_SUPPORT_EMAIL
-    if not customer.is_active or customer.is_offboarding:
-        raise LaunchRefused(
-            Outcome.INACTIVE,
-            403,
-            "Invoicing is turned off",
-            f"Invoicing for {customer.name} is turned off. Please contact {support}.",
-        )
-    if not customer.is_provisioned:
-        raise LaunchRefused(
-            Outcome.NOT_PROVISIONED,
-            409,
-            "Invoicing is not set up yet",
-            f"Invoicing for {customer.name} is still being set up. Please try again later.",
-        )
-    if customer.access_mode == AccessMode.API_KEY:
-        floor = settings.PORTAL_KEY_MODE_MIN_ROLE
-        if Role.rank(membership.role) < Role.rank(floor):
-            raise LaunchRefused(
-                Outcome.ROLE_TOO_LOW,
-                403,
-                "Your role cannot open invoicing",
-                f"Opening invoicing for {customer.name} needs the {floor} role "
-                f"or higher; yours is {membership.role}. Ask an admin of your "
-                "team.",
-            )
+    block = launch_block(membership=membership)
+    if block:
+        raise LaunchRefused(block.reason, block.status, block.title, block.message)
 
 
 def _invited(membership: Membership) -> LaunchRefused:
@@ -213,6 +190,22 @@ def launch_token_create(*, user, slug: str, client_ip: str) -> Launch:
     """Open invoicing for ``user`` at customer ``slug``: the embed URL with a fresh token, or
     LaunchRefused saying why not (404 for a stranger, exactly as for no such customer).
     Every attempt is audited; the token never is."""
+    # Counted first, for every attempt, members' or not: past the limit nothing is looked up
+    # and nothing more is written, so a script cannot fill the audit (or probe slugs).
+    verdict = throttle_hit(bucket="launch", key=str(user.pk), rate=settings.PORTAL_LAUNCH_RATE)
+    if not verdict.allowed:
+        if verdict.first_refusal:  # one audit row per window, whoever's slug it names
+            _launch_event_record(
+                user_id=user.pk, slug=slug, outcome=Outcome.RATE_LIMITED, client_ip=client_ip
+            )
+        raise LaunchRefused(
+            Outcome.RATE_LIMITED,
+            429,
+            "Too many attempts",
+            "You opened invoicing many times in a short while. Please wait a moment, "
+            "then try again.",
+            retry_after=verdict.retry_after,
+        )
     membership = _membership_for_launch(user=user, slug=slug)
     if membership is None:
         _launch_event_record(
@@ -220,22 +213,6 @@ def launch_token_create(*, user, slug: str, client_ip: str) -> Launch:
         )
         # Shown as the site's own 404 page, exactly as for a customer that does not exist.
         raise LaunchRefused(Outcome.NOT_MEMBER, 404, "", "")
-    allowed, retry_after = launch_allowed(user.pk)
-    if not allowed:
-        _launch_event_record(
-            user_id=user.pk,
-            slug=slug,
-            membership=membership,
-            outcome=Outcome.RATE_LIMITED,
-            client_ip=client_ip,
-        )
-        raise LaunchRefused(
-            Outcome.RATE_LIMITED,
-            429,
-            "Too many launches",
-            "You opened invoicing many times in a short while. Please wait a moment.",
-            retry_after=retry_after,
-        )
     url = _mint_for(membership, client_ip)
     return Launch(url=url, mode=membership.customer.access_mode)
 

@@ -6,8 +6,13 @@ import re
 from spaceinvoices.redaction import SECRET_PATTERNS
 from spaceinvoices.redaction import redact as _redact
 
-# The portal's own secrets: Fernet ciphertext of the stored keys.
-PORTAL_PATTERNS = ((re.compile(r"\bgAAAAA[A-Za-z0-9_\-=]{20,}"), "gAAAAA***"),)
+# The portal's own secrets: Fernet ciphertext of the stored keys, and the token in the path
+# of a password-reset or welcome link (whoever holds it can take over the account). Django
+# swaps it for "set-password" after the first visit; that one is harmless and stays.
+PORTAL_PATTERNS = (
+    (re.compile(r"\bgAAAAA[A-Za-z0-9_\-=]{20,}"), "gAAAAA***"),
+    (re.compile(r"(/reset/[A-Za-z0-9_\-]+/)(?!set-password/)[A-Za-z0-9_\-]+"), r"\1***"),
+)
 PATTERNS = SECRET_PATTERNS + PORTAL_PATTERNS
 
 

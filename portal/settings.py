@@ -95,6 +95,8 @@ MIDDLEWARE = [
     # Staff reach /admin/ only with a second factor (when PORTAL_STAFF_2FA_REQUIRED).
     "portal.second_factor.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout and absolute lifetime of a signed-in session.
+    "portal.session_limits.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -185,7 +187,10 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 # Where the portal is reached, for links in emails (no request is at hand there).
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Never taken from a request's Host header, which a client chooses.
+PORTAL_BASE_URL = _required("PORTAL_BASE_URL", debug_default="http://127.0.0.1:8000").rstrip("/")
+if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", PORTAL_BASE_URL):
+    raise ImproperlyConfigured("PORTAL_BASE_URL must look like https://portal.example.com.")
 
 # Client IP: REMOTE_ADDR, or, behind N trusted proxies, the address the outermost trusted
 # proxy saw (X-Forwarded-For read from the right). The audit and the lockout rely on it.
@@ -248,10 +253,26 @@ if not 60 <= SPACEINVOICES_LAUNCH_TTL <= 3600:
 PORTAL_KEY_MODE_MIN_ROLE = env.str("PORTAL_KEY_MODE_MIN_ROLE", default="editor")
 if PORTAL_KEY_MODE_MIN_ROLE not in ROLES:
     raise ImproperlyConfigured(f"PORTAL_KEY_MODE_MIN_ROLE must be one of {', '.join(ROLES)}.")
-# Launches per user: "COUNT/PERIOD", PERIOD one of s, m, h (counted in the cache).
+# Anti-automation, each "COUNT/PERIOD" (PERIOD one of s, m, h), counted in the cache (so
+# shared by every process only with Redis: see CACHE_URL). Launch attempts per user, members'
+# or not; password-reset emails per address and per client IP; colleagues a customer admin
+# adds (each one a new portal user, an email and a Space Invoices user).
 PORTAL_LAUNCH_RATE = env.str("PORTAL_LAUNCH_RATE", default="10/m")
-if not re.fullmatch(r"\d+/[smh]", PORTAL_LAUNCH_RATE):
-    raise ImproperlyConfigured("PORTAL_LAUNCH_RATE must look like 10/m.")
+PORTAL_PASSWORD_RESET_RATE = env.str("PORTAL_PASSWORD_RESET_RATE", default="3/h")
+PORTAL_PASSWORD_RESET_IP_RATE = env.str("PORTAL_PASSWORD_RESET_IP_RATE", default="20/h")
+PORTAL_TEAM_ADD_RATE = env.str("PORTAL_TEAM_ADD_RATE", default="20/h")
+for _name in ("PORTAL_LAUNCH_RATE", "PORTAL_PASSWORD_RESET_RATE", "PORTAL_PASSWORD_RESET_IP_RATE",
+              "PORTAL_TEAM_ADD_RATE"):  # fmt: skip
+    if not re.fullmatch(r"[1-9]\d*/[smh]", vars()[_name]):
+        raise ImproperlyConfigured(f"{_name} must look like 10/m.")
+
+# Sessions end after this long without a request, and this long after sign-in whatever
+# happens; staff (who reach the admin) get shorter ones.
+PORTAL_SESSION_IDLE_MINUTES = env.int("PORTAL_SESSION_IDLE_MINUTES", default=30)
+PORTAL_SESSION_MAX_HOURS = env.int("PORTAL_SESSION_MAX_HOURS", default=12)
+PORTAL_STAFF_SESSION_IDLE_MINUTES = env.int("PORTAL_STAFF_SESSION_IDLE_MINUTES", default=15)
+PORTAL_STAFF_SESSION_MAX_HOURS = env.int("PORTAL_STAFF_SESSION_MAX_HOURS", default=8)
+SESSION_COOKIE_AGE = max(PORTAL_SESSION_MAX_HOURS, PORTAL_STAFF_SESSION_MAX_HOURS) * 3600
 
 # Development only: the password of the demo logins `seed_demo` creates.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import branding, health, second_factor
+from . import branding, health, password_reset, second_factor
 
 admin.site.site_header = f"{settings.PORTAL_BRAND_NAME} — partner staff"
 admin.site.site_title = settings.PORTAL_BRAND_NAME
@@ -14,7 +14,19 @@ second_factor.device_admins_remove(admin.site)
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/second-factor/", second_factor.second_factor, name="second_factor"),
+    # Ours first: they shadow Django's views of the same names (see portal.password_reset).
+    path(
+        "accounts/password_reset/",
+        password_reset.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        password_reset.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("favicon.ico", branding.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("brand.css", branding.brand_css, name="brand_css"),

@@ -1,5 +1,6 @@
 """End-customer pages: home, a customer's page, and its team (for the customer's admins)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,9 +8,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from spaceinvoices.client import SpaceInvoicesError
+from portal.throttle import throttle_hit
 from tenants.errors import TenantError
 from tenants.forms import TeamMemberAddForm, TeamRoleForm
+from tenants.launch_rules import launch_block
 from tenants.models import Membership, Role
 from tenants.services import membership_add, membership_remove, membership_role_set
 
@@ -40,7 +42,11 @@ def home(request):
 @login_required
 def customer_detail(request, slug: str):
     membership = _membership(request.user, slug)
-    context = {"membership": membership, "customer": membership.customer}
+    context = {
+        "membership": membership,
+        "customer": membership.customer,
+        "launch_block": launch_block(membership=membership),
+    }
     if membership.role == Role.ADMIN:
         context["team"] = membership.customer.memberships.select_related("user").order_by(
             "user__email"
@@ -50,13 +56,8 @@ def customer_detail(request, slug: str):
     return render(request, "tenants/customer.html", context)
 
 
-def _run(request, action, success: str) -> None:
-    try:
-        action()
-    except (SpaceInvoicesError, TenantError) as exc:
-        messages.error(request, f"That did not work: {exc}")
-    else:
-        messages.success(request, success)
+def _not_yet_applied(request, text: str) -> None:
+    messages.warning(request, f"{text} It will be applied at the next sync.")
 
 
 @login_required
@@ -68,12 +69,30 @@ def team_add(request, slug: str):
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
         return redirect("customer", slug=slug)
-    email, role = form.cleaned_data["email"], form.cleaned_data["role"]
-    _run(
-        request,
-        lambda: membership_add(customer=admin.customer, email=email, role=role, actor=request.user),
-        f"{email} was added as {role}.",
+    verdict = throttle_hit(
+        bucket="team-add", key=str(request.user.pk), rate=settings.PORTAL_TEAM_ADD_RATE
     )
+    if not verdict.allowed:
+        minutes = max(1, round(verdict.retry_after / 60))
+        messages.error(
+            request,
+            f"You added many colleagues in a short while. Please try again in {minutes} "
+            f"minute{'s' if minutes != 1 else ''}, or ask {settings.PORTAL_SUPPORT_EMAIL}.",
+        )
+        return redirect("customer", slug=slug)
+    email, role = form.cleaned_data["email"], form.cleaned_data["role"]
+    try:
+        member = membership_add(customer=admin.customer, email=email, role=role, actor=request.user)
+    except TenantError as exc:
+        messages.error(request, str(exc))
+    else:
+        if member.is_applied:
+            messages.success(request, f"{email} was added as {member.role}.")
+        else:
+            _not_yet_applied(
+                request,
+                f"{email} is saved here as {member.role}, but not yet added in invoicing.",
+            )
     return redirect("customer", slug=slug)
 
 
@@ -94,22 +113,45 @@ def team_role(request, slug: str, member_id: int):
     if not form.is_valid():
         messages.error(request, "Choose viewer, editor or admin.")
         return redirect("customer", slug=slug)
-    role = form.cleaned_data["role"]
-    _run(
-        request,
-        lambda: membership_role_set(membership=member, role=role, actor=request.user),
-        f"{member.user.email} is now {role}.",
-    )
+    try:
+        member = membership_role_set(
+            membership=member, role=form.cleaned_data["role"], actor=request.user
+        )
+    except TenantError as exc:
+        messages.error(request, str(exc))
+        return redirect("customer", slug=slug)
+    email, wanted = member.user.email, member.role
+    if member.is_applied:
+        messages.success(request, f"{email} is now {wanted}.")
+    elif member.applied_role and Role.rank(member.applied_role) > Role.rank(member.role):
+        # Never let anyone believe a user lost rights they still have upstream.
+        _not_yet_applied(
+            request,
+            f"{email} is saved here as {wanted}, but invoicing did not take the change: "
+            f"they are still {member.applied_role} there, with its rights.",
+        )
+    else:
+        _not_yet_applied(
+            request, f"{email} is saved here as {wanted}, but not yet changed in invoicing."
+        )
     return redirect("customer", slug=slug)
 
 
 @login_required
-@require_POST
 def team_remove(request, slug: str, member_id: int):
+    """GET asks for confirmation; POST removes."""
     member = _teammate(_admin_membership(request.user, slug), member_id)
-    _run(
-        request,
-        lambda: membership_remove(membership=member, actor=request.user),
-        f"{member.user.email} was removed.",
-    )
+    if request.method != "POST":
+        return render(
+            request, "tenants/team_remove.html", {"member": member, "customer": member.customer}
+        )
+    email = member.user.email
+    if membership_remove(membership=member, actor=request.user):
+        messages.success(request, f"{email} was removed.")
+    else:
+        _not_yet_applied(
+            request,
+            f"The removal of {email} is saved here, but not yet applied in invoicing: they "
+            "keep their access there until it is.",
+        )
     return redirect("customer", slug=slug)

@@ -1,5 +1,6 @@
 """Shared fixtures: one simulator process per session, reset before every test that uses it."""
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -8,6 +9,8 @@ import pytest
 from django.test import override_settings
 
 from portal.csp import content_security_policy
+from tests.log_secrets import CapturingHandler, console_handler, live_secrets_in, process_outputs
+from tests.mutation_scope import mutant_under_test, test_directories
 from tests.mutation_slots import Slot, slot_configured, slot_take
 from tests.simulator_process import SimulatorProcess
 from tests.staff_sign_in import StaffClient
@@ -126,12 +129,50 @@ def _clean_reused_database(request, mutation_slot):
         yield
         return
     marker = Path(mutation_slot.database + ".in-use")
-    if marker.exists():
-        from django.core.management import call_command
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        if marker.exists():
+            from django.core.management import call_command
 
-        request.getfixturevalue("django_db_setup")
-        with request.getfixturevalue("django_db_blocker").unblock():
             call_command("flush", interactive=False, verbosity=0)
+        from tests.fixtures_portal import staff_groups_ensure
+
+        # The previous session's transactional tests flushed the groups the migration made.
+        staff_groups_ensure()
     marker.touch()
     yield
     marker.unlink(missing_ok=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under `make mutate`, run only the tests of the mutated layer (tests.mutation_scope)."""
+    directories = test_directories(mutant=mutant_under_test())
+    if directories is None:
+        return
+    kept = [item for item in items if item.nodeid.startswith(directories)]
+    dropped = [item for item in items if not item.nodeid.startswith(directories)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def _log_capture():
+    handler = CapturingHandler(console_handler())
+    logging.getLogger().addHandler(handler)
+    yield handler
+    logging.getLogger().removeHandler(handler)
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_logs(_log_capture):
+    """Fails the test whose log lines, or whose started processes' output, hold a live
+    secret (tests.log_secrets), whatever the handler that would have written them."""
+    _log_capture.lines.clear()
+    process_outputs.clear()
+    yield
+    found = {
+        kind for text in [*_log_capture.lines, *process_outputs] for kind in live_secrets_in(text)
+    }
+    if found:
+        pytest.fail(f"a log line or process output holds {', '.join(sorted(found))}")

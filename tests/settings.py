@@ -14,6 +14,7 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEYS", Fernet.generate_key().decode())
 os.environ.setdefault("SPACEINVOICES_API_KEY", "sk_sandbox_placeholder")
 os.environ.setdefault("SPACEINVOICES_API_URL", "http://127.0.0.1:9")
 os.environ.setdefault("PORTAL_HTTPS", "0")  # the test client speaks plain HTTP
+os.environ.setdefault("PORTAL_BASE_URL", "http://portal.test")
 
 from portal.settings import *  # noqa: F403
 

@@ -34,6 +34,16 @@ class SyncState(models.TextChoices):
     NOT_APPLICABLE = "n/a", "Not a Space Invoices user (API-key mode)"
 
 
+# States in which Space Invoices matches the portal, and how the team page words them.
+APPLIED = (SyncState.SYNCED, SyncState.INVITED, SyncState.NOT_APPLICABLE, SyncState.INACTIVE)
+TEAM_WORDS = {
+    SyncState.SYNCED: "Active",
+    SyncState.NOT_APPLICABLE: "Active",
+    SyncState.INVITED: "Invited to invoicing, not accepted yet",
+    SyncState.INACTIVE: "Account turned off",
+}
+
+
 class Membership(models.Model):
     # Names this member's upstream steps (member.add:<uuid>, …).
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -49,6 +59,9 @@ class Membership(models.Model):
     sync_state = models.CharField(
         max_length=16, choices=SyncState.choices, default=SyncState.PENDING
     )
+    # The role Space Invoices last confirmed (blank: none yet). While a change is pending it
+    # says what the member can still do there, which may be more than ``role`` says.
+    applied_role = models.CharField(max_length=16, choices=Role.choices, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -67,3 +80,25 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.customer} ({self.role})"
+
+    @property
+    def is_applied(self) -> bool:
+        """Space Invoices holds this membership as the portal does (or need not hold it)."""
+        return self.sync_state in APPLIED
+
+    @property
+    def team_status(self) -> str:
+        """Where this member stands, in words for the customer's own team page."""
+        if self.sync_state == SyncState.REMOVING:
+            return (
+                "Removal saved here, not yet applied in invoicing: they keep access there "
+                "until the next sync."
+            )
+        if self.sync_state in (SyncState.PENDING, SyncState.FAILED):
+            if self.applied_role and self.applied_role != self.role:
+                return (
+                    f"Change saved here, not yet applied in invoicing: still "
+                    f"{Role(self.applied_role).label.lower()} there until the next sync."
+                )
+            return "Saved here, not yet applied in invoicing; it will be at the next sync."
+        return TEAM_WORDS.get(self.sync_state, "Active")

@@ -5,17 +5,10 @@ from .audit import Actor, staff_action_record
 from .details import DETAIL_FIELDS, customer_details_update
 from .invitations import invitation_resend
 from .keys import entity_key_attach, entity_key_rotate, entity_key_verify
-from .members import (
-    SyncReport,
-    members_sync,
-    members_sync_if_live,
-    membership_add,
-    membership_remove,
-    membership_role_set,
-    user_active_set,
-)
+from .members import SyncReport, members_sync, members_sync_if_live, user_active_set
 from .offboarding import OffboardingIncomplete, OffboardingReport, customer_offboard
 from .provisioning import customer_provision
+from .team import membership_add, membership_remove, membership_role_set
 
 __all__ = [
     "DETAIL_FIELDS",

@@ -22,12 +22,10 @@ from spaceinvoices.client import (
 from spaceinvoices.factory import account_client
 from tenants.errors import NotProvisioned, TenantError
 from tenants.locking import customer_lock
-from tenants.models import Customer, Membership, Role, StaffAction, SyncState, User
+from tenants.models import Customer, Membership, StaffAction, SyncState, User
 
 from .audit import Actor, staff_action_record
-from .guards import refuse_if_offboarding
 from .intents import upstream_write
-from .onboarding import welcome_email_send
 
 
 @dataclass
@@ -101,6 +99,7 @@ def _settle(
     else:
         state = SyncState.SYNCED
     membership.si_user_id = current.user_id if current else ""
+    membership.applied_role = current.role if current else ""
     membership.invitation_id = invitation.id if invitation else ""
     membership.sync_state = state
     membership.last_error = ""
@@ -228,76 +227,6 @@ def members_sync_if_live(*, customer: Customer, actor: Actor) -> SyncReport | No
     if not customer.entity_id:
         return None
     return members_sync(customer=customer, actor=actor, record=False)
-
-
-def membership_add(
-    *, customer: Customer, email: str, role: str, actor: Actor, sync: bool = True
-) -> Membership:
-    """Add a member by email; a new portal user gets a branded email to set a password.
-    With ``sync`` off the caller syncs later (outside its transaction)."""
-    if role not in Role.values:
-        raise TenantError(f"Unknown role {role!r}; use {Role.listed()}.")
-    refuse_if_offboarding(customer)
-    email = User.objects.normalize_email(email.strip()).lower()
-    with transaction.atomic():
-        user = User.objects.filter(email__iexact=email).first()
-        created = user is None
-        if created:
-            user = User.objects.create_user(email=email)  # no usable password yet
-        if Membership.objects.filter(user=user, customer=customer).exists():
-            raise TenantError(f"{email} is already a member of {customer}.")
-        membership = Membership.objects.create(user=user, customer=customer, role=role)
-        staff_action_record(
-            actor=actor,
-            action=StaffAction.Action.ADD_MEMBER,
-            customer=customer,
-            detail=f"{email} as {role}",
-        )
-        if created:
-            transaction.on_commit(lambda: welcome_email_send(user=user, customer=customer))
-    if sync:
-        members_sync_if_live(customer=customer, actor=actor)
-        membership.refresh_from_db()
-    return membership
-
-
-def membership_role_set(*, membership: Membership, role: str, actor: Actor) -> Membership:
-    if role not in Role.values:
-        raise TenantError(f"Unknown role {role!r}; use {Role.listed()}.")
-    previous = membership.role
-    with transaction.atomic():
-        membership.role = role
-        membership.save(update_fields=["role", "updated_at"])
-        staff_action_record(
-            actor=actor,
-            action=StaffAction.Action.CHANGE_ROLE,
-            customer=membership.customer,
-            detail=f"{membership.user.email}: {previous} → {role}",
-        )
-    members_sync_if_live(customer=membership.customer, actor=actor)
-    membership.refresh_from_db()
-    return membership
-
-
-def membership_remove(*, membership: Membership, actor: Actor) -> bool:
-    """Remove a member, upstream first. False when the upstream removal is still pending
-    (the membership then stays, marked, and the next sync finishes it)."""
-    customer = membership.customer
-    with transaction.atomic():
-        membership.sync_state = SyncState.REMOVING
-        membership.save(update_fields=["sync_state", "updated_at"])
-        staff_action_record(
-            actor=actor,
-            action=StaffAction.Action.REMOVE_MEMBER,
-            customer=customer,
-            detail=membership.user.email,
-        )
-    if customer.entity_id:
-        report = members_sync_if_live(customer=customer, actor=actor)
-        if report and not report.ok:
-            return not Membership.objects.filter(pk=membership.pk).exists()
-    Membership.objects.filter(pk=membership.pk).delete()
-    return True
 
 
 def user_active_set(*, user: User, active: bool, actor: Actor) -> list[SyncReport]:

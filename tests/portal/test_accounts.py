@@ -65,10 +65,14 @@ def test_lockout_is_per_account_and_ip(client, ana, settings):
 
 def test_set_password_by_email(client, ana, settings):
     settings.PORTAL_BRAND_NAME = "Ledger & Co"
-    client.post(reverse("password_reset"), {"email": "ana@acme.example"})
+    settings.PORTAL_BASE_URL = "https://portal.example.com"
+    # A forged Host header changes nothing: links come from PORTAL_BASE_URL only.
+    client.post(reverse("password_reset"), {"email": "ana@acme.example"}, HTTP_HOST="localhost")
     [message] = mail.outbox
+    assert message.subject == "Ledger & Co: choose your password"
     link = re.search(r"https?://\S+/accounts/reset/\S+", message.body).group(0)
-    path = link.split("testserver", 1)[1]
+    assert link.startswith("https://portal.example.com/accounts/reset/")
+    path = link.removeprefix("https://portal.example.com")
     form = client.get(path, follow=True)
     assert b"Choose a password" in form.content
     done = client.post(

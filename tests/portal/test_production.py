@@ -18,6 +18,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "k" * 20 + "Zq9!x" * 10,
     "ALLOWED_HOSTS": "portal.example.com",
+    "PORTAL_BASE_URL": "https://portal.example.com",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "SPACEINVOICES_API_KEY": "sk_live_" + "1" * 32,
     "PORTAL_TRUSTED_PROXY_COUNT": "1",

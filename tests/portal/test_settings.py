@@ -15,6 +15,7 @@ GOOD = {
     "DEBUG": "0",
     "SECRET_KEY": "s" * 50,
     "ALLOWED_HOSTS": "portal.example.com",
+    "PORTAL_BASE_URL": "https://portal.example.com",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "SPACEINVOICES_API_KEY": "sk_live_" + "1" * 32,
 }
@@ -41,7 +42,14 @@ def test_complete_environment_loads():
 
 
 @pytest.mark.parametrize(
-    "name", ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS", "SPACEINVOICES_API_KEY"]
+    "name",
+    [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "FIELD_ENCRYPTION_KEYS",
+        "SPACEINVOICES_API_KEY",
+        "PORTAL_BASE_URL",
+    ],
 )
 def test_missing_secret_names_the_variable(name):
     result = load_settings(**{name: None})
@@ -60,3 +68,17 @@ def test_malformed_encryption_key_names_the_variable_not_the_value():
 def test_debug_runs_without_production_secrets():
     result = load_settings(DEBUG="1", SECRET_KEY=None, FIELD_ENCRYPTION_KEYS=None)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("value", ["portal.example.com", "https://portal.example.com?next=x"])
+def test_a_base_url_that_is_not_one_stops_start_up(value):
+    """Links in emails are built from it: a typo must not send people somewhere else."""
+    result = load_settings(PORTAL_BASE_URL=value)
+    assert result.returncode != 0 and "PORTAL_BASE_URL must look like" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["PORTAL_LAUNCH_RATE", "PORTAL_PASSWORD_RESET_RATE",
+                                  "PORTAL_TEAM_ADD_RATE"])  # fmt: skip
+def test_a_malformed_rate_names_the_variable(name):
+    result = load_settings(**{name: "0/m"})
+    assert result.returncode != 0 and f"{name} must look like 10/m" in result.stderr

@@ -16,9 +16,11 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 COUNT_LAUNCHES = """
 import django, os
 django.setup()
-from embedding.ratelimit import launch_allowed
+from django.conf import settings
+from portal.throttle import throttle_hit
 user = int(os.environ["BENCH_USER"])
-print(sum(launch_allowed(user)[0] for _ in range(8)))
+rate = settings.PORTAL_LAUNCH_RATE
+print(sum(throttle_hit(bucket="launch", key=str(user), rate=rate).allowed for _ in range(8)))
 """
 
 

@@ -49,7 +49,7 @@ def test_add_sync_and_launch(behaviour, acme_under, login_as, simulator):
     assert state_of("bo@acme.example") == expected
 
     team = login_as("ana@acme.example").get(reverse("customer", args=["acme"]))
-    invited_shown = b"Invited, not accepted yet" in team.content
+    invited_shown = b"Invited to invoicing, not accepted yet" in team.content
     assert invited_shown == (behaviour == "pending_invitation")
 
     answer = login_as("bo@acme.example").post(reverse("open_invoicing", args=["acme"]))

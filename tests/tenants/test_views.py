@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tenants.models import Membership, StaffAction
+from tenants.services import members_sync
 from tests.fixtures_portal import upstream_users
 
 pytestmark = pytest.mark.django_db
@@ -67,13 +68,69 @@ def test_bad_input_is_a_message(login_as, client, acme, simulator):
     assert b"already a member" in page.content
 
 
-def test_outage_while_adding_is_a_message_not_a_traceback(login_as, client, acme, simulator):
+def test_an_add_during_an_outage_says_it_is_pending_not_done(
+    login_as, client, acme, simulator, account_key
+):
     simulator.fault(path_prefix="/entities/users", method="GET", status=503, count=9)
     login_as("ana@acme.example")
     page = client.post(
         "/customers/acme/team/add/", {"email": "zed@acme.example", "role": "viewer"}, follow=True
     )
-    assert page.status_code == 200 and b"That did not work" in page.content
+    text = page.content.decode()
+    assert page.status_code == 200 and "was added" not in text
+    assert "zed@acme.example is saved here as viewer, but not yet added in invoicing." in text
+    assert "It will be applied at the next sync." in text
+    assert "Saved here, not yet applied in invoicing" in text  # the team table says so too
+    audit = StaffAction.objects.get(action="add_member")
+    assert not audit.succeeded and "not yet applied in Space Invoices" in audit.detail
+    simulator.clear_faults()
+    assert "zed@acme.example" not in upstream_users(simulator, account_key, acme.entity_id)
+
+
+def test_a_demotion_during_an_outage_says_the_old_rights_remain(
+    login_as, client, acme, simulator, account_key
+):
+    ana = Membership.objects.get(user__email="ana@acme.example")
+    bo = Membership.objects.get(user__email="bo@acme.example")
+    login_as("ana@acme.example")
+    client.post(f"/customers/acme/team/{bo.pk}/role/", {"role": "editor"})
+    assert upstream_users(simulator, account_key, acme.entity_id)["bo@acme.example"] == "editor"
+    simulator.fault(path_prefix="/entities/users", status=503, count=30)
+    page = client.post(f"/customers/acme/team/{bo.pk}/role/", {"role": "viewer"}, follow=True)
+    text = page.content.decode()
+    assert "is now viewer" not in text
+    assert "invoicing did not take the change: they are still editor there" in text
+    assert "still editor there until the next sync" in text  # the team table
+    assert "In step" not in text and "Active" in text  # ana herself is in step
+    bo.refresh_from_db()
+    assert (bo.role, bo.applied_role, bo.is_applied) == ("viewer", "editor", False)
+    audit = StaffAction.objects.filter(action="change_role").first()
+    assert audit.detail.startswith("bo@acme.example: editor → viewer") and not audit.succeeded
+    simulator.clear_faults()
+    assert upstream_users(simulator, account_key, acme.entity_id)["bo@acme.example"] == "editor"
+    # The next sync applies it, and the page then says so.
+    members_sync(customer=acme, actor="test")
+    assert upstream_users(simulator, account_key, acme.entity_id)["bo@acme.example"] == "viewer"
+    text = client.get("/customers/acme/").content.decode()
+    assert "not yet applied" not in text and ana.user.email in text
+
+
+def test_a_removal_during_an_outage_says_access_remains(
+    login_as, client, acme, simulator, account_key
+):
+    bo = Membership.objects.get(user__email="bo@acme.example")
+    login_as("ana@acme.example")
+    confirm = client.get(f"/customers/acme/team/{bo.pk}/remove/")
+    assert b"Remove bo@acme.example?" in confirm.content  # a GET only asks
+    assert Membership.objects.filter(pk=bo.pk).exists()
+    simulator.fault(path_prefix="/entities/users", status=503, count=30)
+    page = client.post(f"/customers/acme/team/{bo.pk}/remove/", follow=True)
+    text = page.content.decode()
+    assert "was removed" not in text
+    assert "they keep their access there until it is" in text
+    assert "Removal saved here, not yet applied in invoicing" in text
+    simulator.clear_faults()
+    assert "bo@acme.example" in upstream_users(simulator, account_key, acme.entity_id)
 
 
 def test_viewer_cannot_manage_and_admin_cannot_change_themselves(login_as, client, acme):
@@ -84,4 +141,5 @@ def test_viewer_cannot_manage_and_admin_cannot_change_themselves(login_as, clien
     assert response.status_code == 403 and b"Only an admin" in response.content
     login_as("ana@acme.example")
     assert client.post(f"/customers/acme/team/{ana.pk}/remove/").status_code == 403
-    assert client.get(f"/customers/acme/team/{bo.pk}/remove/").status_code == 405
+    assert client.post(f"/customers/acme/team/{bo.pk}/remove/", {}).status_code == 302
+    assert not Membership.objects.filter(pk=bo.pk).exists()

@@ -1,0 +1,71 @@
+"""Set or reset a password by email: branded, throttled, links from PORTAL_BASE_URL only,
+open to members who never had a password, and a way out of a login lockout."""
+
+from axes.utils import reset as lockout_reset
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
+
+from portal.client_ip import client_ip
+from portal.lockout import lockout_username
+from portal.throttle import throttle_hit
+
+
+def email_context() -> dict:
+    """What every email's template needs: links are built from PORTAL_BASE_URL, never from
+    the request's Host header, which the client chooses."""
+    return {
+        "base_url": settings.PORTAL_BASE_URL.rstrip("/"),
+        "brand_name": settings.PORTAL_BRAND_NAME,
+        "support_email": settings.PORTAL_SUPPORT_EMAIL,
+    }
+
+
+class PortalPasswordResetForm(PasswordResetForm):
+    def get_users(self, email):
+        # Django skips accounts without a usable password; here those are members who were
+        # added but never chose one (their welcome link may have expired): they get a link.
+        return (
+            user
+            for user in get_user_model()._default_manager.filter(
+                email__iexact=email.strip(), is_active=True
+            )
+            if user.email
+        )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PortalPasswordResetForm
+    subject_template_name = "registration/password_reset_subject.txt"
+    email_template_name = "registration/password_reset_email.html"
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        for bucket, key, rate in (
+            ("reset-ip", client_ip(self.request), settings.PORTAL_PASSWORD_RESET_IP_RATE),
+            ("reset-email", email, settings.PORTAL_PASSWORD_RESET_RATE),
+        ):
+            verdict = throttle_hit(bucket=bucket, key=key, rate=rate)
+            if not verdict.allowed:
+                minutes = max(1, round(verdict.retry_after / 60))
+                form.add_error(
+                    "email",
+                    "Several links were asked for in a short while. Please check your inbox "
+                    f"(and spam folder), or try again in {minutes} minute"
+                    f"{'s' if minutes != 1 else ''}.",
+                )
+                response = self.form_invalid(form)
+                response.status_code = 429
+                response["Retry-After"] = str(verdict.retry_after)
+                return response
+        self.extra_email_context = email_context()
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # A new password ends a login lockout: the lockout page sends people here.
+        lockout_reset(username=lockout_username(self.request, {"username": form.user.email}))
+        return response

@@ -1,0 +1,42 @@
+"""Fixed-window rate limits counted in Django's cache (shared by every process with Redis)."""
+
+import re
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+
+PERIODS = {"s": 1, "m": 60, "h": 3600}
+RATE_SHAPE = re.compile(r"(\d+)/([smh])")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after: int  # seconds until the window turns
+    first_refusal: bool  # the first attempt past the limit in this window: worth one record
+
+
+def rate_parse(rate: str) -> tuple[int, int]:
+    """``"10/m"`` → (10, 60)."""
+    match = RATE_SHAPE.fullmatch(rate)
+    if not match:
+        raise ImproperlyConfigured(f"A rate must look like 10/m, not {rate!r}.")
+    return int(match[1]), PERIODS[match[2]]
+
+
+def throttle_hit(*, bucket: str, key: str, rate: str) -> Verdict:
+    """Count one attempt of ``key`` in ``bucket`` in the current window."""
+    limit, period = rate_parse(rate)
+    now = int(time.time())
+    counter = f"throttle:{bucket}:{key}:{now // period}"
+    try:
+        count = cache.incr(counter)  # one round trip, the usual case
+    except ValueError:
+        # First attempt of the window. add() is atomic: of two racing first attempts one
+        # creates the counter, the other counts on it.
+        count = 1 if cache.add(counter, 1, timeout=period + 5) else cache.incr(counter)
+    return Verdict(
+        allowed=count <= limit, retry_after=period - now % period, first_refusal=count == limit + 1
+    )

@@ -1,0 +1,125 @@
+"""Team changes (add, change role, remove): saved here first, then applied in Space Invoices,
+and reported as applied only when they are."""
+
+from django.db import transaction
+
+from portal.redaction import redact
+from spaceinvoices.client import SpaceInvoicesError
+from tenants.errors import TenantError
+from tenants.locking import CustomerBusy
+from tenants.models import Customer, Membership, Role, StaffAction, SyncState, User
+
+from .audit import Actor, staff_action_record
+from .guards import refuse_if_offboarding
+from .members import members_sync_if_live
+from .onboarding import welcome_email_send
+
+
+def _push(*, customer: Customer, actor: Actor, audit: StaffAction) -> str:
+    """Apply a team change upstream now. '' when nothing stands in the way, else why not: the
+    change stays saved and pending, and the next sync applies it. The change's audit row was
+    written (as not yet applied) before the call; it is marked applied only after."""
+    try:
+        report = members_sync_if_live(customer=customer, actor=actor)
+    except (SpaceInvoicesError, CustomerBusy, TenantError) as exc:
+        problem = str(exc)
+    else:
+        problem = "; ".join(report.errors) if report else ""
+    if not problem and customer.entity_id:
+        StaffAction.objects.filter(pk=audit.pk).update(succeeded=True)
+    elif problem:
+        StaffAction.objects.filter(pk=audit.pk).update(
+            detail=redact(f"{audit.detail} (saved; not yet applied in Space Invoices: {problem})")[
+                :2000
+            ]
+        )
+    return problem
+
+
+def _pending_audit(*, actor: Actor, action: str, customer: Customer, detail: str) -> StaffAction:
+    """The audit row of a team change, written before Space Invoices is asked: it says
+    "succeeded" only once the change is applied there (or there is nothing to apply)."""
+    return staff_action_record(
+        actor=actor,
+        action=action,
+        customer=customer,
+        succeeded=not customer.entity_id,
+        detail=detail,
+    )
+
+
+def membership_add(
+    *, customer: Customer, email: str, role: str, actor: Actor, sync: bool = True
+) -> Membership:
+    """Add a member by email; a new portal user gets a branded email to set a password.
+    With ``sync`` off the caller syncs later (outside its transaction). The returned
+    membership says whether Space Invoices has it yet (``is_applied``)."""
+    if role not in Role.values:
+        raise TenantError(f"Unknown role {role!r}; use {Role.listed()}.")
+    refuse_if_offboarding(customer)
+    email = User.objects.normalize_email(email.strip()).lower()
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        created = user is None
+        if created:
+            user = User.objects.create_user(email=email)  # no usable password yet
+        if Membership.objects.filter(user=user, customer=customer).exists():
+            raise TenantError(f"{email} is already a member of {customer}.")
+        membership = Membership.objects.create(user=user, customer=customer, role=role)
+        audit = _pending_audit(
+            actor=actor,
+            action=StaffAction.Action.ADD_MEMBER,
+            customer=customer,
+            detail=f"{email} as {role}",
+        )
+        if created:
+            transaction.on_commit(lambda: welcome_email_send(user=user, customer=customer))
+    if sync:
+        _push(customer=customer, actor=actor, audit=audit)
+        membership.refresh_from_db()
+    return membership
+
+
+def membership_role_set(*, membership: Membership, role: str, actor: Actor) -> Membership:
+    """Change a member's role here, then in Space Invoices. Until that is confirmed the
+    membership stays pending, and ``applied_role`` says what they can still do there."""
+    if role not in Role.values:
+        raise TenantError(f"Unknown role {role!r}; use {Role.listed()}.")
+    customer = membership.customer
+    refuse_if_offboarding(customer)
+    previous = membership.role
+    if role == previous and membership.is_applied:
+        return membership
+    with transaction.atomic():
+        membership.role = role
+        if customer.uses_entity_users:
+            membership.sync_state = SyncState.PENDING
+        membership.save(update_fields=["role", "sync_state", "updated_at"])
+        audit = _pending_audit(
+            actor=actor,
+            action=StaffAction.Action.CHANGE_ROLE,
+            customer=customer,
+            detail=f"{membership.user.email}: {previous} → {role}",
+        )
+    _push(customer=customer, actor=actor, audit=audit)
+    membership.refresh_from_db()
+    return membership
+
+
+def membership_remove(*, membership: Membership, actor: Actor) -> bool:
+    """Remove a member, upstream first. False when the upstream removal is still pending
+    (the membership then stays, marked, and the next sync finishes it)."""
+    customer = membership.customer
+    with transaction.atomic():
+        membership.sync_state = SyncState.REMOVING
+        membership.save(update_fields=["sync_state", "updated_at"])
+        audit = _pending_audit(
+            actor=actor,
+            action=StaffAction.Action.REMOVE_MEMBER,
+            customer=customer,
+            detail=membership.user.email,
+        )
+    if customer.entity_id and _push(customer=customer, actor=actor, audit=audit):
+        return not Membership.objects.filter(pk=membership.pk).exists()
+    Membership.objects.filter(pk=membership.pk).delete()
+    return True
