@@ -1,11 +1,11 @@
-"""Set or reset a password by email: branded, throttled, links from PORTAL_BASE_URL only,
-open to members who never had a password, and a way out of a login lockout."""
+"""Log in, and set or reset a password by email: branded, throttled, links from
+PORTAL_BASE_URL only, open to members who never had a password, a way out of a lockout."""
 
 from axes.utils import reset as lockout_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from portal.client_ip import client_ip
 from portal.lockout import lockout_username
@@ -69,3 +69,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         # A new password ends a login lockout: the lockout page sends people here.
         lockout_reset(username=lockout_username(self.request, {"username": form.user.email}))
         return response
+
+
+class PortalLoginForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        # Emails are matched whatever their case; only the password is case-sensitive.
+        "invalid_login": "That email and password do not match. The password is "
+        "case-sensitive; if you have none yet, or forgot it, choose one by email below.",
+    }

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import branding, health, password_reset, second_factor
@@ -15,6 +16,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/second-factor/", second_factor.second_factor, name="second_factor"),
     # Ours first: they shadow Django's views of the same names (see portal.password_reset).
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=password_reset.PortalLoginForm),
+        name="login",
+    ),
     path(
         "accounts/password_reset/",
         password_reset.PasswordResetView.as_view(),

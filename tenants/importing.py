@@ -18,6 +18,7 @@ from django import forms
 from django.db import transaction
 
 from tenants.models import Customer, DetailsState, Membership, Role, StaffAction
+from tenants.models.user import EMAIL_MAX_LENGTH
 from tenants.services import membership_add, staff_action_record
 
 COLUMNS = [
@@ -56,18 +57,25 @@ class CustomerRowForm(forms.ModelForm):
         pass  # a slug that exists is an update; repeats in the file are caught by the reader
 
     def clean_members(self):
-        members = []
+        members = {}
         for part in filter(None, (p.strip() for p in self.cleaned_data["members"].split(";"))):
             email, _, role = part.partition(":")
-            role = (role or Role.VIEWER).strip().lower()
+            email, role = email.strip().lower(), (role or Role.VIEWER).strip().lower()
+            if len(email) > EMAIL_MAX_LENGTH:
+                raise forms.ValidationError(
+                    f"{email[:40]}... is longer than an email address can be "
+                    f"({EMAIL_MAX_LENGTH} characters)."
+                )
             try:
-                forms.EmailField().clean(email.strip())
+                forms.EmailField().clean(email)
             except forms.ValidationError:
                 raise forms.ValidationError(f"{email!r} is not an email address.") from None
             if role not in Role.values:
                 raise forms.ValidationError(f"{role!r} is not a role (viewer, editor, admin).")
-            members.append((email.strip().lower(), role))
-        return members
+            if email in members:
+                raise forms.ValidationError(f"{email} is listed twice in this row.")
+            members[email] = role
+        return list(members.items())
 
     def clean(self):
         cleaned = super().clean()

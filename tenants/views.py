@@ -39,9 +39,7 @@ def home(request):
     return render(request, "tenants/home.html", {"memberships": memberships})
 
 
-@login_required
-def customer_detail(request, slug: str):
-    membership = _membership(request.user, slug)
+def _customer_page(request, membership: Membership, *, add_form=None, status: int = 200):
     context = {
         "membership": membership,
         "customer": membership.customer,
@@ -51,9 +49,14 @@ def customer_detail(request, slug: str):
         context["team"] = membership.customer.memberships.select_related("user").order_by(
             "user__email"
         )
-        context["add_form"] = TeamMemberAddForm()
+        context["add_form"] = add_form or TeamMemberAddForm()
         context["roles"] = Role.choices
-    return render(request, "tenants/customer.html", context)
+    return render(request, "tenants/customer.html", context, status=status)
+
+
+@login_required
+def customer_detail(request, slug: str):
+    return _customer_page(request, _membership(request.user, slug))
 
 
 def _not_yet_applied(request, text: str) -> None:
@@ -66,9 +69,7 @@ def team_add(request, slug: str):
     admin = _admin_membership(request.user, slug)
     form = TeamMemberAddForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect("customer", slug=slug)
+        return _customer_page(request, admin, add_form=form, status=400)
     verdict = throttle_hit(
         bucket="team-add", key=str(request.user.pk), rate=settings.PORTAL_TEAM_ADD_RATE
     )
@@ -84,7 +85,8 @@ def team_add(request, slug: str):
     try:
         member = membership_add(customer=admin.customer, email=email, role=role, actor=request.user)
     except TenantError as exc:
-        messages.error(request, str(exc))
+        form.add_error("email", str(exc))
+        return _customer_page(request, admin, add_form=form, status=400)
     else:
         if member.is_applied:
             messages.success(request, f"{email} was added as {member.role}.")

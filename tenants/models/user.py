@@ -32,9 +32,13 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=email)
 
 
+# RFC 5321's limit; also the column's width, so a longer address is refused on the form.
+EMAIL_MAX_LENGTH = 254
+
+
 class User(AbstractUser):
     username = None
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField("email address", unique=True, max_length=EMAIL_MAX_LENGTH)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

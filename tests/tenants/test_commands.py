@@ -1,5 +1,7 @@
 """Operators' commands: selection, dry runs, progress, exit status, and no secrets printed."""
 
+from io import StringIO
+
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
@@ -171,6 +173,28 @@ def test_import_error_lines_name_row_and_column(tmp_path, capsys):
     text = err.getvalue()
     assert "row 2, column country: This field is required." in text
     assert "row 2, column members: 'nobody' is not an email address." in text
+
+
+def test_import_rejects_a_line_break_a_long_email_and_a_repeated_member(tmp_path):
+    """Each is a message naming row and column, never a traceback, and nothing is imported."""
+    long_email = "a" * 300 + "@acme.example"
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "name,slug,country,members\n"
+        '"Acme\nd.o.o.",acme,Slovenia,\n'
+        f"Beta,beta,Slovenia,{long_email}:viewer\n"
+        "Gamma,gamma,Slovenia,bo@gamma.example:viewer;BO@gamma.example:admin\n"
+    )
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_customers", str(path), stderr=err)
+    text = err.getvalue()
+    assert "row 2, column name: Line breaks and control characters are not allowed" in text
+    assert "row 3, column members: aaaa" in text and "(254 characters)" in text
+    assert long_email not in text
+    assert "row 4, column members: bo@gamma.example is listed twice in this row." in text
+    assert "Traceback" not in text
+    assert Customer.objects.count() == 0
 
 
 def test_import_checks_space_invoices_field_limits(tmp_path, simulator):

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tenants.models import Membership, StaffAction
+from tenants.models import Membership, StaffAction, User
 from tenants.services import members_sync
 from tests.fixtures_portal import upstream_users
 
@@ -56,16 +56,24 @@ def test_admin_adds_changes_and_removes_colleagues_upstream(
     assert "ana@acme.example" in actor_labels
 
 
-def test_bad_input_is_a_message(login_as, client, acme, simulator):
+@pytest.mark.parametrize(
+    ("email", "says"),
+    [
+        ("nope", "Enter a valid email address."),
+        ("a" * 250 + "@acme.example", "at most 254 characters"),
+        ("eve@acme.example\nBcc: x@evil.example", "Enter a valid email address."),
+        ("bo@acme.example", "bo@acme.example is already a member of"),
+    ],
+)
+def test_bad_input_is_a_message_on_the_field(login_as, client, acme, simulator, email, says):
     login_as("ana@acme.example")
-    page = client.post(
-        "/customers/acme/team/add/", {"email": "nope", "role": "viewer"}, follow=True
-    )
-    assert b"Enter a valid email address." in page.content
-    page = client.post(
-        "/customers/acme/team/add/", {"email": "bo@acme.example", "role": "viewer"}, follow=True
-    )
-    assert b"already a member" in page.content
+    users_before = User.objects.count()
+    page = client.post("/customers/acme/team/add/", {"email": email, "role": "viewer"})
+    assert page.status_code == 400
+    errors = page.content.decode().split('id="add-email-errors"', 1)[1].split("</div>", 1)[0]
+    assert says in errors.replace("&#x27;", "'")
+    assert User.objects.count() == users_before
+    assert simulator.requests_to("POST /entities/users") == 2  # provisioning's two only
 
 
 def test_an_add_during_an_outage_says_it_is_pending_not_done(
