@@ -17,8 +17,10 @@ keepalive = 5
 # Recycle workers now and then, with jitter so that they do not all restart at once.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = 1000
-# The portal logs one line per request itself (with its request id); no access log.
-accesslog = None
+# The portal logs one line per request itself (with its request id), so gunicorn's access
+# log is off unless asked for ("-" for stdout). Either way secrets are masked in it.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
+logger_class = "portal.gunicorn_logging.RedactingLogger"
 # X-Forwarded-* are honoured only from these addresses (the load balancer).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")

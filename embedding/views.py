@@ -23,13 +23,16 @@ def _refusal_page(request, refusal: LaunchRefused, slug: str):
 
 
 def _no_store(view):
-    """Nothing this view answers may be cached or leak a referrer: it carries tokens."""
+    """Nothing this view answers may be cached, and the redirect that carries a token sends
+    no referrer. A page (a refusal) keeps same-origin: its Try again form posts back here,
+    and under no-referrer Chromium sends ``Origin: null``, which CSRF rightly refuses."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        redirect = response.has_header("Location")
+        response["Referrer-Policy"] = "no-referrer" if redirect else "same-origin"
         return response
 
     return wrapped

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 
+from tests.log_secrets import process_output_check
 from tests.simulator_process import ROOT
 
 
@@ -42,7 +43,7 @@ def command_start(env: dict, *args: str) -> subprocess.Popen:
 
 
 def command_run(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
@@ -50,3 +51,5 @@ def command_run(env: dict, *args: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+    process_output_check(result.stdout + result.stderr)  # checked for secrets by the suite
+    return result

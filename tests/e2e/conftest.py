@@ -1,9 +1,11 @@
 """A real chromium, driven by Playwright, against a live portal and the simulator."""
 
 import os
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "e2e"
 CHROMIUM_ARGS = [
@@ -58,3 +60,19 @@ def staff_sign_in(page, base_url: str, email: str, password: str) -> None:
     page.get_by_role("button", name="Confirm").click()
     page.get_by_role("heading", name="Your recovery codes").wait_for()
     page.get_by_role("link", name="I have saved them, continue").click()
+
+
+DEMO_PASSWORD = "demo-password-1"
+
+
+@pytest.fixture
+def demo(simulator):
+    """The demo customers of `make run`, provisioned at the simulator."""
+    call_command("seed_demo", password=DEMO_PASSWORD, stdout=StringIO())
+
+
+def log_in(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()

@@ -1,26 +1,12 @@
 """The demo click-through in a real browser: log in, Open invoicing, land in the dashboard."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
+
+from tests.e2e.conftest import log_in
 
 # The database fixtures come before the browser: ORM work inside Playwright's event loop
 # would open a connection that is never closed.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "demo-password-1"
-
-
-@pytest.fixture
-def demo(simulator):
-    call_command("seed_demo", password=PASSWORD, stdout=StringIO())
-
-
-def log_in(page, base_url, email):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_user_mode_click_through(demo, live_server, browser, simulator, artifacts):
@@ -49,9 +35,16 @@ def test_key_mode_click_through_on_a_phone(demo, live_server, browser, simulator
     page.screenshot(path=artifacts / "open-invoicing-key-mode-phone.png")
 
 
-def test_refusal_page_in_the_browser(demo, live_server, browser, simulator):
+def test_a_refused_role_sees_a_disabled_button_with_the_reason(
+    demo, live_server, browser, simulator
+):
     page = browser.new_page()
     log_in(page, live_server.url, "dee@globex.example")
-    page.get_by_role("button", name="Open invoicing").click()
-    assert page.get_by_role("heading", name="Your role cannot open invoicing").is_visible()
+    # The portal knows she would be refused: the button is off and says why.
+    button = page.get_by_role("button", name="Open invoicing")
+    assert button.is_disabled()
+    assert (
+        "needs the editor role or higher; yours is viewer"
+        in page.locator("#launch-blocked").inner_text()
+    )
     assert simulator.stats()["tokens_minted"] == 0

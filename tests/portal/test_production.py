@@ -3,13 +3,17 @@
 import logging
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
+import requests
 from cryptography.fernet import Fernet
 from django.urls import reverse
 
+from tests.log_secrets import process_output_check
 from tests.portal.test_settings import ROOT
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +40,7 @@ def production_env(tmp_path, **extra) -> dict:
 
 
 def manage(tmp_path, *args, **extra) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=production_env(tmp_path, **extra),
@@ -44,6 +48,8 @@ def manage(tmp_path, *args, **extra) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+    process_output_check(result.stdout + result.stderr)
+    return result
 
 
 @pytest.mark.process
@@ -104,3 +110,50 @@ def test_static_files_are_compressed_and_hashed(tmp_path):
     names = {p.name for p in (static / "css").iterdir()}
     hashed = [n for n in names if re.fullmatch(r"portal\.[0-9a-f]{12}\.css\.gz", n)]
     assert hashed, names
+
+
+@pytest.mark.process
+def test_gunicorn_with_its_access_log_on_prints_no_token(tmp_path):
+    """A reset link's token and a launch token in a URL, through the real server and both of
+    its logs (gunicorn's access log and the portal's request line)."""
+    static = str(tmp_path / "static")
+    assert manage(tmp_path, "migrate", "-v", "0").returncode == 0
+    assert manage(tmp_path, "collectstatic", "--no-input", "-v", "0",
+                  STATIC_ROOT_OVERRIDE=static).returncode == 0  # fmt: skip
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = production_env(
+        tmp_path,
+        GUNICORN_ACCESS_LOG="-",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS="1",
+        SECURE_SSL_REDIRECT="0",
+        PORTAL_TRUSTED_PROXY_COUNT="0",
+        CACHE_URL="locmemcache://",
+        STATIC_ROOT_OVERRIDE=static,
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "portal.wsgi"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    token = "c1x2ab-0123456789abcdef0123456789abcdef"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = requests.get(
+                    f"http://127.0.0.1:{port}/accounts/reset/MQ/{token}/?token=sit_abcdefgh12345",
+                    headers={"Host": "portal.example.com"},
+                    timeout=5,
+                )
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and server.poll() is None, "gunicorn down"
+                time.sleep(0.2)
+        assert answer.status_code in (200, 302)
+    finally:
+        server.terminate()
+        output = process_output_check(server.communicate(timeout=30)[0])
+    assert "/accounts/reset/MQ/***/" in output  # both logs wrote the line, masked
+    assert token not in output and "sit_abcdefgh12345" not in output

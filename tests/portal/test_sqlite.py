@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from tests.log_secrets import process_output_check
 from tests.portal_process import portal_env
 from tests.simulator_process import ROOT
 
@@ -26,6 +27,7 @@ def test_concurrent_launches_and_a_sync_on_sqlite(simulator, account_key, tmp_pa
         text=True,
         timeout=300,
     )
+    process_output_check(result.stdout + result.stderr)
     assert result.returncode == 0, result.stderr[-3000:]
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome["errors"] == []

@@ -23,6 +23,7 @@ from spaceinvoices.contract import LAUNCH_KEY_NAME
 from tenants.models import Customer, EntityApiKey, Membership, User
 from tenants.services import customer_provision
 from tenants.services.provisioning import METADATA_KEY
+from tests.log_secrets import process_output_check
 from tests.portal_process import command_run, command_start, portal_env
 
 pytestmark = [pytest.mark.process, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -56,6 +57,7 @@ def kill_during(simulator, env, step: Step, instant: str, *command: str) -> None
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
+    process_output_check(process.stdout.read())  # what it printed before it died
     process.stdout.close()
     simulator.wait_until_idle()  # the held request has finished on the simulator's side
 

@@ -1,0 +1,130 @@
+"""End customers in a real browser: Try again after an outage and after the rate limit, a
+role change during an outage, a password reset from the email, and a lockout."""
+
+import re
+import time
+
+import pytest
+from django.core import mail
+
+from tests.e2e.conftest import log_in
+from tests.fixtures_portal import upstream_users
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_try_again_after_an_outage_lands_in_invoicing(demo, live_server, browser, simulator):
+    page = browser.new_page()
+    log_in(page, live_server.url, "bo@acme.example")
+    simulator.fault(path_prefix="/entities/users/", method="POST", status=503, count=30)
+    page.get_by_role("button", name="Open invoicing").click()
+    page.get_by_role("heading", name="Invoicing is unavailable right now").wait_for()
+    simulator.clear_faults()  # Space Invoices is back
+    page.get_by_role("button", name="Try again").click()
+    page.wait_for_url(f"{simulator.embed_url}?token=*")
+    assert page.locator("#user").inner_text() == "bo@acme.example"
+
+
+def test_try_again_after_the_rate_limit_lands_in_invoicing(
+    demo, live_server, browser, simulator, settings
+):
+    settings.PORTAL_LAUNCH_RATE = "1/s"  # a short window, so the test need not wait a minute
+    page = browser.new_page()
+    log_in(page, live_server.url, "bo@acme.example")
+    customer_page = page.url
+    for _ in range(20):  # until two launches fall in one window
+        page.goto(customer_page)
+        page.get_by_role("button", name="Open invoicing").click()
+        page.wait_for_load_state()
+        if page.get_by_role("heading", name="Too many attempts").count():
+            break
+    assert page.get_by_role("heading", name="Too many attempts").is_visible()
+    time.sleep(1.1)  # the window turns
+    page.get_by_role("button", name="Try again").click()
+    page.wait_for_url(f"{simulator.embed_url}?token=*")
+    assert page.locator("#entity").inner_text() == "Acme d.o.o."
+
+
+def test_a_role_change_during_an_outage_shows_as_pending(
+    demo, live_server, browser, simulator, account_key, artifacts
+):
+    from tenants.models import Customer
+
+    acme = Customer.objects.get(slug="acme")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    log_in(page, live_server.url, "ana@acme.example")
+    page.get_by_role("link", name="Acme d.o.o.").click()
+    simulator.fault(path_prefix="/entities/users", status=503, count=60)
+    page.get_by_label("Role of bo@acme.example").select_option("editor")
+    row = page.get_by_role("row").filter(has_text="bo@acme.example")
+    row.get_by_role("button", name="Change").click()
+    status = page.get_by_role("status")
+    status.wait_for()
+    assert "saved here as editor, but not yet changed in invoicing" in status.inner_text()
+    assert "is now editor" not in page.content()
+    row = page.get_by_role("row").filter(has_text="bo@acme.example")
+    assert "not yet applied in invoicing: still viewer there" in row.inner_text()
+    page.screenshot(path=artifacts / "team-change-pending.png")
+    simulator.clear_faults()
+    assert upstream_users(simulator, account_key, acme.entity_id)["bo@acme.example"] == "viewer"
+
+
+def test_remove_asks_first(demo, live_server, browser, simulator, account_key):
+    from tenants.models import Customer
+
+    acme = Customer.objects.get(slug="acme")
+    page = browser.new_page()
+    log_in(page, live_server.url, "ana@acme.example")
+    page.get_by_role("link", name="Acme d.o.o.").click()
+    page.get_by_role("link", name="Remove bo@acme.example").click()
+    page.get_by_role("link", name="Keep them, go back").click()
+    assert page.get_by_role("row").filter(has_text="bo@acme.example").count() == 1
+    page.get_by_role("link", name="Remove bo@acme.example").click()
+    page.get_by_role("button", name="Remove bo@acme.example").click()
+    assert "bo@acme.example was removed." in page.get_by_role("status").inner_text()
+    assert "bo@acme.example" not in upstream_users(simulator, account_key, acme.entity_id)
+
+
+def test_password_reset_from_the_email_to_the_dashboard(demo, live_server, browser, settings):
+    settings.PORTAL_BASE_URL = live_server.url
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("link", name="Forgot your password, or setting it for the first time?").click()
+    page.get_by_label("Email").fill("bo@acme.example")
+    page.get_by_role("button", name="Send the link").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    [message] = mail.outbox
+    assert message.subject.endswith(": choose your password")
+    link = re.search(r"https?://\S+/accounts/reset/\S+", message.body).group(0)
+    page.goto(link)
+    page.get_by_label("New password", exact=True).fill("brand-new-secret-58")
+    page.get_by_label("New password again").fill("brand-new-secret-58")
+    page.get_by_role("button", name=re.compile("password", re.I)).click()
+    log_in(page, live_server.url, "bo@acme.example", password="brand-new-secret-58")
+    page.get_by_role("heading", name="Acme d.o.o.").wait_for()
+    page.get_by_role("button", name="Open invoicing").click()
+    page.wait_for_url(re.compile(r"token="))
+
+
+def test_a_lockout_says_how_long_and_a_new_password_ends_it(demo, live_server, browser, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.PORTAL_BASE_URL = live_server.url
+    page = browser.new_page()
+    for _ in range(3):
+        log_in(page, live_server.url, "bo@acme.example", password="not-it")
+    log_in(page, live_server.url, "bo@acme.example")  # the right one, too late
+    page.get_by_role("heading", name="Too many failed attempts").wait_for()
+    assert (
+        "paused for 15 minutes after the last failed attempt" in page.locator("main").inner_text()
+    )
+    page.get_by_role("link", name="choose a new password by email").click()
+    page.get_by_label("Email").fill("bo@acme.example")
+    page.get_by_role("button", name="Send the link").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    link = re.search(r"https?://\S+/accounts/reset/\S+", mail.outbox[-1].body).group(0)
+    page.goto(link)
+    page.get_by_label("New password", exact=True).fill("brand-new-secret-58")
+    page.get_by_label("New password again").fill("brand-new-secret-58")
+    page.get_by_role("button", name=re.compile("password", re.I)).click()
+    log_in(page, live_server.url, "bo@acme.example", password="brand-new-secret-58")
+    page.get_by_role("heading", name="Acme d.o.o.").wait_for()
