@@ -64,7 +64,7 @@ def membership_add(
         if created:
             user = User.objects.create_user(email=email)  # no usable password yet
         if Membership.objects.filter(user=user, customer=customer).exists():
-            raise TenantError(f"{email} is already a member of {customer}.")
+            raise TenantError(f"{email} is already a member of this team ({customer}).")
         membership = Membership.objects.create(user=user, customer=customer, role=role)
         audit = _pending_audit(
             actor=actor,

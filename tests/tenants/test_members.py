@@ -198,7 +198,9 @@ def test_adds_and_removals_are_audited_with_who_and_where(acme, make_customer, s
         membership_add(customer=acme, email="x@acme.example", role="owner", actor="t")
     added = membership_add(customer=acme, email="  Cy@ACME.example ", role="editor", actor="ops")
     assert added.user.email == "cy@acme.example"
-    with pytest.raises(TenantError, match=r"cy@acme\.example is already a member of Acme\."):
+    with pytest.raises(
+        TenantError, match=r"cy@acme\.example is already a member of this team \(Acme\)\."
+    ):
         membership_add(customer=acme, email="CY@acme.example", role="viewer", actor="ops")
     audit = StaffAction.objects.get(action="add_member")
     assert (audit.actor_label, audit.customer, audit.detail) == (
