@@ -10,6 +10,7 @@ from django.db import connection
 from django.urls import reverse
 
 from embedding.services import LaunchRefused, launch_token_create
+from portal.redaction import redact
 from tenants.errors import Offboarded
 from tenants.models import Customer, Membership, StaffAction, User
 from tenants.services import (
@@ -169,3 +170,59 @@ def test_an_import_cannot_touch_an_offboarded_customer(acme, simulator, tmp_path
     assert "row 2, column slug: Acme d.o.o. has been offboarded" in err.getvalue()
     assert Customer.objects.get(pk=acme.pk).name == "Acme d.o.o."
     assert not User.objects.filter(email="mallory@evil.example").exists()
+
+
+@pytest.mark.parametrize(
+    ("fault", "problem", "done"),
+    [
+        ({"path_prefix": "/entities/users", "method": "GET", "status": 503},
+         "users not removed: ", "nothing yet"),
+        ({"path_prefix": "/entities/users/", "method": "DELETE", "status": 403},
+         "users not removed: ", "nothing yet"),
+        ({"path_prefix": "/entities/api-keys/", "method": "DELETE", "status": 503},
+         "keys not deleted: ", "users removed at Space Invoices"),
+        ({"path_prefix": "/entities/", "method": "POST", "status": 503},
+         "entity not disabled: ",
+         "users removed at Space Invoices; keys deleted at Space Invoices"),
+    ],
+)  # fmt: skip
+def test_each_failed_step_is_audited_as_failed_saying_what_was_done(
+    acme, simulator, fault, problem, done
+):
+    staff = User.objects.create_user(email="ops@partner.example", is_staff=True)
+    simulator.fault(count=30, **fault)
+    with pytest.raises(OffboardingIncomplete) as refused:
+        customer_offboard(customer=acme, actor=staff)
+    message = str(refused.value)
+    assert message.startswith(f"Offboarding {acme} stopped: {problem}")
+    assert message.endswith(f". Done so far: {done}. Run it again.")
+    row = StaffAction.objects.get(action="offboard")
+    assert (row.actor, row.actor_label, row.customer, row.succeeded, row.detail) == (
+        staff,
+        "ops@partner.example",
+        acme,
+        False,
+        redact(message),  # the audit masks even a key's hint
+    )
+    # The users step is part of offboarding, not a sync of its own in the audit.
+    assert not StaffAction.objects.filter(action="sync_members").exists()
+
+
+def test_a_finished_offboarding_is_audited_once_by_whoever_ran_it(acme, simulator):
+    staff = User.objects.create_user(email="ops@partner.example", is_staff=True)
+    report = customer_offboard(customer=acme, actor=staff)
+    assert report.customer == "acme"
+    rows = list(StaffAction.objects.exclude(action="provision").values_list(
+        "action", "actor", "customer", "succeeded"))  # fmt: skip
+    assert sorted(rows) == sorted([
+        ("disable", staff.pk, acme.pk, True),
+        ("offboard", staff.pk, acme.pk, True),
+    ])  # fmt: skip
+    detail = StaffAction.objects.get(action="offboard").detail
+    assert detail == (
+        "users removed at Space Invoices; keys deleted at Space Invoices; entity disabled at "
+        "Space Invoices; 2 membership(s) ended, 2 portal login(s) closed; members were: "
+        "ana@acme.example, bo@acme.example"
+    )
+    again = customer_offboard(customer=acme, actor=staff)
+    assert again.done == ["already offboarded"] and StaffAction.objects.count() == 3
