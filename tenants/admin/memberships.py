@@ -42,14 +42,15 @@ class MembershipAdmin(admin.ModelAdmin):
         # Saved by the services; Space Invoices follows once the admin's transaction has
         # committed.
         if change:
-            after_commit(
-                self,
-                request,
+
+            def role_set() -> None:
                 # As stored (the form changed only this copy): the audit says from what to what.
-                lambda: membership_role_set(
+                member = membership_role_set(
                     membership=Membership.objects.get(pk=obj.pk), role=obj.role, actor=request.user
-                ),
-            )
+                )
+                self._pending_warn(request, member)
+
+            after_commit(self, request, role_set)
             return
         try:
             added = membership_add(
@@ -63,8 +64,25 @@ class MembershipAdmin(admin.ModelAdmin):
             self.message_user(request, str(exc), messages.ERROR)
             return
         obj.pk = added.pk
-        after_commit(
-            self, request, lambda: members_sync_if_live(customer=added.customer, actor=request.user)
+
+        def sync() -> None:
+            try:
+                members_sync_if_live(customer=added.customer, actor=request.user)
+            finally:  # an outage is also reported by after_commit, as an error
+                self._pending_warn(request, Membership.objects.get(pk=added.pk))
+
+        after_commit(self, request, sync)
+
+    def _pending_warn(self, request, member: Membership) -> None:
+        """Never let a change look done while Space Invoices has not applied it."""
+        if member.is_applied or not member.customer.entity_id:
+            return
+        why = f" ({member.last_error})" if member.last_error else ""
+        self.message_user(
+            request,
+            f"{member}: saved here, not yet applied at Space Invoices{why}; the next sync "
+            "applies it.",
+            messages.WARNING,
         )
 
     def delete_model(self, request, obj):

@@ -66,12 +66,20 @@ def membership_add(
         if Membership.objects.filter(user=user, customer=customer).exists():
             raise TenantError(f"{email} is already a member of this team ({customer}).")
         membership = Membership.objects.create(user=user, customer=customer, role=role)
-        audit = _pending_audit(
-            actor=actor,
-            action=StaffAction.Action.ADD_MEMBER,
-            customer=customer,
-            detail=f"{email} as {role}",
-        )
+        if sync:
+            audit = _pending_audit(
+                actor=actor,
+                action=StaffAction.Action.ADD_MEMBER,
+                customer=customer,
+                detail=f"{email} as {role}",
+            )
+        else:  # the caller syncs later: this row records the local add, and says so
+            staff_action_record(
+                actor=actor,
+                action=StaffAction.Action.ADD_MEMBER,
+                customer=customer,
+                detail=f"{email} as {role} (applied in Space Invoices by the next sync)",
+            )
         if created:
             transaction.on_commit(lambda: welcome_email_send(user=user, customer=customer))
     if sync:

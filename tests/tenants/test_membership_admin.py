@@ -108,3 +108,54 @@ def test_a_role_changed_in_the_customer_form_is_audited_from_and_to(
     assert (
         StaffAction.objects.get(action="change_role").detail == "ana@acme.example: admin → viewer"
     )
+
+
+def test_a_role_change_during_an_outage_is_shown_as_not_applied(
+    staff_client, staff, acme, simulator, account_key
+):
+    membership = Membership.objects.get(user__email="ana@acme.example")
+    simulator.fault(path_prefix="/entities/users", status=503, count=30)
+    page = staff_client.post(
+        reverse("admin:tenants_membership_change", args=[membership.pk]),
+        {"role": "viewer"},
+        follow=True,
+    )
+    text = page.content.decode()
+    assert "not yet applied at Space Invoices" in text and "the next sync applies it" in text
+    row = StaffAction.objects.get(action="change_role")
+    assert (row.actor, row.succeeded) == (staff, False)
+    membership.refresh_from_db()
+    assert (membership.role, membership.applied_role) == ("viewer", "admin")
+    simulator.clear_faults()
+    assert upstream_users(simulator, account_key, acme.entity_id) == {"ana@acme.example": "admin"}
+
+
+def test_an_add_during_an_outage_is_shown_as_not_applied(staff_client, staff, acme, simulator):
+    bo = User.objects.create_user(email="bo@acme.example")
+    simulator.fault(path_prefix="/entities/users", status=503, count=30)
+    page = staff_client.post(
+        reverse("admin:tenants_membership_add"),
+        {"customer": acme.pk, "user": bo.pk, "role": "editor"},
+        follow=True,
+    )
+    text = page.content.decode()
+    assert "o@acme.example in Acme (editor): saved here, not yet applied at Space" in text
+    row = StaffAction.objects.get(action="add_member")
+    assert row.actor == staff
+    assert row.detail == "bo@acme.example as editor (applied in Space Invoices by the next sync)"
+
+
+def test_a_deletion_is_audited_as_the_staff_member(staff_client, staff, acme, simulator):
+    membership = Membership.objects.get(user__email="ana@acme.example")
+    simulator.fault(path_prefix="/entities/users", method="GET", status=503, count=30)
+    page = staff_client.post(
+        reverse("admin:tenants_membership_delete", args=[membership.pk]),
+        {"post": "yes"},
+        follow=True,
+    )
+    assert "removal pending at Space Invoices; the next sync finishes it." in (
+        page.content.decode()
+    )
+    row = StaffAction.objects.get(action="remove_member")
+    assert (row.actor, row.succeeded, row.detail) == (staff, False, row.detail)
+    assert row.detail.startswith("ana@acme.example (saved; not yet applied in Space Invoices:")
