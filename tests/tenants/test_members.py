@@ -1,5 +1,7 @@
 """Member sync, onboarding, role changes, removal and deactivation, against the simulator."""
 
+import re
+
 import pytest
 from django.core import mail
 
@@ -241,6 +243,23 @@ def test_the_welcome_email_names_the_company_and_links_from_the_base_url(
     assert message.subject == "Ledger & Co: you have been added to Acme"
     assert "https://portal.example.com/accounts/reset/" in message.body
     assert "portal.example.com//" not in message.body
+    settings.PORTAL_SUPPORT_EMAIL = "help@ledger.example"
+    assert message.body.startswith("Hello,\n\nYou have been added to Acme on Ledger & Co.")
+    assert "Questions? Write to support@example.com." in message.body
+    assert message.body.rstrip().endswith("Ledger & Co")
+
+
+def test_the_welcome_link_lets_the_new_member_choose_a_password(
+    acme, settings, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_add(customer=acme, email="eve@acme.example", role="viewer", actor="t")
+    link = re.search(r"https?://\S+/accounts/reset/\S+", mail.outbox[0].body).group(0)
+    form = client.get(link.removeprefix(settings.PORTAL_BASE_URL), follow=True)
+    assert b"Choose a password" in form.content
+    client.post(form.redirect_chain[-1][0],
+                {"new_password1": "eve-chooses-42", "new_password2": "eve-chooses-42"})  # fmt: skip
+    assert User.objects.get(email="eve@acme.example").check_password("eve-chooses-42")
 
 
 def test_activation_is_audited_and_syncs_only_the_users_customers(
