@@ -232,7 +232,7 @@ def test_a_member_of_a_customer_not_yet_provisioned_is_added_and_removed_here_on
 def test_the_welcome_email_names_the_company_and_links_from_the_base_url(
     acme, settings, django_capture_on_commit_callbacks
 ):
-    settings.PORTAL_BASE_URL = "https://portal.example.com/"
+    settings.PORTAL_BASE_URL = "https://portal.example.com/eXX/"  # a path, a trailing slash
     settings.PORTAL_BRAND_NAME = "Ledger & Co"
     settings.DEFAULT_FROM_EMAIL = "noreply@portal.example.com"
     with django_capture_on_commit_callbacks(execute=True):
@@ -241,8 +241,8 @@ def test_the_welcome_email_names_the_company_and_links_from_the_base_url(
     assert message.to == ["eve@acme.example"]
     assert message.from_email == "noreply@portal.example.com"
     assert message.subject == "Ledger & Co: you have been added to Acme"
-    assert "https://portal.example.com/accounts/reset/" in message.body
-    assert "portal.example.com//" not in message.body
+    assert "https://portal.example.com/eXX/accounts/reset/" in message.body
+    assert "eXX//" not in message.body
     settings.PORTAL_SUPPORT_EMAIL = "help@ledger.example"
     assert message.body.startswith("Hello,\n\nYou have been added to Acme on Ledger & Co.")
     assert "Questions? Write to support@example.com." in message.body
