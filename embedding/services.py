@@ -68,7 +68,11 @@ def _membership_for_launch(*, user, slug: str) -> Membership | None:
     """The user's membership of the customer ``slug``: one indexed query, customer included
     (``get``, not ``first``: the model's ordering would join the user table to sort one row)."""
     try:
-        return Membership.objects.select_related("customer").get(user=user, customer__slug=slug)
+        return (
+            Membership.objects.select_related("customer")
+            .exclude(sync_state=SyncState.REMOVING)  # removed here, whatever upstream holds
+            .get(user=user, customer__slug=slug)
+        )
     except Membership.DoesNotExist:
         return None
 
@@ -115,7 +119,10 @@ def _user_token(membership: Membership, request_id: str) -> str:
             )
         except CustomerBusy:
             raise _unavailable() from None  # another run is syncing them right now
-        membership.refresh_from_db()
+        try:
+            membership.refresh_from_db()
+        except Membership.DoesNotExist:  # the sync finished their removal
+            raise LaunchRefused(Outcome.NOT_MEMBER, 404, "", "") from None
     if not membership.si_user_id:
         raise _unavailable()
     # An invited member may have accepted since the last sync: Space Invoices says which

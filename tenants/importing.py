@@ -18,7 +18,7 @@ from django import forms
 from django.db import transaction
 
 from tenants.models import Customer, DetailsState, Membership, Role, StaffAction
-from tenants.models.user import EMAIL_MAX_LENGTH
+from tenants.models.user import EMAIL_MAX_LENGTH, email_characters_check
 from tenants.services import membership_add, staff_action_record
 
 COLUMNS = [
@@ -67,7 +67,7 @@ class CustomerRowForm(forms.ModelForm):
                     f"({EMAIL_MAX_LENGTH} characters)."
                 )
             try:
-                forms.EmailField().clean(email)
+                forms.EmailField(validators=[email_characters_check]).clean(email)
             except forms.ValidationError:
                 raise forms.ValidationError(f"{email!r} is not an email address.") from None
             if role not in Role.values:

@@ -12,14 +12,20 @@ from portal.throttle import throttle_hit
 from tenants.errors import TenantError
 from tenants.forms import TeamMemberAddForm, TeamRoleForm
 from tenants.launch_rules import launch_block
-from tenants.models import Membership, Role
+from tenants.models import Membership, Role, SyncState
 from tenants.services import membership_add, membership_remove, membership_role_set
 
 
 def _membership(user, slug: str) -> Membership:
     """The user's membership of ``slug``; 404 for strangers, exactly as for no such customer."""
     try:
-        return Membership.objects.select_related("customer").get(user=user, customer__slug=slug)
+        # One whose removal is pending is no longer a member here, whatever Space Invoices
+        # still holds.
+        return (
+            Membership.objects.select_related("customer")
+            .exclude(sync_state=SyncState.REMOVING)
+            .get(user=user, customer__slug=slug)
+        )
     except Membership.DoesNotExist:
         raise Http404("No such customer.") from None
 
@@ -33,10 +39,15 @@ def _admin_membership(user, slug: str) -> Membership:
 
 @login_required
 def home(request):
-    memberships = list(Membership.objects.select_related("customer").filter(user=request.user))
+    memberships = list(
+        Membership.objects.select_related("customer")
+        .filter(user=request.user)
+        .exclude(sync_state=SyncState.REMOVING)
+    )
     if len(memberships) == 1:
         return redirect("customer", slug=memberships[0].customer.slug)
-    return render(request, "tenants/home.html", {"memberships": memberships})
+    companies = [(m, launch_block(membership=m)) for m in memberships]
+    return render(request, "tenants/home.html", {"companies": companies})
 
 
 def _customer_page(request, membership: Membership, *, add_form=None, status: int = 200):
@@ -59,7 +70,15 @@ def customer_detail(request, slug: str):
     return _customer_page(request, _membership(request.user, slug))
 
 
-def _not_yet_applied(request, text: str) -> None:
+def _not_yet_applied(request, text: str, member: Membership | None = None) -> None:
+    if member is not None and member.sync_state == SyncState.FAILED:
+        # Refused, not unreachable: a retry will not help by itself.
+        messages.error(
+            request,
+            f"{text} Invoicing refused it; we have been told and will sort it out "
+            f"(or write to {settings.PORTAL_SUPPORT_EMAIL}).",
+        )
+        return
     messages.warning(request, f"{text} It will be applied at the next sync.")
 
 
@@ -94,6 +113,7 @@ def team_add(request, slug: str):
             _not_yet_applied(
                 request,
                 f"{email} is saved here as {member.role}, but not yet added in invoicing.",
+                member,
             )
     return redirect("customer", slug=slug)
 
@@ -131,10 +151,11 @@ def team_role(request, slug: str, member_id: int):
             request,
             f"{email} is saved here as {wanted}, but invoicing did not take the change: "
             f"they are still {member.applied_role} there, with its rights.",
+            member,
         )
     else:
         _not_yet_applied(
-            request, f"{email} is saved here as {wanted}, but not yet changed in invoicing."
+            request, f"{email} is saved here as {wanted}, but not yet changed in invoicing.", member
         )
     return redirect("customer", slug=slug)
 
@@ -153,7 +174,7 @@ def team_remove(request, slug: str, member_id: int):
     else:
         _not_yet_applied(
             request,
-            f"The removal of {email} is saved here, but not yet applied in invoicing: they "
-            "keep their access there until it is.",
+            f"{email} no longer has access here. Their removal from invoicing is not "
+            "applied yet: until it is, they can still sign in there directly.",
         )
     return redirect("customer", slug=slug)

@@ -91,7 +91,7 @@ class Membership(models.Model):
         """Where this member stands, in words for the customer's own team page."""
         if self.sync_state == SyncState.REMOVING:
             return (
-                "Removal saved here, not yet applied in invoicing: they keep access there "
+                "Removed here; not yet removed in invoicing, where they can still sign in "
                 "until the next sync."
             )
         if self.sync_state in (SyncState.PENDING, SyncState.FAILED):

@@ -1,7 +1,10 @@
 """The portal's user: a unique email is the login (no username)."""
 
+import unicodedata
+
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -34,6 +37,16 @@ class UserManager(BaseUserManager):
 
 # RFC 5321's limit; also the column's width, so a longer address is refused on the form.
 EMAIL_MAX_LENGTH = 254
+
+
+def email_characters_check(value: str) -> None:
+    """Refuse invisible and control characters (a zero-width space makes a second account
+    that looks like the first, and mail delivery drops it: the link reaches the other)."""
+    if any(unicodedata.category(c)[0] in "CZ" for c in value):
+        raise ValidationError(
+            "This address holds a space, an invisible or a control character; type it again.",
+            code="email_characters",
+        )
 
 
 class User(AbstractUser):

@@ -1,7 +1,7 @@
 """Team changes (add, change role, remove): saved here first, then applied in Space Invoices,
 and reported as applied only when they are."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from portal.redaction import redact
 from spaceinvoices.client import SpaceInvoicesError
@@ -12,7 +12,7 @@ from tenants.models import Customer, Membership, Role, StaffAction, SyncState, U
 from .audit import Actor, staff_action_record
 from .guards import refuse_if_offboarding
 from .members import members_sync_if_live
-from .onboarding import welcome_email_send
+from .onboarding import added_email_send, welcome_email_send
 
 
 def _push(*, customer: Customer, actor: Actor, audit: StaffAction) -> str:
@@ -58,6 +58,19 @@ def membership_add(
         raise TenantError(f"Unknown role {role!r}; use {Role.listed()}.")
     refuse_if_offboarding(customer)
     email = User.objects.normalize_email(email.strip()).lower()
+    try:
+        membership, audit = _membership_create(
+            customer=customer, email=email, role=role, actor=actor, sync=sync
+        )
+    except IntegrityError:  # the same address added twice at once: one wins
+        raise TenantError(f"{email} was just added by someone else; reload the page.") from None
+    if sync:
+        _push(customer=customer, actor=actor, audit=audit)
+        return _fresh(membership)
+    return membership
+
+
+def _membership_create(*, customer: Customer, email: str, role: str, actor: Actor, sync: bool):
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
         created = user is None
@@ -80,12 +93,11 @@ def membership_add(
                 customer=customer,
                 detail=f"{email} as {role} (applied in Space Invoices by the next sync)",
             )
-        if created:
-            transaction.on_commit(lambda: welcome_email_send(user=user, customer=customer))
-    if sync:
-        _push(customer=customer, actor=actor, audit=audit)
-        membership.refresh_from_db()
-    return membership
+            audit = None
+        # A new login chooses a password; an existing one is told where they now belong.
+        send = welcome_email_send if created else added_email_send
+        transaction.on_commit(lambda: send(user=user, customer=customer))
+    return membership, audit
 
 
 def membership_role_set(*, membership: Membership, role: str, actor: Actor) -> Membership:
@@ -95,10 +107,14 @@ def membership_role_set(*, membership: Membership, role: str, actor: Actor) -> M
         raise TenantError(f"Unknown role {role!r}; use {Role.listed()}.")
     customer = membership.customer
     refuse_if_offboarding(customer)
-    previous = membership.role
-    if role == previous and membership.is_applied:
-        return membership
     with transaction.atomic():
+        # Read again under the write: a removal may have started (or ended) since the page.
+        current = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+        if current is None or current.sync_state == SyncState.REMOVING:
+            raise TenantError(f"{membership.user.email} is being removed from this team.")
+        previous = current.role
+        if role == previous and current.is_applied:
+            return current
         membership.role = role
         if customer.uses_entity_users:
             membership.sync_state = SyncState.PENDING
@@ -110,7 +126,15 @@ def membership_role_set(*, membership: Membership, role: str, actor: Actor) -> M
             detail=f"{membership.user.email}: {previous} → {role}",
         )
     _push(customer=customer, actor=actor, audit=audit)
-    membership.refresh_from_db()
+    return _fresh(membership)
+
+
+def _fresh(membership: Membership) -> Membership:
+    """The membership as stored now; a removal that finished meanwhile is said plainly."""
+    try:
+        membership.refresh_from_db()
+    except Membership.DoesNotExist:
+        raise TenantError(f"{membership.user.email} is no longer a member of this team.") from None
     return membership
 
 

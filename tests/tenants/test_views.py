@@ -1,6 +1,7 @@
 """End-customer pages: home, the customer page, and team management by the customer's admins."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tenants.models import Membership, StaffAction, User
@@ -10,7 +11,7 @@ from tests.fixtures_portal import upstream_users
 pytestmark = pytest.mark.django_db
 
 
-def test_home_lists_each_customer_with_role_and_a_post_button(
+def test_home_lists_each_customer_with_role_and_a_button_that_knows_the_rules(
     login_as, client, acme, make_customer, make_member
 ):
     other = make_customer(name="Other Co", slug="other")
@@ -18,7 +19,9 @@ def test_home_lists_each_customer_with_role_and_a_post_button(
     page = login_as("ana@acme.example").get(reverse("home")).content.decode()
     assert "Acme d.o.o." in page and "Other Co" in page
     assert "<strong>Admin</strong>" in page and "<strong>Editor</strong>" in page
-    assert page.count('method="post" action="/customers/') == 2
+    # Other Co is not set up yet: its button is off and says why (the launch's own rules).
+    assert page.count('method="post" action="/customers/') == 1
+    assert "Invoicing for Other Co is still being set up. Please try again later." in page
 
 
 def test_a_user_of_one_customer_sees_it_directly(login_as, client, acme):
@@ -135,8 +138,16 @@ def test_a_removal_during_an_outage_says_access_remains(
     page = client.post(f"/customers/acme/team/{bo.pk}/remove/", follow=True)
     text = page.content.decode()
     assert "was removed" not in text
-    assert "they keep their access there until it is" in text
-    assert "Removal saved here, not yet applied in invoicing" in text
+    assert "bo@acme.example no longer has access here." in text
+    assert "until it is, they can still sign in there directly" in text
+    assert "Removed here; not yet removed in invoicing" in text
+    # Here they are out at once: no page, no launch, whatever Space Invoices still holds.
+    bo_client = Client()
+    bo_client.force_login(bo.user)
+    assert bo_client.get("/customers/acme/").status_code == 404
+    assert bo_client.post(reverse("open_invoicing", args=["acme"])).status_code == 404
+    tokens = simulator.stats()["tokens_minted"]
+    assert tokens == 0
     simulator.clear_faults()
     assert "bo@acme.example" in upstream_users(simulator, account_key, acme.entity_id)
 
