@@ -1,8 +1,14 @@
 """The login lockout: its idea of an account (the email, case-folded, so ANA@ and ana@ count
 once) and its page."""
 
+import math
+
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.shortcuts import render
+from django.utils import timezone
+
+from portal.client_ip import client_ip
 
 
 def lockout_username(request, credentials) -> str | None:
@@ -11,10 +17,22 @@ def lockout_username(request, credentials) -> str | None:
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    """The branded lockout page (429), saying how long the pause lasts."""
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    """The branded lockout page (429), saying how long the pause still lasts: it runs from
+    the last failure before the lockout (trying during it does not move it)."""
+    cooloff = settings.AXES_COOLOFF_TIME
+    last = (
+        AccessAttempt.objects.filter(
+            username=lockout_username(request, credentials), ip_address=client_ip(request)
+        )
+        .order_by("-attempt_time")
+        .values_list("attempt_time", flat=True)
+        .first()
+    )
+    remaining = cooloff - (timezone.now() - last) if last else cooloff
+    seconds = max(60, min(int(remaining.total_seconds()), int(cooloff.total_seconds())))
+    minutes = math.ceil(seconds / 60)
     response = render(
         request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429
     )
-    response["Retry-After"] = str(minutes * 60)
+    response["Retry-After"] = str(seconds)
     return response

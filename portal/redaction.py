@@ -11,7 +11,8 @@ from spaceinvoices.redaction import redact as _redact
 # swaps it for "set-password" after the first visit; that one is harmless and stays.
 PORTAL_PATTERNS = (
     (re.compile(r"\bgAAAAA[A-Za-z0-9_\-=]{20,}"), "gAAAAA***"),
-    (re.compile(r"(/reset/[A-Za-z0-9_\-]+/)(?!set-password/)[A-Za-z0-9_\-]+"), r"\1***"),
+    # Percent-encoded characters included: Django accepts %2D for "-" in the link.
+    (re.compile(r"(/reset/[A-Za-z0-9_\-%]+/)(?!set-password/)[A-Za-z0-9_\-%]+"), r"\1***"),
 )
 PATTERNS = SECRET_PATTERNS + PORTAL_PATTERNS
 

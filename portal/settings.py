@@ -183,7 +183,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# Without DEBUG a real mail server is required: the console backend would print every
+# welcome and reset link, tokens included, into the server's log.
+EMAIL_CONFIG = env.email_url(
+    "EMAIL_URL", default=_required("EMAIL_URL", debug_default="consolemail://")
+)
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 # Where the portal is reached, for links in emails (no request is at hand there).
@@ -313,7 +317,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
-        # Our request lines replace Django's own for every answered request.
-        "django.server": {"level": "WARNING"},
+        # Django's default config gives these loggers handlers of their own, without our
+        # redaction: "django" prints to the console under DEBUG (a CSRF refusal names the
+        # path, a reset link's token included) and "django.server" prints runserver's
+        # request lines. Configured here, they lose those handlers and reach the root's
+        # redacting one. Our request lines replace runserver's for every answered request.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
     },
 }

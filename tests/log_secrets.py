@@ -13,7 +13,10 @@ LIVE_SECRETS = (
     ("a token in JSON", re.compile(r"\"token\"\s*:\s*\"(?!\*\*\*)[^\"]{8,}")),
     ("a bearer credential", re.compile(r"(?i)bearer\s+(?!\*\*\*)[A-Za-z0-9_\-.]{8,}")),
     ("stored-key ciphertext", re.compile(r"gAAAAA[A-Za-z0-9_\-=]{20,}")),
-    ("a password-reset token", re.compile(r"/reset/[A-Za-z0-9_\-]+/[0-9a-z]{1,13}-[0-9a-f]{20,}")),
+    (
+        "a password-reset token",
+        re.compile(r"/reset/[A-Za-z0-9_\-%]+/[0-9a-z]{1,13}(?:-|%2[dD])[0-9a-f]{20,}"),
+    ),
 )
 
 

@@ -15,6 +15,7 @@ os.environ.setdefault("SPACEINVOICES_API_KEY", "sk_sandbox_placeholder")
 os.environ.setdefault("SPACEINVOICES_API_URL", "http://127.0.0.1:9")
 os.environ.setdefault("PORTAL_HTTPS", "0")  # the test client speaks plain HTTP
 os.environ.setdefault("PORTAL_BASE_URL", "http://portal.test")
+os.environ.setdefault("EMAIL_URL", "smtp://127.0.0.1:25")  # replaced by locmem below
 
 from portal.settings import *  # noqa: F403
 

@@ -69,6 +69,8 @@ class Stack:
             "DEBUG": "0",
             "SECRET_KEY": Fernet.generate_key().decode() * 2,
             "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            "PORTAL_BASE_URL": "http://127.0.0.1",
+            "EMAIL_URL": "smtp://127.0.0.1:25",  # the benchmark sends no mail
             "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "DATABASE_URL": database_url(),
             "CACHE_URL": cache_url(),

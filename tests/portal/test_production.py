@@ -23,6 +23,7 @@ PRODUCTION = {
     "SECRET_KEY": "k" * 20 + "Zq9!x" * 10,
     "ALLOWED_HOSTS": "portal.example.com",
     "PORTAL_BASE_URL": "https://portal.example.com",
+    "EMAIL_URL": "smtp://mail.example.com:587",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "SPACEINVOICES_API_KEY": "sk_live_" + "1" * 32,
     "PORTAL_TRUSTED_PROXY_COUNT": "1",

@@ -16,6 +16,7 @@ GOOD = {
     "SECRET_KEY": "s" * 50,
     "ALLOWED_HOSTS": "portal.example.com",
     "PORTAL_BASE_URL": "https://portal.example.com",
+    "EMAIL_URL": "smtp://mail.example.com:587",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "SPACEINVOICES_API_KEY": "sk_live_" + "1" * 32,
 }

@@ -1,6 +1,7 @@
 """End-customer pages: home, the customer page, and team management by the customer's admins."""
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -162,3 +163,57 @@ def test_viewer_cannot_manage_and_admin_cannot_change_themselves(login_as, clien
     assert client.post(f"/customers/acme/team/{ana.pk}/remove/").status_code == 403
     assert client.post(f"/customers/acme/team/{bo.pk}/remove/", {}).status_code == 302
     assert not Membership.objects.filter(pk=bo.pk).exists()
+
+
+def test_a_member_being_removed_cannot_be_given_a_role_back(login_as, client, acme, simulator):
+    bo = Membership.objects.get(user__email="bo@acme.example")
+    simulator.fault(path_prefix="/entities/users", status=503, count=30)
+    login_as("ana@acme.example")
+    client.post(f"/customers/acme/team/{bo.pk}/remove/")
+    page = client.post(f"/customers/acme/team/{bo.pk}/role/", {"role": "viewer"}, follow=True)
+    assert "bo@acme.example is being removed from this team." in page.content.decode()
+    assert Membership.objects.get(pk=bo.pk).sync_state == "removing"
+    assert f'id="role-{bo.pk}"' not in page.content.decode()  # no role form on that row
+
+
+@pytest.mark.parametrize(
+    ("email", "says"),
+    [
+        ("staff@partner.example", "This address belongs to our own staff"),
+        ("a@acme.example\u200b", "an invisible or a control character"),
+    ],
+)
+def test_staff_and_invisible_characters_are_refused_on_the_field(
+    login_as, client, acme, simulator, email, says
+):
+    User.objects.create_user(email="staff@partner.example", is_staff=True)
+    login_as("ana@acme.example")
+    page = client.post("/customers/acme/team/add/", {"email": email, "role": "viewer"})
+    assert page.status_code == 400 and says in page.content.decode()
+    assert not Membership.objects.filter(user__email__startswith=email[:8]).exists()
+
+
+def test_an_existing_login_added_to_another_company_is_told(
+    login_as, client, acme, make_customer, make_member, django_capture_on_commit_callbacks
+):
+    make_member(make_customer(name="Other Co", slug="other"), "eve@other.example", "viewer")
+    login_as("ana@acme.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/customers/acme/team/add/", {"email": "eve@other.example", "role": "viewer"})
+    [message] = mail.outbox
+    assert message.to == ["eve@other.example"]
+    assert message.subject.endswith("you have been added to Acme d.o.o.")
+    assert "Sign in as usual to see it" in message.body and "/accounts/reset/" not in message.body
+
+
+def test_a_change_space_invoices_refuses_says_refused_not_pending(
+    login_as, client, acme, simulator
+):
+    simulator.fault(path_prefix="/entities/users", method="POST", status=422, count=5)
+    login_as("ana@acme.example")
+    page = client.post(
+        "/customers/acme/team/add/", {"email": "zed@acme.example", "role": "viewer"}, follow=True
+    )
+    text = page.content.decode()
+    assert "Invoicing refused it; we have been told" in text
+    assert "It will be applied at the next sync" not in text
