@@ -137,7 +137,10 @@ def team_role(request, slug: str, member_id: int):
         return redirect("customer", slug=slug)
     try:
         member = membership_role_set(
-            membership=member, role=form.cleaned_data["role"], actor=request.user
+            membership=member,
+            role=form.cleaned_data["role"],
+            actor=request.user,
+            keep_an_admin=True,
         )
     except TenantError as exc:
         messages.error(request, str(exc))
@@ -169,7 +172,12 @@ def team_remove(request, slug: str, member_id: int):
             request, "tenants/team_remove.html", {"member": member, "customer": member.customer}
         )
     email = member.user.email
-    if membership_remove(membership=member, actor=request.user):
+    try:
+        removed = membership_remove(membership=member, actor=request.user, keep_an_admin=True)
+    except TenantError as exc:
+        messages.error(request, str(exc))
+        return redirect("customer", slug=slug)
+    if removed:
         messages.success(request, f"{email} was removed.")
     else:
         _not_yet_applied(

@@ -100,9 +100,27 @@ def _membership_create(*, customer: Customer, email: str, role: str, actor: Acto
     return membership, audit
 
 
-def membership_role_set(*, membership: Membership, role: str, actor: Actor) -> Membership:
+def _refuse_if_last_admin(membership: Membership) -> None:
+    """Inside the write's transaction: the other admins are locked, so two admins demoting
+    each other at once cannot both succeed."""
+    admins = (
+        Membership.objects.select_for_update()
+        .filter(customer_id=membership.customer_id, role=Role.ADMIN)
+        .exclude(sync_state=SyncState.REMOVING)
+    )
+    # Every admin row is locked, this one included, before the others are counted.
+    if not [pk for pk in admins.values_list("pk", flat=True) if pk != membership.pk]:
+        raise TenantError(
+            f"{membership.user.email} is the team's only admin: make someone else admin first."
+        )
+
+
+def membership_role_set(
+    *, membership: Membership, role: str, actor: Actor, keep_an_admin: bool = False
+) -> Membership:
     """Change a member's role here, then in Space Invoices. Until that is confirmed the
-    membership stays pending, and ``applied_role`` says what they can still do there."""
+    membership stays pending, and ``applied_role`` says what they can still do there.
+    ``keep_an_admin`` (the customer's own team page) refuses to demote the last admin."""
     if role not in Role.values:
         raise TenantError(f"Unknown role {role!r}; use {Role.listed()}.")
     customer = membership.customer
@@ -115,6 +133,8 @@ def membership_role_set(*, membership: Membership, role: str, actor: Actor) -> M
         previous = current.role
         if role == previous and current.is_applied:
             return current
+        if keep_an_admin and previous == Role.ADMIN and role != Role.ADMIN:
+            _refuse_if_last_admin(current)
         membership.role = role
         if customer.uses_entity_users:
             membership.sync_state = SyncState.PENDING
@@ -138,11 +158,13 @@ def _fresh(membership: Membership) -> Membership:
     return membership
 
 
-def membership_remove(*, membership: Membership, actor: Actor) -> bool:
+def membership_remove(*, membership: Membership, actor: Actor, keep_an_admin: bool = False) -> bool:
     """Remove a member, upstream first. False when the upstream removal is still pending
     (the membership then stays, marked, and the next sync finishes it)."""
     customer = membership.customer
     with transaction.atomic():
+        if keep_an_admin and membership.role == Role.ADMIN:
+            _refuse_if_last_admin(membership)
         membership.sync_state = SyncState.REMOVING
         membership.save(update_fields=["sync_state", "updated_at"])
         audit = _pending_audit(

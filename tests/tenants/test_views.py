@@ -5,8 +5,9 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from tenants.errors import TenantError
 from tenants.models import Membership, StaffAction, User
-from tenants.services import members_sync
+from tenants.services import members_sync, membership_remove, membership_role_set
 from tests.fixtures_portal import upstream_users
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +218,20 @@ def test_a_change_space_invoices_refuses_says_refused_not_pending(
     text = page.content.decode()
     assert "Invoicing refused it; we have been told" in text
     assert "It will be applied at the next sync" not in text
+
+
+def test_two_admins_demoting_each_other_leave_one_admin(login_as, client, acme, simulator):
+    """Each page showed the other as an admin; whichever write comes second is refused."""
+    bo = Membership.objects.get(user__email="bo@acme.example")
+    ana = Membership.objects.get(user__email="ana@acme.example")
+    login_as("ana@acme.example")
+    client.post(f"/customers/acme/team/{bo.pk}/role/", {"role": "admin"})
+    as_seen_by_bo = Membership.objects.get(pk=ana.pk)
+    membership_role_set(membership=bo, role="viewer", actor="ana", keep_an_admin=True)
+    with pytest.raises(TenantError, match="the team's only admin"):
+        membership_role_set(membership=as_seen_by_bo, role="viewer", actor="bo",
+                            keep_an_admin=True)  # fmt: skip
+    with pytest.raises(TenantError, match="the team's only admin"):
+        membership_remove(membership=as_seen_by_bo, actor="bo", keep_an_admin=True)
+    admins = Membership.objects.filter(customer=acme, role="admin")
+    assert list(admins.values_list("user__email", flat=True)) == ["ana@acme.example"]
