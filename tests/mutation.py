@@ -23,6 +23,8 @@ from tests.simulator_process import SimulatorProcess
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.txt"
 TARGET = 0.90
+# mutmut's exit codes that mean the tests noticed: failed, errored, or ran out of time.
+KILLED_CODES = {1, 3, 24, -24, 36, 152, 255}
 
 
 def mutmut(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -65,7 +67,25 @@ def slots_start(*, state: Path, workers: int) -> list[SimulatorProcess]:
     return simulators
 
 
+def survivors_recheck(mutants: Path) -> int:
+    """Forget the verdict of every mutant that was not killed, so that tests written since
+    get their chance (mutmut keeps verdicts of unchanged functions). How many were reset."""
+    reset = 0
+    for meta in mutants.rglob("*.py.meta"):
+        data = json.loads(meta.read_text())
+        codes = data.get("exit_code_by_key", {})
+        for name, code in codes.items():
+            if code is not None and code not in KILLED_CODES:
+                codes[name] = None
+                reset += 1
+        meta.write_text(json.dumps(data))
+    return reset
+
+
 def main() -> int:
+    reset = survivors_recheck(ROOT / "mutants")
+    if reset:
+        print(f"re-checking {reset} mutants that survived the last run")
     workers = os.cpu_count() or 2
     state = ROOT / "var" / "mutation"
     simulators = slots_start(state=state, workers=workers)
