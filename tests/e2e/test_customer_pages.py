@@ -85,22 +85,27 @@ def test_remove_asks_first(demo, live_server, browser, simulator, account_key):
     assert "bo@acme.example" not in upstream_users(simulator, account_key, acme.entity_id)
 
 
+def password_choose_by_email(page, live_server, email: str, password: str) -> None:
+    """From the reset form on screen: ask for the link, open it from the email, choose."""
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Send the link").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    message = mail.outbox[-1]
+    assert message.to == [email] and message.subject.endswith(": choose your password")
+    link = re.search(r"https?://\S+/accounts/reset/\S+", message.body).group(0)
+    assert link.startswith(live_server.url)  # PORTAL_BASE_URL, not the Host header
+    page.goto(link)
+    page.get_by_label("New password", exact=True).fill(password)
+    page.get_by_label("New password again").fill(password)
+    page.get_by_role("button", name=re.compile("password", re.I)).click()
+
+
 def test_password_reset_from_the_email_to_the_dashboard(demo, live_server, browser, settings):
     settings.PORTAL_BASE_URL = live_server.url
-    mail.outbox.clear()  # the demo's own welcome emails
     page = browser.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_role("link", name="Forgot your password, or setting it for the first time?").click()
-    page.get_by_label("Email").fill("bo@acme.example")
-    page.get_by_role("button", name="Send the link").click()
-    page.get_by_role("heading", name="Check your email").wait_for()
-    [message] = mail.outbox
-    assert message.subject.endswith(": choose your password")
-    link = re.search(r"https?://\S+/accounts/reset/\S+", message.body).group(0)
-    page.goto(link)
-    page.get_by_label("New password", exact=True).fill("brand-new-secret-58")
-    page.get_by_label("New password again").fill("brand-new-secret-58")
-    page.get_by_role("button", name=re.compile("password", re.I)).click()
+    password_choose_by_email(page, live_server, "bo@acme.example", "brand-new-secret-58")
     log_in(page, live_server.url, "bo@acme.example", password="brand-new-secret-58")
     page.get_by_role("heading", name="Acme d.o.o.").wait_for()
     page.get_by_role("button", name="Open invoicing").click()
@@ -117,13 +122,30 @@ def test_a_lockout_says_how_long_and_a_new_password_ends_it(demo, live_server, b
     page.get_by_role("heading", name="Too many failed attempts").wait_for()
     assert "paused for another 15 minutes" in page.locator("main").inner_text()
     page.get_by_role("link", name="choose a new password by email").click()
-    page.get_by_label("Email").fill("bo@acme.example")
-    page.get_by_role("button", name="Send the link").click()
-    page.get_by_role("heading", name="Check your email").wait_for()
-    link = re.search(r"https?://\S+/accounts/reset/\S+", mail.outbox[-1].body).group(0)
-    page.goto(link)
-    page.get_by_label("New password", exact=True).fill("brand-new-secret-58")
-    page.get_by_label("New password again").fill("brand-new-secret-58")
-    page.get_by_role("button", name=re.compile("password", re.I)).click()
+    password_choose_by_email(page, live_server, "bo@acme.example", "brand-new-secret-58")
     log_in(page, live_server.url, "bo@acme.example", password="brand-new-secret-58")
     page.get_by_role("heading", name="Acme d.o.o.").wait_for()
+
+
+def test_the_home_page_of_two_companies_and_the_password_change_link(
+    demo, live_server, browser, simulator
+):
+    from tenants.models import Customer
+
+    Customer.objects.filter(slug="acme").update(is_active=False)
+    page = browser.new_page()
+    log_in(page, live_server.url, "ana@acme.example")
+    page.get_by_role("heading", name="Your companies").wait_for()
+    # Acme is turned off: its button is off and says why; Globex launches.
+    assert page.get_by_role("button", name="Open invoicing for Acme d.o.o.").is_disabled()
+    assert "Invoicing for Acme d.o.o. is turned off" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Open invoicing for Globex GmbH").click()
+    page.wait_for_url(f"{simulator.embed_url}?token=*")
+    assert page.locator("#entity").inner_text() == "Globex GmbH"
+    page.go_back()
+    page.get_by_role("link", name="Change password").click()
+    page.get_by_label("Current password").fill("demo-password-1")
+    page.get_by_label("New password", exact=True).fill("another-secret-77")
+    page.get_by_label("New password again").fill("another-secret-77")
+    page.get_by_role("button", name="Change password").click()
+    page.get_by_role("heading", name=re.compile("changed", re.I)).wait_for()
