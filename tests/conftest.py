@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from portal.csp import content_security_policy
 from tests.log_secrets import CapturingHandler, console_handler, live_secrets_in, process_outputs
-from tests.mutation_scope import mutant_under_test, test_directories
+from tests.mutation_scope import fastest_first, mutant_under_test, test_directories
 from tests.mutation_slots import Slot, slot_configured, slot_take
 from tests.simulator_process import SimulatorProcess
 from tests.staff_sign_in import StaffClient
@@ -145,7 +145,11 @@ def _clean_reused_database(request, mutation_slot):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under `make mutate`, run only the tests of the mutated layer (tests.mutation_scope)."""
+    """Under `make mutate`, run only the tests of the mutated layer, quickest first
+    (tests.mutation_scope)."""
+    if not mutant_under_test():
+        return
+    items[:] = fastest_first(items)
     directories = test_directories(mutant=mutant_under_test())
     if directories is None:
         return

@@ -1,8 +1,8 @@
 """Membership admin: role changes and removals go through the services (bulk delete too)."""
 
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
-from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import TenantError
 from tenants.models import Membership
 from tenants.services import (
@@ -73,6 +73,15 @@ class MembershipAdmin(admin.ModelAdmin):
 
         after_commit(self, request, sync)
 
+    def log_addition(self, request, obj, message):
+        if obj.pk is not None:  # refused by the service: nothing was added to log
+            super().log_addition(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.pk is None:  # refused: its reason is on the page; the add form again, no "added"
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)
+
     def _pending_warn(self, request, member: Membership) -> None:
         """Never let a change look done while Space Invoices has not applied it."""
         if member.is_applied or not member.customer.entity_id:
@@ -89,17 +98,39 @@ class MembershipAdmin(admin.ModelAdmin):
         after_commit(self, request, lambda: self.delete_queryset(request, [obj]))
 
     def delete_queryset(self, request, queryset):
+        # membership_remove reports an outage by returning False, never by raising.
+        removed, pending = [], []
         for membership in queryset:
-            try:
-                if not membership_remove(membership=membership, actor=request.user):
-                    self.message_user(
-                        request,
-                        f"{membership}: removal pending at Space "
-                        "Invoices; the next sync finishes it.",
-                        messages.WARNING,
-                    )
-            except (SpaceInvoicesError, TenantError) as exc:
-                self.message_user(request, f"{membership}: {exc}", messages.ERROR)
+            done = membership_remove(membership=membership, actor=request.user)
+            (removed if done else pending).append(str(membership))
+        for member in pending:
+            self.message_user(
+                request,
+                f"{member}: removal pending at Space Invoices; the next sync finishes it.",
+                messages.WARNING,
+            )
+        if removed:
+            self.message_user(
+                request,
+                f"Removed here and in Space Invoices: {', '.join(removed)}.",
+                messages.SUCCESS,
+            )
+        # The bulk action's own "Successfully deleted N" would count pending ones as done.
+        request.generic_success_muted = bool(pending)
+
+    def response_delete(self, request, obj_display, obj_id):
+        # Django says "deleted successfully" before the removal runs (after commit); the
+        # removal then says itself whether it was done or is pending.
+        request.generic_success_muted = True
+        try:
+            return super().response_delete(request, obj_display, obj_id)
+        finally:
+            request.generic_success_muted = False
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        if level == messages.SUCCESS and getattr(request, "generic_success_muted", False):
+            return
+        super().message_user(request, message, level, *args, **kwargs)
 
     @admin.action(description="Resend the Space Invoices invitation email", permissions=["resend"])
     def resend_invitation(self, request, queryset):

@@ -189,6 +189,9 @@ def members_sync(
                 if action == "add":
                     pending = None  # an add may have made an invitation: read them again
             except Unavailable as exc:
+                # Still pending (the next sync retries it), and now with the reason why.
+                membership.last_error = str(exc)
+                membership.save(update_fields=["last_error", "updated_at"])
                 report.errors.append(f"Space Invoices unavailable, sync stopped: {exc}")
                 break
             except SpaceInvoicesError as exc:

@@ -137,13 +137,18 @@ def test_not_provisioned_is_409(login_as, make_customer, make_member, simulator)
     assert minted(simulator) == 0
 
 
-def test_invited_member_is_409(login_as, acme, make_member, simulator, account_key):
+def test_invited_member_is_409(login_as, acme, make_member, simulator, account_key, settings):
+    settings.PORTAL_SUPPORT_EMAIL = "help@ledger.example"
     user_invited_upstream(simulator, account_key, acme.entity_id, "inv@acme.example")
     make_member(acme, "inv@acme.example", "viewer")
     response = login_as("inv@acme.example").post(launch_url("acme"))
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "<h1>Your access is waiting for an invitation to be accepted</h1>" in page
     assert (
-        response.status_code == 409
-        and b"waiting for an invitation to be accepted" in response.content
+        "Invoicing still lists you as invited. If you have an invitation email from the "
+        "invoicing service, accept it and try again; if not, ask help@ledger.example to send "
+        "it." in page
     )
     assert minted(simulator) == 0
 
@@ -173,11 +178,16 @@ def test_upstream_trouble_is_a_branded_503_with_retry(login_as, acme, simulator,
     assert LaunchEvent.objects.get().outcome == "unavailable"
 
 
-def test_stored_key_rejected_is_503_and_flags_the_customer(login_as, globex, simulator):
+def test_stored_key_rejected_is_503_and_flags_the_customer(login_as, globex, simulator, caplog):
     key = EntityApiKey.objects.active().get(customer=globex).key
     simulator.api("DELETE", f"/entities/api-keys/{key}", key)
-    response = login_as("cy@globex.example").post(launch_url("globex"))
+    with caplog.at_level("ERROR", logger="embedding.services"):
+        response = login_as("cy@globex.example").post(launch_url("globex"))
     assert response.status_code == 503
+    # Staff are told which customer, in words an operator can search the logs for.
+    assert [r.getMessage() for r in caplog.records if r.name == "embedding.services"] == [
+        f"stored entity key for customer {globex.slug} is missing, unreadable or refused"
+    ]
     globex.refresh_from_db()
     assert globex.key_rejected_at is not None
     assert LaunchEvent.objects.get().outcome == "key_rejected"
@@ -252,7 +262,8 @@ def test_every_refusal_is_audited_in_full(
         ("cy@globex.example", "down", "Invoicing is unavailable right now",
          "We could not reach the invoicing service. Please try again in a moment."),
         ("cy@globex.example", "key_deleted", "Invoicing is unavailable right now",
-         "Invoicing for your company needs attention from our team; we have been told."),
+         "Invoicing for your company needs attention from our team; we have been told. "
+         "Please try again later."),
     ],
 )  # fmt: skip
 def test_each_refusal_page_says_why(login_as, globex, simulator, settings, email, prepare, title,

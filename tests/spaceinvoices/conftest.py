@@ -4,6 +4,10 @@ import pytest
 
 from spaceinvoices.client import RetryPolicy, SpaceInvoicesClient, Transport
 
+from .contract_server import CannedServer
+
+CANNED_KEY = "sk_sandbox_" + "1" * 32
+
 
 def make_client(simulator, key, *, retries=2, read_timeout=5.0) -> SpaceInvoicesClient:
     transport = Transport(
@@ -27,6 +31,22 @@ def entity(si):
 @pytest.fixture
 def entity_key(si, entity) -> str:
     return si.api_key_create(entity.id, name="portal").secret
+
+
+@pytest.fixture
+def canned():
+    """A server answering what each test queues (documented shapes, not the simulator's)."""
+    server = CannedServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def canned_client(canned) -> SpaceInvoicesClient:
+    transport = Transport(
+        base_url=canned.url, retry=RetryPolicy(max_retries=2, backoff=0.01, max_wait=2)
+    )
+    return SpaceInvoicesClient(transport=transport, api_key=CANNED_KEY)
 
 
 def raw_entity(simulator, key: str, entity_id: str):

@@ -8,17 +8,14 @@ from spaceinvoices.client import (
     InvalidRequest,
     MalformedResponse,
     RateLimited,
-    RetryPolicy,
     SpaceInvoicesClient,
-    Transport,
     Unauthorized,
     Unavailable,
 )
 
-from .contract_server import CannedServer
+from .conftest import CANNED_KEY as KEY
 
 ENTITY = "ent_" + "a" * 24
-KEY = "sk_sandbox_" + "1" * 32
 # The documented entity-user object: exactly these fields [doc]; no status, no invitation id.
 USER_FIELDS = {
     "user_id": "user_1",
@@ -41,18 +38,8 @@ INVITATION_FIELDS = {
 
 
 @pytest.fixture
-def canned():
-    server = CannedServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def client(canned) -> SpaceInvoicesClient:
-    transport = Transport(
-        base_url=canned.url, retry=RetryPolicy(max_retries=2, backoff=0.01, max_wait=2)
-    )
-    return SpaceInvoicesClient(transport=transport, api_key=KEY)
+def client(canned_client) -> SpaceInvoicesClient:
+    return canned_client
 
 
 def user(n: int, **fields) -> dict:

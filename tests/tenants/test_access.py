@@ -120,3 +120,56 @@ def test_the_audit_never_stores_a_secret(acme):
     row = staff_action_record(actor="t", action="attach_key", customer=acme, detail=f"got {key}")
     assert key not in row.detail and "ek_sandbox_***" in row.detail
     assert StaffAction.objects.get(pk=row.pk).detail == row.detail
+
+
+def test_the_list_action_switches_only_those_in_the_other_mode_and_reports_lagging_ones(
+    client, staff, acme, make_customer, make_member, simulator, account_key
+):
+    """Two customers in key mode and one already in user mode; Space Invoices refuses the
+    adds of one: it is switched here and said to lag, with each member's error."""
+    client.force_login(staff)
+    keyed = []
+    for name in ("Bolt", "Cobalt"):
+        customer = make_customer(name=name, access_mode="api_key")
+        make_member(customer, f"ana@{name.lower()}.example", "admin")
+        make_member(customer, f"bo@{name.lower()}.example", "viewer")
+        keyed.append(customer_provision(customer=customer, actor="t"))
+    bolt, cobalt = keyed
+    data = {"action": "switch_to_user", "_selected_action": [acme.pk, bolt.pk, cobalt.pk]}
+    page = client.post(CHANGELIST, data).content.decode()
+    assert "<h1>Switch to user-based access</h1>" in page
+    assert "<li>Bolt</li>" in page and "<li>Cobalt</li>" in page and "<li>Acme</li>" not in page
+    assert "Adds every active member as a Space Invoices user of the entity" in page
+    simulator.fault(path_prefix="/entities/users", method="POST", status=422, count=2)
+    done = client.post(CHANGELIST, {**data, "confirmed": "yes"}, follow=True)
+    shown = [(m.level_tag, m.message) for m in done.context["messages"]]
+    lagging = [m for level, m in shown if level == "warning"]
+    assert len(lagging) == 1
+    assert lagging[0].startswith("Bolt: switched here, but Space Invoices is not in step yet: ")
+    errors = lagging[0].split("not in step yet: ", 1)[1].split("; ")
+    assert [e.split(":")[0] for e in errors] == ["ana@bolt.example", "bo@bolt.example"]
+    assert ("success", "Switch to user-based access: done for 1 customers.") in shown
+    assert Customer.objects.get(pk=bolt.pk).access_mode == "user"  # switched here all the same
+    assert upstream_users(simulator, account_key, cobalt.entity_id) == {
+        "ana@cobalt.example": "admin",
+        "bo@cobalt.example": "viewer",
+    }
+    assert StaffAction.objects.filter(action="set_access_mode").count() == 2
+    assert not StaffAction.objects.filter(action="sync_members").exists()  # part of the switch
+
+
+def test_a_switch_to_users_that_cannot_list_them_leaves_every_member_pending(
+    make_customer, make_member, simulator
+):
+    customer = make_customer(name="Bolt", access_mode="api_key")
+    make_member(customer, "ana@bolt.example", "admin")
+    customer = customer_provision(customer=customer, actor="t")
+    assert set(customer.memberships.values_list("sync_state", flat=True)) == {
+        SyncState.NOT_APPLICABLE
+    }
+    simulator.fault(path_prefix="/entities/users", method="GET", status=503, count=9)
+    with pytest.raises(Exception, match="503"):
+        customer_access_mode_set(customer=customer, mode="user", actor="t")
+    # Switched here; every member is waiting for the next sync, none "not applicable".
+    assert Customer.objects.get(pk=customer.pk).access_mode == "user"
+    assert set(customer.memberships.values_list("sync_state", flat=True)) == {SyncState.PENDING}

@@ -167,12 +167,38 @@ def test_bulk_delete_of_memberships_goes_through_the_service(
     make_member(customer, "b@x.example")
     customer = customer_provision(customer=customer, actor="t")
     ids = list(customer.memberships.values_list("pk", flat=True))
-    staff_client.post(
+    page = staff_client.post(
         reverse("admin:tenants_membership_changelist"),
         {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+        follow=True,
     )
     assert upstream_users(simulator, account_key, customer.entity_id) == {}
     assert not customer.memberships.exists()
+    shown = [(m.level_tag, m.message) for m in page.context["messages"]]
+    assert shown[0][0] == "success" and shown[0][1].startswith("Removed here and in Space")
+    assert ("success", "Successfully deleted 2 memberships.") in shown
+
+
+def test_a_bulk_delete_during_an_outage_says_which_removals_are_pending(
+    staff_client, make_customer, make_member, simulator, account_key
+):
+    customer = make_customer(name="Bolt")
+    make_member(customer, "a@x.example")
+    make_member(customer, "b@x.example")
+    customer = customer_provision(customer=customer, actor="t")
+    ids = list(customer.memberships.values_list("pk", flat=True))
+    simulator.fault(path_prefix="/entities/users", method="GET", status=503, count=30)
+    page = staff_client.post(
+        reverse("admin:tenants_membership_changelist"),
+        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+        follow=True,
+    )
+    shown = [(m.level_tag, m.message) for m in page.context["messages"]]
+    assert [level for level, _ in shown] == ["warning", "warning"]  # nothing says "deleted"
+    assert all("removal pending at Space Invoices" in message for _, message in shown)
+    assert customer.memberships.count() == 2
+    simulator.clear_faults()
+    assert len(upstream_users(simulator, account_key, customer.entity_id)) == 2
 
 
 def writes(simulator) -> dict:

@@ -1,6 +1,8 @@
 """Member sync, onboarding, role changes, removal and deactivation, against the simulator."""
 
 import re
+import threading
+import time
 
 import pytest
 from django.core import mail
@@ -42,11 +44,26 @@ def test_add_member_by_email_creates_user_and_sends_branded_email(
     assert simulator.stats()["invitations"] == 0  # white-label: no Space Invoices email
 
 
-def test_existing_user_added_gets_no_email(acme, make_customer):
-    other = make_customer()
-    membership_add(customer=other, email="ana@acme.example", role="viewer", actor="t")
-    assert mail.outbox == []
+def test_an_existing_user_added_elsewhere_is_told_where_and_keeps_one_login(
+    acme, make_customer, settings, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_BASE_URL = "https://portal.example.com/eXX/"  # a path, a trailing slash
+    settings.PORTAL_BRAND_NAME = "Ledger & Co"
+    settings.PORTAL_SUPPORT_EMAIL = "help@ledger.example"
+    settings.DEFAULT_FROM_EMAIL = "noreply@portal.example.com"
+    other = make_customer(name="Globex")
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_add(customer=other, email="ana@acme.example", role="viewer", actor="t")
     assert User.objects.filter(email="ana@acme.example").count() == 1
+    [message] = mail.outbox
+    assert (message.to, message.from_email) == (["ana@acme.example"], "noreply@portal.example.com")
+    assert message.subject == "Ledger & Co: you have been added to Globex"
+    assert message.body == (
+        "Hello,\n\nYou have been added to Globex on Ledger & Co. Sign in as usual to see it:\n"
+        "https://portal.example.com/eXX/accounts/login/\n\n"
+        "If you did not expect this, write to help@ledger.example.\n\nLedger & Co\n\n"
+    )
+    assert "/reset/" not in message.body  # their password stays theirs
 
 
 def test_role_change_and_removal_sync_upstream(acme, simulator, account_key):
@@ -103,6 +120,57 @@ def test_sync_adopts_on_409_and_removes_strangers(acme, make_member, simulator, 
     }
     bo.refresh_from_db()
     assert bo.sync_state == SyncState.SYNCED and bo.si_user_id
+
+
+def test_a_user_added_in_the_dashboard_during_the_sync_is_adopted_and_given_the_role(
+    acme, make_member, simulator, account_key
+):
+    """The sync lists the users, then adds Bo; in between someone adds Bo (as admin, and
+    with capitals) in the Space Invoices dashboard. The add answers 409: the sync adopts
+    that user and sets the portal's role."""
+    bo = make_member(acme, "bo@acme.example", "viewer")
+    adds_before = simulator.requests_to("POST /entities/users")
+    simulator.fault(path_prefix="/entities/users", method="POST", delay_ms=1500)
+
+    def add_in_the_dashboard():
+        deadline = time.monotonic() + 10
+        while simulator.requests_to("POST /entities/users") == adds_before:
+            assert time.monotonic() < deadline, "the sync never sent its add"
+            time.sleep(0.02)  # the sync's add is being held by the delay: add Bo first
+        simulator.api(
+            "POST",
+            "/entities/users",
+            account_key,
+            headers={"x-entity-id": acme.entity_id},
+            json={"email": "Bo@Acme.example", "role": "admin", "send_invite": False},
+        ).raise_for_status()
+
+    dashboard = threading.Thread(target=add_in_the_dashboard)
+    dashboard.start()
+    report = members_sync(customer=acme, actor="t")
+    dashboard.join()
+    assert report.ok, report.errors
+    users = upstream_users(simulator, account_key, acme.entity_id)
+    assert users == {"ana@acme.example": "admin", "bo@acme.example": "viewer"}  # one Bo
+    bo.refresh_from_db()
+    assert bo.sync_state == SyncState.SYNCED and bo.applied_role == "viewer"
+    raw = simulator.api(
+        "GET", "/entities/users", account_key, headers={"x-entity-id": acme.entity_id}
+    )
+    [upstream_bo] = [u for u in raw.json()["data"] if u["email"] == "bo@acme.example"]
+    assert bo.si_user_id == upstream_bo["user_id"]
+
+
+def test_a_conflict_for_a_user_that_is_not_there_is_reported_not_adopted(
+    acme, make_member, simulator, account_key
+):
+    bo = make_member(acme, "bo@acme.example", "viewer")
+    simulator.fault(path_prefix="/entities/users", method="POST", status=409)
+    report = members_sync(customer=acme, actor="t")
+    assert len(report.errors) == 1 and report.errors[0].startswith("bo@acme.example: [409 ")
+    bo.refresh_from_db()
+    assert bo.sync_state == SyncState.FAILED and bo.si_user_id == ""  # never ana's id
+    assert upstream_users(simulator, account_key, acme.entity_id) == {"ana@acme.example": "admin"}
 
 
 def test_sync_shows_a_pending_invitation(acme, make_member, simulator, account_key):

@@ -35,6 +35,14 @@ def test_add_change_and_delete_reach_space_invoices(
     )
     assert added.status_code == 200
     membership = Membership.objects.get(user=bo)
+    # Applied at once: no warning, and the success message links to the new membership.
+    change_url = reverse("admin:tenants_membership_change", args=[membership.pk])
+    assert [
+        (m.level_tag, f'href="{change_url}"' in m.message) for m in added.context["messages"]
+    ] == [("success", True)]
+    assert added.redirect_chain == [(reverse("admin:tenants_membership_changelist"), 302)]
+    sync = StaffAction.objects.filter(action="add_member").get()
+    assert sync.succeeded is True
     assert membership.sync_state == SyncState.SYNCED and membership.role == "editor"
     assert upstream_users(simulator, account_key, acme.entity_id)["bo@acme.example"] == "editor"
     assert StaffAction.objects.get(action="add_member").actor == staff
@@ -47,9 +55,17 @@ def test_add_change_and_delete_reach_space_invoices(
         StaffAction.objects.get(action="change_role").detail == "bo@acme.example: editor → viewer"
     )
 
-    staff_client.post(
-        reverse("admin:tenants_membership_delete", args=[membership.pk]), {"post": "yes"}
+    deleted = staff_client.post(
+        reverse("admin:tenants_membership_delete", args=[membership.pk]),
+        {"post": "yes"},
+        follow=True,
     )
+    shown = [(m.level_tag, m.message) for m in deleted.context["messages"]]
+    assert shown[-1] == (
+        "success",
+        "Removed here and in Space Invoices: bo@acme.example in Acme (viewer).",
+    )
+    assert not [m for _, m in shown if "deleted successfully" in m]
     assert "bo@acme.example" not in upstream_users(simulator, account_key, acme.entity_id)
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
@@ -77,9 +93,14 @@ def test_a_removal_during_an_outage_stays_pending(
         follow=True,
     )
     assert page.status_code == 200
-    assert "removal pending at Space Invoices; the next sync finishes it." in (
-        page.content.decode()
-    )
+    shown = [(m.level_tag, m.message) for m in page.context["messages"]]
+    assert shown == [
+        (
+            "warning",
+            "ana@acme.example in Acme (admin): removal pending at Space Invoices; the next sync "
+            "finishes it.",
+        )
+    ]  # and no "deleted successfully"
     assert Membership.objects.get(pk=membership.pk).sync_state == SyncState.REMOVING
     row = StaffAction.objects.get(action="remove_member")
     assert (row.actor, row.succeeded) == (staff, False)  # audited as the staff member
@@ -123,14 +144,18 @@ def test_a_role_change_during_an_outage_is_shown_as_not_applied(
     staff_client, staff, acme, simulator, account_key
 ):
     membership = Membership.objects.get(user__email="ana@acme.example")
-    simulator.fault(path_prefix="/entities/users", status=503, count=30)
+    simulator.fault(path_prefix="/entities/users/", method="PATCH", status=503, count=30)
     page = staff_client.post(
         reverse("admin:tenants_membership_change", args=[membership.pk]),
         {"role": "viewer"},
         follow=True,
     )
-    text = page.content.decode()
-    assert "not yet applied at Space Invoices" in text and "the next sync applies it" in text
+    warnings = [m.message for m in page.context["messages"] if m.level_tag == "warning"]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(
+        "ana@acme.example in Acme (viewer): saved here, not yet applied at Space Invoices ("
+    )  # with the reason in brackets
+    assert "503" in warnings[0] and warnings[0].endswith("); the next sync applies it.")
     row = StaffAction.objects.get(action="change_role")
     assert (row.actor, row.succeeded) == (staff, False)
     membership.refresh_from_db()
@@ -152,3 +177,47 @@ def test_an_add_during_an_outage_is_shown_as_not_applied(staff_client, staff, ac
     row = StaffAction.objects.get(action="add_member")
     assert row.actor == staff
     assert row.detail == "bo@acme.example as editor (applied in Space Invoices by the next sync)"
+
+
+def offboarding_start(customer) -> None:
+    from django.utils import timezone
+
+    type(customer).objects.filter(pk=customer.pk).update(offboarding_started_at=timezone.now())
+
+
+def test_an_add_to_a_customer_being_offboarded_is_refused_and_not_logged_as_added(
+    staff_client, acme, simulator
+):
+    from django.contrib.admin.models import LogEntry
+
+    offboarding_start(acme)
+    bo = User.objects.create_user(email="bo@acme.example")
+    page = staff_client.post(
+        reverse("admin:tenants_membership_add"),
+        {"customer": acme.pk, "user": bo.pk, "role": "editor"},
+        follow=True,
+    )
+    assert page.redirect_chain == [(reverse("admin:tenants_membership_add"), 302)]
+    [message] = [str(m) for m in page.context["messages"]]
+    assert message == "Acme is being offboarded; nothing is set up for it at Space Invoices."
+    assert page.context["messages"]._loaded_messages[0].level_tag == "error"
+    assert not Membership.objects.filter(user=bo).exists()
+    assert not LogEntry.objects.exists()
+    assert simulator.requests_to("POST /entities/users") == 1  # only provisioning's
+
+
+def test_a_role_change_for_a_customer_being_offboarded_is_refused_with_its_reason(
+    staff_client, acme, simulator, account_key
+):
+    offboarding_start(acme)
+    membership = Membership.objects.get(user__email="ana@acme.example")
+    page = staff_client.post(
+        reverse("admin:tenants_membership_change", args=[membership.pk]),
+        {"role": "viewer"},
+        follow=True,
+    )
+    errors = [str(m) for m in page.context["messages"] if m.level_tag == "error"]
+    assert errors == ["Acme is being offboarded; nothing is set up for it at Space Invoices."]
+    assert Membership.objects.get(pk=membership.pk).role == "admin"
+    assert upstream_users(simulator, account_key, acme.entity_id) == {"ana@acme.example": "admin"}
+    assert not StaffAction.objects.filter(action="change_role").exists()

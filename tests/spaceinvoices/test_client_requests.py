@@ -1,0 +1,115 @@
+"""What each client call puts on the wire: method, path, entity header and request id."""
+
+import pytest
+
+from spaceinvoices.client import InvalidRequest, MalformedResponse, RateLimited
+
+from .test_client_contract_shapes import ENTITY, INVITATION_FIELDS, USER_FIELDS
+
+KEY_FIELDS = {
+    "id": "ak_1",
+    "entity_id": ENTITY,
+    "name": "k",
+    "key": "ek_sandbox_" + "0" * 32,
+    "created_at": "2026-01-20T10:00:00.000Z",
+}
+
+# (call, method, path, answer): every write the portal makes, with a request id of its own.
+WRITES = [
+    (lambda c, rid: c.entity_disable(ENTITY, request_id=rid),
+     "POST", f"/entities/{ENTITY}/disable", (204, None)),
+    (lambda c, rid: c.entity_enable(ENTITY, request_id=rid),
+     "POST", f"/entities/{ENTITY}/enable", (204, None)),
+    (lambda c, rid: c.entity_user_role_set(ENTITY, "user_1", role="admin", request_id=rid),
+     "PATCH", "/entities/users/user_1", (200, USER_FIELDS)),
+    (lambda c, rid: c.entity_user_remove(ENTITY, "user_1", request_id=rid),
+     "DELETE", "/entities/users/user_1", (204, None)),
+    (lambda c, rid: c.entity_user_add(ENTITY, email="a@b.example", request_id=rid),
+     "POST", "/entities/users", (201, USER_FIELDS)),
+    (lambda c, rid: c.api_key_delete(ENTITY, "ak_1", request_id=rid),
+     "DELETE", "/entities/api-keys/ak_1", (204, None)),
+    (lambda c, rid: c.invitation_resend(ENTITY, "einv_1", request_id=rid),
+     "POST", "/entities/invitations/einv_1/resend", (200, INVITATION_FIELDS)),
+    (lambda c, rid: c.key_token_create(ENTITY, ttl=60, request_id=rid),
+     "POST", "/entities/api-keys", (201, KEY_FIELDS)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("call", "method", "path", "answer"), WRITES)
+def test_every_write_sends_the_callers_request_id_and_the_entity(
+    canned,
+    canned_client,
+    call,
+    method,
+    path,
+    answer,
+):
+    canned.answer(method, path, *answer)
+    call(canned_client, "portal:given:1")
+    [sent] = canned.seen
+    assert (sent.method, sent.path) == (method, path)
+    assert sent.headers["X-Request-Id"] == "portal:given:1"
+    entity_scoped = not path.startswith(f"/entities/{ENTITY}")
+    assert sent.headers.get("x-entity-id") == (ENTITY if entity_scoped else None)
+
+
+@pytest.mark.parametrize(
+    ("call", "path"),
+    [
+        (lambda c: c.invoices_page(ENTITY, next_cursor="inv_n"), "/invoices"),
+        (lambda c: c.customers_page(ENTITY, next_cursor="inv_n"), "/customers"),
+        (lambda c: c.items_page(ENTITY, next_cursor="inv_n"), "/items"),
+    ],
+)
+def test_business_data_is_read_with_the_entity_header_and_the_cursor(
+    canned,
+    canned_client,
+    call,
+    path,
+):
+    canned.answer("GET", path, 200, {"data": [{"id": "inv_1"}]})
+    page = call(canned_client)
+    [sent] = canned.seen
+    assert sent.headers["x-entity-id"] == ENTITY
+    assert sent.params == {"limit": "10", "next_cursor": "inv_n", "include_total_count": "true"}
+    assert page.data == [{"id": "inv_1"}]
+
+
+def test_a_document_that_is_not_an_object_is_malformed(canned, canned_client):
+    canned.answer("GET", "/invoices", 200, {"data": ["inv_1"]})
+    with pytest.raises(MalformedResponse, match=r"^document: "):
+        canned_client.invoices_page(ENTITY)
+
+
+def test_keys_are_listed_for_the_entity_asked_for(canned, canned_client):
+    canned.answer("GET", "/entities/api-keys", 200, {"data": []})
+    assert canned_client.api_keys_list(ENTITY) == []
+    assert canned.seen[0].headers["x-entity-id"] == ENTITY
+
+
+def test_a_429_without_retry_after_is_retried_with_backoff(canned, canned_client):
+    canned.answer("GET", "/entities", 429, {"code": "rate_limit_exceeded", "message": "Slow down"})
+    with pytest.raises(RateLimited) as caught:
+        canned_client.entities_page()
+    assert caught.value.retry_after is None and len(canned.seen) == 3
+    assert str(caught.value) == "[429 rate_limit_exceeded] Slow down"
+
+
+def test_a_refusal_reads_as_one_line_naming_each_field(canned, canned_client):
+    issues = [
+        "not an issue",  # skipped; the issues after it are still read
+        {"path": ["post_code"], "message": "Too long"},
+        {"path": ["post_code"], "message": "Digits only"},
+        {"path": ["city"], "message": "Required"},
+    ]
+    body = {"code": "validation_error", "message": "Invalid", "cause": {"issues": issues}}
+    canned.answer("POST", "/entities", 422, body)
+    with pytest.raises(InvalidRequest) as caught:
+        canned_client.entity_create(name="A", country="B")
+    assert str(caught.value) == (
+        "[422 validation_error] Invalid (post_code: Too long Digits only; city: Required)"
+    )
+    canned.answer("PATCH", f"/entities/{ENTITY}", 400, {"code": "bad", "message": "No"})
+    with pytest.raises(InvalidRequest) as plain:
+        canned_client.entity_update(ENTITY, city="X")
+    assert str(plain.value) == "[400 bad] No"
