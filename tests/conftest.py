@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from portal.csp import content_security_policy
 from tests.log_secrets import CapturingHandler, console_handler, live_secrets_in, process_outputs
-from tests.mutation_scope import fastest_first, mutant_under_test, test_directories
+from tests.mutation_scope import fastest_first, mutant_under_test, test_kept
 from tests.mutation_slots import Slot, slot_configured, slot_take
 from tests.simulator_process import SimulatorProcess
 from tests.staff_sign_in import StaffClient
@@ -147,17 +147,14 @@ def _clean_reused_database(request, mutation_slot):
 def pytest_collection_modifyitems(config, items):
     """Under `make mutate`, run only the tests of the mutated layer, quickest first
     (tests.mutation_scope)."""
-    if not mutant_under_test():
+    mutant = mutant_under_test()
+    if not mutant:
         return
-    items[:] = fastest_first(items)
-    directories = test_directories(mutant=mutant_under_test())
-    if directories is None:
-        return
-    kept = [item for item in items if item.nodeid.startswith(directories)]
-    dropped = [item for item in items if not item.nodeid.startswith(directories)]
+    kept = [item for item in items if test_kept(mutant=mutant, nodeid=item.nodeid)]
+    dropped = [item for item in items if not test_kept(mutant=mutant, nodeid=item.nodeid)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    items[:] = fastest_first(kept)
 
 
 @pytest.fixture(scope="session")

@@ -13,18 +13,26 @@ SCOPES = {
     "spaceinvoices.": ("tests/spaceinvoices/",),
     "portal.redaction.": ("tests/portal/", "tests/security/"),
 }
+# The permission matrix proves who may press which admin button, which is admin code; a
+# service it reaches is checked by the service's own tests. Run for every service mutant,
+# its hundred tests would cost more than all the others together.
+ADMIN_ONLY = ("tests/tenants/test_permission_matrix.py",)
 
 
 def mutant_under_test() -> str:
-    return os.environ.get("MUTANT_UNDER_TEST", "")
+    """The mutant this session tests; '' outside a mutant's run (mutmut's own stats, forced
+    failure and listing runs set words such as "stats" there: those see every test)."""
+    name = os.environ.get("MUTANT_UNDER_TEST", "")
+    return name if "__mutmut_" in name else ""
 
 
-def test_directories(*, mutant: str) -> tuple[str, ...] | None:
-    """The test directories for this mutant, or None when every selected test may run."""
+def test_kept(*, mutant: str, nodeid: str) -> bool:
+    """Whether this test may run for this mutant (mutmut already chose the tests that reach
+    the mutated function; this keeps those of its own layer)."""
     for prefix, directories in SCOPES.items():
         if mutant.startswith(prefix):
-            return directories
-    return None
+            return nodeid.startswith(directories)
+    return mutant.startswith("tenants.admin.") or not nodeid.startswith(ADMIN_ONLY)
 
 
 def durations() -> dict[str, float]:
