@@ -111,12 +111,7 @@ def _user_token(membership: Membership, request_id: str) -> str:
     if membership.sync_state in (SyncState.PENDING, SyncState.FAILED) or not membership.si_user_id:
         # Never synced (or it failed): sync on the spot, then read where the member stands.
         try:
-            members_sync(
-                customer=membership.customer,
-                actor="system:launch",
-                record=False,
-                lock_wait=LAUNCH_LOCK_WAIT,
-            )
+            members_sync(customer=membership.customer, lock_wait=LAUNCH_LOCK_WAIT)
         except CustomerBusy:
             raise _unavailable() from None  # another run is syncing them right now
         try:

@@ -67,7 +67,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
         def sync() -> None:
             try:
-                members_sync_if_live(customer=added.customer, actor=request.user)
+                members_sync_if_live(customer=added.customer)
             finally:  # an outage is also reported by after_commit, as an error
                 self._pending_warn(request, Membership.objects.get(pk=added.pk))
 

@@ -88,5 +88,5 @@ def customer_access_mode_set(*, customer: Customer, mode: str, actor: Actor) -> 
                     detail=f"{previous} → {mode}",
                 )
         if customer.entity_id:
-            return members_sync(customer=customer, actor=actor, record=False)
+            return members_sync(customer=customer)
     return None

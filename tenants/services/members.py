@@ -159,12 +159,15 @@ def _user_remove(client, customer: Customer, user_id: str, step: str) -> None:
 def members_sync(
     *,
     customer: Customer,
-    actor: Actor,
+    actor: Actor | None = None,
     dry_run: bool = False,
-    record: bool = True,
     lock_wait: float | None = None,
 ) -> SyncReport:
     """Add, re-role and remove entity users to match the memberships; errors per member.
+
+    A run asked for by someone (``actor``: staff, an operator) is audited as theirs; one
+    that is part of another change (a role change, a switch, provisioning) has that change's
+    audit row, and no actor.
 
     No transaction is held across the calls: one run at a time per customer (its lock), each
     write recorded before it is made, each membership settled when its write is answered.
@@ -214,7 +217,7 @@ def members_sync(
             pending = {}
         for membership, current in settled:
             _settle(membership, current, customer, pending)
-        if record:
+        if actor is not None:
             staff_action_record(
                 actor=actor,
                 action=StaffAction.Action.SYNC_MEMBERS,
@@ -225,11 +228,12 @@ def members_sync(
     return report
 
 
-def members_sync_if_live(*, customer: Customer, actor: Actor) -> SyncReport | None:
-    """Push a membership change upstream now when the customer has an entity."""
+def members_sync_if_live(*, customer: Customer) -> SyncReport | None:
+    """Push a membership change upstream now when the customer has an entity (the change
+    itself is audited by whoever made it)."""
     if not customer.entity_id:
         return None
-    return members_sync(customer=customer, actor=actor, record=False)
+    return members_sync(customer=customer)
 
 
 def user_active_set(*, user: User, active: bool, actor: Actor) -> list[SyncReport]:
@@ -245,7 +249,7 @@ def user_active_set(*, user: User, active: bool, actor: Actor) -> list[SyncRepor
     reports = []
     for customer in Customer.objects.filter(memberships__user=user, entity_id__isnull=False):
         try:
-            reports.append(members_sync(customer=customer, actor=actor, record=False))
+            reports.append(members_sync(customer=customer))
         except (SpaceInvoicesError, TenantError) as exc:
             reports.append(SyncReport(customer=customer.slug, errors=[str(exc)]))
     return reports

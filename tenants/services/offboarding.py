@@ -69,7 +69,7 @@ def _incomplete(customer, actor, report, problem: str) -> OffboardingIncomplete:
 
 def _upstream_clear(customer: Customer, actor: Actor, report: OffboardingReport) -> None:
     try:
-        sync = members_sync(customer=customer, actor=actor, record=False)
+        sync = members_sync(customer=customer)
     except SpaceInvoicesError as exc:
         raise _incomplete(customer, actor, report, f"users not removed: {exc}") from None
     if sync.errors:

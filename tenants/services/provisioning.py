@@ -105,7 +105,7 @@ def customer_provision(*, customer: Customer, actor: Actor) -> Customer:
             # A key left upstream (unreadable here) is shown on its row, never a blocker.
             problems = revoked_keys_delete(customer=customer).errors
             step = "sync members"
-            report = members_sync(customer=customer, actor=actor, record=False)
+            report = members_sync(customer=customer)
             problems += report.errors
         except SpaceInvoicesError as exc:
             problems = [f"could not {step}: {exc}"]

@@ -15,12 +15,12 @@ from .members import members_sync_if_live
 from .onboarding import added_email_send, welcome_email_send
 
 
-def _push(*, customer: Customer, actor: Actor, audit: StaffAction) -> str:
+def _push(*, customer: Customer, audit: StaffAction) -> str:
     """Apply a team change upstream now. '' when nothing stands in the way, else why not: the
     change stays saved and pending, and the next sync applies it. The change's audit row was
     written (as not yet applied) before the call; it is marked applied only after."""
     try:
-        report = members_sync_if_live(customer=customer, actor=actor)
+        report = members_sync_if_live(customer=customer)
     except (SpaceInvoicesError, CustomerBusy, TenantError) as exc:
         problem = str(exc)
     else:
@@ -65,7 +65,7 @@ def membership_add(
     except IntegrityError:  # the same address added twice at once: one wins
         raise TenantError(f"{email} was just added by someone else; reload the page.") from None
     if sync:
-        _push(customer=customer, actor=actor, audit=audit)
+        _push(customer=customer, audit=audit)
         return _fresh(membership)
     return membership
 
@@ -145,7 +145,7 @@ def membership_role_set(
             customer=customer,
             detail=f"{membership.user.email}: {previous} → {role}",
         )
-    _push(customer=customer, actor=actor, audit=audit)
+    _push(customer=customer, audit=audit)
     return _fresh(membership)
 
 
@@ -173,7 +173,7 @@ def membership_remove(*, membership: Membership, actor: Actor, keep_an_admin: bo
             customer=customer,
             detail=membership.user.email,
         )
-    if customer.entity_id and _push(customer=customer, actor=actor, audit=audit):
+    if customer.entity_id and _push(customer=customer, audit=audit):
         return not Membership.objects.filter(pk=membership.pk).exists()
     Membership.objects.filter(pk=membership.pk).delete()
     return True

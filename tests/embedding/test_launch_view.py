@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from embedding.models import LaunchEvent
 from tenants.models import EntityApiKey, SyncState, User
-from tenants.services import customer_disable
+from tenants.services import customer_disable, members_sync
 from tests.fixtures_portal import user_invited_upstream
 
 pytestmark = pytest.mark.django_db
@@ -78,15 +78,26 @@ def test_anonymous_goes_to_login(client, login_as, acme, simulator):
     assert minted(simulator) == 0
 
 
-def test_not_a_member_is_404_exactly_as_no_such_customer(client, login_as, acme, globex, simulator):
+def test_not_a_member_is_404_exactly_as_no_such_customer(
+    client, login_as, acme, globex, simulator, caplog
+):
+    from portal.request_log import FieldsFormatter
+
     login_as("bo@acme.example")
-    foreign = client.post(launch_url("globex"))
-    missing = client.post(launch_url("no-such-customer"))
+    with caplog.at_level("INFO", logger="portal.request"):
+        foreign = client.post(launch_url("globex"))
+        missing = client.post(launch_url("no-such-customer"))
+    lines = [
+        FieldsFormatter("%(message)s").format(r)
+        for r in caplog.records
+        if r.name == "portal.request"
+    ]
+    assert len(lines) == 2 and all("launch_outcome=not_member" in line for line in lines)
     assert foreign.status_code == missing.status_code == 404
     # The same page, byte for byte, but for the per-response CSRF mask.
     assert unmasked(foreign.content) == unmasked(missing.content)
     assert minted(simulator) == 0
-    assert list(LaunchEvent.objects.values_list("outcome", flat=True)) == ["not_member"] * 2
+    assert list(LaunchEvent.objects.values_list("outcome", "mode")) == [("not_member", "")] * 2
 
 
 def test_get_mints_nothing(login_as, acme, simulator):
@@ -140,8 +151,13 @@ def test_not_provisioned_is_409(login_as, make_customer, make_member, simulator)
 def test_invited_member_is_409(login_as, acme, make_member, simulator, account_key, settings):
     settings.PORTAL_SUPPORT_EMAIL = "help@ledger.example"
     user_invited_upstream(simulator, account_key, acme.entity_id, "inv@acme.example")
-    make_member(acme, "inv@acme.example", "viewer")
+    member = make_member(acme, "inv@acme.example", "viewer")
+    members_sync(customer=acme)
+    # Our record is stale (it says in step); the mint's 409 tells the truth and is kept.
+    type(member).objects.filter(pk=member.pk).update(sync_state=SyncState.SYNCED)
     response = login_as("inv@acme.example").post(launch_url("acme"))
+    member.refresh_from_db()
+    assert member.sync_state == SyncState.INVITED
     page = response.content.decode()
     assert response.status_code == 409
     assert "<h1>Your access is waiting for an invitation to be accepted</h1>" in page
@@ -167,10 +183,15 @@ def test_never_synced_member_is_synced_on_the_spot(login_as, acme, make_member, 
     [{"status": 503}, {"delay_ms": 3000}, {"drop": "before"}, {"malformed": True}],
     ids=["503", "slow", "dropped", "malformed"],
 )
-def test_upstream_trouble_is_a_branded_503_with_retry(login_as, acme, simulator, settings, fault):
+def test_upstream_trouble_is_a_branded_503_with_retry(
+    login_as, acme, simulator, settings, fault, caplog
+):
     settings.SPACEINVOICES_TIMEOUT = 0.5
     simulator.fault(path_prefix="/entities/users/", method="POST", count=9, **fault)
-    response = login_as("bo@acme.example").post(launch_url("acme"))
+    with caplog.at_level("WARNING", logger="embedding.services"):
+        response = login_as("bo@acme.example").post(launch_url("acme"))
+    [logged] = [r.getMessage() for r in caplog.records if r.name == "embedding.services"]
+    assert re.match(r"^launch for acme failed upstream: \w+\(status=", logged)
     assert response.status_code == 503 and response["Retry-After"] == "30"
     body = response.content.decode()
     assert "Invoicing is unavailable right now" in body and "Try again" in body
@@ -322,8 +343,9 @@ def test_a_strangers_attempt_is_audited_and_the_limit_page_says_why(
     assert stranger.post(launch_url("globex")).status_code == 303
     limited = stranger.post(launch_url("globex"))
     assert limited.status_code == 429
-    assert b"You opened invoicing many times in a short while. Please wait a moment" in (
-        limited.content
+    assert (
+        b"You opened invoicing many times in a short while. Please wait a moment, then try "
+        b"again." in limited.content
     )
     # Past the limit a stranger's probe gets the same 429 (no lookup, so nothing to learn),
     # and only the first refusal of the window is written down: a script cannot fill the audit.
@@ -392,3 +414,10 @@ def test_an_entity_disabled_upstream_says_so(login_as, acme, simulator, account_
     assert b"Invoicing for Acme d.o.o. is turned off. Please contact help@partner.example." in (
         page.content
     )
+
+
+def test_a_key_mode_launch_mints_with_its_own_request_id(login_as, globex, simulator):
+    assert login_as("cy@globex.example").post(launch_url("globex")).status_code == 303
+    event = LaunchEvent.objects.get()
+    assert event.mode == "api_key"
+    assert simulator.request_ids("POST /entities/api-keys")[-1] == event.request_id

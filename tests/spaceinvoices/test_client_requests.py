@@ -113,3 +113,14 @@ def test_a_refusal_reads_as_one_line_naming_each_field(canned, canned_client):
     with pytest.raises(InvalidRequest) as plain:
         canned_client.entity_update(ENTITY, city="X")
     assert str(plain.value) == "[400 bad] No"
+
+
+def test_an_undocumented_status_is_still_a_typed_error_that_reads_well(canned, canned_client):
+    from spaceinvoices.client import SpaceInvoicesError
+
+    canned.answer("GET", "/entities", 418, b"")
+    with pytest.raises(SpaceInvoicesError) as caught:
+        canned_client.entities_page()
+    assert type(caught.value) is SpaceInvoicesError and caught.value.status == 418
+    assert str(caught.value).startswith("[418 error] ")  # no code in the answer
+    assert repr(caught.value).startswith("SpaceInvoicesError(status=418, code=None, message=")

@@ -48,6 +48,8 @@ def test_disable_and_enable_from_the_admin_act_upstream_and_audit(
     assert simulator.request_ids("POST /entities/{id}/disable") == [intent.request_id]
     client.post(CHANGELIST, {"action": "enable", "confirmed": "yes", "_selected_action": [acme.pk]})
     assert enabled_upstream(simulator, account_key, acme.entity_id)
+    [intent] = UpstreamIntent.objects.filter(step="entity.enable")
+    assert simulator.request_ids("POST /entities/{id}/enable") == [intent.request_id]
     assert Customer.objects.get(pk=acme.pk).is_active
     assert StaffAction.objects.get(action="enable").actor == staff
 
@@ -59,6 +61,7 @@ def test_a_failed_disable_changes_nothing_here(acme, simulator, account_key):
     assert Customer.objects.get(pk=acme.pk).is_active
     audit = StaffAction.objects.get(action="disable")
     assert (audit.succeeded, audit.customer) == (False, acme) and "503" in audit.detail
+    assert audit.actor_label == "t"
     simulator.clear_faults()
     customer_disable(customer=acme, actor="t")
     assert not Customer.objects.get(pk=acme.pk).is_active

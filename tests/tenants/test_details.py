@@ -49,6 +49,7 @@ def test_an_edited_city_reaches_the_entity(
     assert provisioned.details_state == DetailsState.IN_STEP
     audit = StaffAction.objects.get(action="update_details")
     assert (audit.succeeded, audit.actor, audit.customer) == (True, staff, provisioned)
+    assert audit.detail == "name, address, city, post_code, tax_number, is_tax_subject"
     [intent] = UpstreamIntent.objects.filter(customer=provisioned, step="entity.update")
     assert simulator.request_ids("PATCH /entities/{id}") == [intent.request_id]
 
@@ -59,16 +60,19 @@ def test_an_unchanged_save_sends_nothing(staff_client, provisioned, simulator):
 
 
 def test_an_outage_leaves_the_edit_saved_failed_and_retryable(
-    staff_client, provisioned, simulator, account_key
+    staff_client, staff, provisioned, simulator, account_key, caplog
 ):
     simulator.fault(path_prefix="/entities/", method="PATCH", status=503, count=9)
-    page = edit(staff_client, provisioned, city="Celje")
+    with caplog.at_level("INFO", logger="tenants.services.details"):
+        page = edit(staff_client, provisioned, city="Celje")
     assert b"Space Invoices was not updated" in page.content
+    logged = [r.getMessage() for r in caplog.records if r.name == "tenants.services.details"]
+    assert logged == [f"details of {provisioned.slug}: failed"]
     provisioned.refresh_from_db()
     assert (provisioned.city, provisioned.details_state) == ("Celje", DetailsState.FAILED)
     assert "503" in provisioned.details_error
     failure = StaffAction.objects.get(action="update_details")
-    assert (failure.succeeded, failure.customer) == (False, provisioned)
+    assert (failure.succeeded, failure.customer, failure.actor) == (False, provisioned, staff)
     assert "503" in failure.detail
     assert upstream_entity(simulator, account_key, provisioned.entity_id)["city"] == "Ljubljana"
     simulator.clear_faults()
@@ -155,4 +159,16 @@ def test_a_line_break_is_refused_on_the_field(staff_client, provisioned, simulat
     assert b"Line breaks and control characters are not allowed here." in page.content
     provisioned.refresh_from_db()
     assert provisioned.city == "Ljubljana"
+    assert simulator.requests_to("PATCH /entities/{id}") == 0
+
+
+def test_details_of_a_customer_without_an_entity_go_with_provisioning(make_customer, simulator):
+    from tenants.errors import NotProvisioned
+    from tenants.services import customer_details_update
+
+    newco = make_customer(name="Newco")
+    with pytest.raises(
+        NotProvisioned, match=r"^Newco is not provisioned; its details go with provisioning\.$"
+    ):
+        customer_details_update(customer=newco, actor="t")
     assert simulator.requests_to("PATCH /entities/{id}") == 0

@@ -77,6 +77,7 @@ def test_an_accepted_invitation_lets_the_member_in_at_once(
     answer = login_as("bo@acme.example").post(reverse("open_invoicing", args=["acme"]))
     assert answer.status_code == 303
     assert state_of("bo@acme.example") == SyncState.SYNCED
+    assert Membership.objects.get(user__email="bo@acme.example").invitation_id == ""
 
 
 def resend(client, membership):
@@ -139,6 +140,9 @@ def test_a_resend_records_the_invitation_and_who_asked(acme_under, staff, simula
     audit = StaffAction.objects.get(action="resend_invitation")
     assert (audit.actor, audit.customer, audit.detail) == (staff, acme, "bo@acme.example")
     assert simulator.bodies("POST /entities/invitations/{id}/resend") == [None]
+    # Sent with the id recorded before the call, so that a re-run can replay it.
+    [intent] = acme.upstream_intents.filter(step=f"invitation.resend:{theirs['id']}")
+    assert simulator.request_ids("POST /entities/invitations/{id}/resend") == [intent.request_id]
 
 
 def test_no_resend_for_a_customer_not_provisioned(make_customer, make_member, simulator):

@@ -29,7 +29,8 @@ def test_rotation_swaps_in_a_new_key_and_deletes_the_old(provisioned, simulator)
     assert key_works(simulator, new.key, provisioned.entity_id)
     assert not key_works(simulator, old.key, provisioned.entity_id)
     assert simulator.stats()["api_keys"] == 1
-    assert StaffAction.objects.filter(action="rotate_key", succeeded=True).count() == 1
+    [audit] = StaffAction.objects.filter(action="rotate_key", succeeded=True)
+    assert audit.actor_label == "test" and audit.customer == provisioned
 
 
 def test_old_key_not_deleted_is_remembered_and_deleted_next_time(provisioned, simulator):
@@ -63,11 +64,13 @@ def test_failed_key_creation_changes_nothing_and_a_rerun_ends_clean(provisioned,
 def test_attach_an_existing_key_checked_upstream(make_customer, simulator, account_key):
     entity_id, key = entity_made_elsewhere(simulator, account_key)
     customer = make_customer(access_mode="api_key")
-    with pytest.raises(KeyRejected, match="does not accept"):
+    with pytest.raises(KeyRejected, match=r"^Space Invoices does not accept that key\.$"):
         entity_key_attach(
             customer=customer, key="ek_sandbox_" + "0" * 32, actor="t", entity_id=entity_id
         )
-    with pytest.raises(KeyRejected, match="not an entity API key"):
+    with pytest.raises(
+        KeyRejected, match=r"^That is not an entity API key \(ek_live_… or ek_sandbox_…\)\.$"
+    ):
         entity_key_attach(customer=customer, key="hello", actor="t", entity_id=entity_id)
     entity_key_attach(customer=customer, key=key, actor="t", entity_id=entity_id)
     customer.refresh_from_db()
@@ -79,7 +82,7 @@ def test_attach_an_existing_key_checked_upstream(make_customer, simulator, accou
 def test_attach_refuses_a_key_of_another_entity(provisioned, simulator, account_key):
     _, foreign = entity_made_elsewhere(simulator, account_key, "Other")
     before = provisioned.api_keys.active().get()
-    with pytest.raises(KeyRejected, match="does not belong"):
+    with pytest.raises(KeyRejected, match=r"^That key does not belong to this entity\.$"):
         entity_key_attach(customer=provisioned, key=foreign, actor="t")
     assert provisioned.api_keys.active().get() == before
 
@@ -140,5 +143,29 @@ def test_a_failed_rotation_is_audited_as_failed(provisioned, simulator):
         entity_key_rotate(customer=provisioned, actor="ops")
     audit = StaffAction.objects.get(action="rotate_key")
     assert (audit.succeeded, audit.customer, audit.actor_label) == (False, provisioned, "ops")
+    assert audit.detail.startswith("[422 ")  # why, in Space Invoices' words
     [intent] = provisioned.upstream_intents.filter(step="key.create", outcome="refused")
     assert "422" in intent.detail
+
+
+def test_an_attach_whose_old_key_cannot_be_deleted_says_so_in_a_failed_audit_row(
+    provisioned, simulator, account_key
+):
+    old = provisioned.api_keys.active().get()
+    second = simulator.api(
+        "POST",
+        "/entities/api-keys",
+        account_key,
+        headers={"x-entity-id": provisioned.entity_id},
+        json={},
+    ).json()["id"]
+    simulator.fault(path_prefix="/entities/api-keys/", method="DELETE", status=503, count=9)
+    entity_key_attach(customer=provisioned, key=second, actor="ops")
+    assert provisioned.api_keys.active().get().key == second
+    done, warned = StaffAction.objects.filter(action="attach_key").order_by("pk")
+    assert (done.succeeded, warned.succeeded) == (True, False)
+    assert (warned.actor_label, warned.customer) == ("ops", provisioned)
+    assert warned.detail.startswith("old key ek_sandbox_") and "not deleted yet: [503 " in (
+        warned.detail
+    )
+    assert old.key not in warned.detail

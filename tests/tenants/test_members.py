@@ -72,6 +72,8 @@ def test_role_change_and_removal_sync_upstream(acme, simulator, account_key):
     assert upstream_users(simulator, account_key, acme.entity_id) == {"ana@acme.example": "viewer"}
     assert membership_remove(membership=membership, actor="t") is True
     assert upstream_users(simulator, account_key, acme.entity_id) == {}
+    [intent] = acme.upstream_intents.filter(step=f"member.remove:{membership.uuid}")
+    assert simulator.request_ids("DELETE /entities/users/{id}") == [intent.request_id]
     assert not Membership.objects.filter(pk=membership.pk).exists()
     actions = set(StaffAction.objects.values_list("action", flat=True))
     assert {"change_role", "remove_member"} <= actions
@@ -252,9 +254,13 @@ def test_deactivation_during_an_outage_is_reported_and_the_rest_still_synced(
     other = customer_provision(customer=other, actor="t")
     ana = User.objects.get(email="ana@acme.example")
     simulator.fault(path_prefix="/entities/users", method="GET", status=503, count=3)
+    make_member(make_customer(name="Newco"), "ana@acme.example", "viewer")  # no entity yet
     reports = user_active_set(user=ana, active=False, actor="t")
     assert not User.objects.get(pk=ana.pk).is_active
-    assert [bool(r.errors) for r in reports].count(True) == 1
+    assert len(reports) == 2  # the customer without an entity has nothing to sync
+    [failed] = [r for r in reports if r.errors]
+    assert failed.customer in (acme.slug, other.slug)
+    assert failed.errors[0].startswith("[503 ")
     assert StaffAction.objects.get(action="deactivate_user").detail == "ana@acme.example"
     synced = [c for c in (acme, other) if "ana@acme.example" not in upstream_users(
         simulator, account_key, c.entity_id)]  # fmt: skip
@@ -344,3 +350,52 @@ def test_activation_is_audited_and_syncs_only_the_users_customers(
     audits = list(StaffAction.objects.order_by("pk").values_list("action", "actor_label"))
     assert audits[-2:] == [("deactivate_user", "ops"), ("activate_user", "ops")]
     assert upstream_users(simulator, account_key, stranger.entity_id) == {}
+
+
+def test_a_team_change_is_audited_as_applied_only_once_it_is(
+    acme, make_customer, make_member, simulator
+):
+    ana = acme.memberships.get()
+    membership_role_set(membership=ana, role="editor", actor="ops")
+    applied = StaffAction.objects.get(action="change_role")
+    assert (applied.succeeded, applied.detail) == (True, "ana@acme.example: admin → editor")
+    # Nothing to apply for a customer without an entity: done as soon as it is saved.
+    membership_add(customer=make_customer(), email="dee@x.example", role="viewer", actor="ops")
+    local = StaffAction.objects.get(action="add_member")
+    assert (local.succeeded, local.detail) == (True, "dee@x.example as viewer")
+    # Two other members Space Invoices refuses: the change is saved, not said to be applied.
+    make_member(acme, "bo@acme.example", "viewer")
+    make_member(acme, "cy@acme.example", "viewer")
+    simulator.fault(path_prefix="/entities/users", method="POST", status=422, count=2)
+    membership_role_set(membership=ana, role="viewer", actor="ops")
+    pending = StaffAction.objects.filter(action="change_role").latest("pk")
+    assert pending.succeeded is False
+    reasons = pending.detail.split("(saved; not yet applied in Space Invoices: ", 1)[1]
+    assert [r.split(":")[0] for r in reasons.rstrip(")").split("; ")] == [
+        "bo@acme.example",
+        "cy@acme.example",
+    ]
+    # Space Invoices down for the whole sync: its own words are the reason.
+    simulator.fault(path_prefix="/entities/users", method="GET", status=503, count=9)
+    membership_role_set(membership=ana, role="editor", actor="ops")
+    down = StaffAction.objects.filter(action="change_role").latest("pk")
+    assert down.succeeded is False and "not yet applied in Space Invoices: [503 " in down.detail
+
+
+@pytest.mark.parametrize("elsewhere", ["admin of another team", "admin being removed"])
+def test_only_a_staying_admin_of_the_same_team_lets_the_last_one_step_down(
+    acme, make_customer, make_member, simulator, elsewhere
+):
+    from tenants.errors import TenantError
+
+    if elsewhere == "admin of another team":
+        make_member(make_customer(name="Other"), "cy@other.example", "admin")
+    else:
+        make_member(acme, "dee@acme.example", "admin", is_active=True)
+        Membership.objects.filter(user__email="dee@acme.example").update(
+            sync_state=SyncState.REMOVING
+        )
+    ana = acme.memberships.get(user__email="ana@acme.example")
+    with pytest.raises(TenantError, match="the team's only admin"):
+        membership_role_set(membership=ana, role="viewer", actor="ana", keep_an_admin=True)
+    assert Membership.objects.get(pk=ana.pk).role == "admin"

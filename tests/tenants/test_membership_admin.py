@@ -41,8 +41,8 @@ def test_add_change_and_delete_reach_space_invoices(
         (m.level_tag, f'href="{change_url}"' in m.message) for m in added.context["messages"]
     ] == [("success", True)]
     assert added.redirect_chain == [(reverse("admin:tenants_membership_changelist"), 302)]
-    sync = StaffAction.objects.filter(action="add_member").get()
-    assert sync.succeeded is True
+    audit = StaffAction.objects.filter(action="add_member").get()
+    assert (audit.succeeded, audit.customer) == (True, acme)
     assert membership.sync_state == SyncState.SYNCED and membership.role == "editor"
     assert upstream_users(simulator, account_key, acme.entity_id)["bo@acme.example"] == "editor"
     assert StaffAction.objects.get(action="add_member").actor == staff

@@ -226,3 +226,25 @@ def test_a_finished_offboarding_is_audited_once_by_whoever_ran_it(acme, simulato
     )
     again = customer_offboard(customer=acme, actor=staff)
     assert again.done == ["already offboarded"] and StaffAction.objects.count() == 3
+
+
+def test_an_unprovisioned_customer_is_offboarded_here_only(make_customer, simulator):
+    customer = make_customer(name="Newco")
+    report = customer_offboard(customer=customer, actor="t")
+    customer = Customer.objects.get(pk=customer.pk)
+    assert customer.offboarded_at and not customer.is_active
+    assert simulator.stats()["requests"] == {}
+    detail = StaffAction.objects.get(action="offboard").detail
+    assert detail == "0 membership(s) ended, 0 portal login(s) closed"  # no member to name
+    assert report.done == ["0 membership(s) ended, 0 portal login(s) closed"]
+
+
+def test_every_user_that_could_not_be_removed_is_named(acme, simulator):
+    simulator.fault(path_prefix="/entities/users/", method="DELETE", status=422, count=2)
+    with pytest.raises(OffboardingIncomplete) as refused:
+        customer_offboard(customer=acme, actor="t")
+    problem = str(refused.value).split("users not removed: ", 1)[1].split(". Done so far")[0]
+    assert [part.split(":")[0] for part in problem.split("; ")] == [
+        "ana@acme.example",
+        "bo@acme.example",
+    ]

@@ -94,6 +94,8 @@ def test_edited_details_after_a_lost_answer_still_end_with_one_entity(make_custo
     customer.save()
     done = customer_provision(customer=customer, actor="t")
     assert done.is_provisioned and simulator.stats()["entities"] == 1
+    # The entity it found holds the old name: the edit is sent once.
+    assert simulator.requests_to("PATCH /entities/{id}") == 1
 
 
 def test_failure_is_audited_with_the_reason(make_customer, simulator):
@@ -109,8 +111,11 @@ def test_failure_is_audited_with_the_reason(make_customer, simulator):
     assert not audit.succeeded and "country unknown" in audit.detail
 
 
-def test_rerun_after_replays_expired_still_finds_the_entity(make_customer, simulator, account_key):
-    customer = make_customer()
+@pytest.mark.parametrize("tax_subject", [True, False])
+def test_rerun_after_replays_expired_still_finds_the_entity(
+    make_customer, simulator, account_key, tax_subject
+):
+    customer = make_customer(is_tax_subject=tax_subject, address="Main 1")
     simulator.fault(path_prefix="/entities", method="POST", drop="after", count=9)
     assert customer_provision(customer=customer, actor="t").provisioning_state == "failed"
     simulator.clear_faults()
@@ -118,6 +123,10 @@ def test_rerun_after_replays_expired_still_finds_the_entity(make_customer, simul
 
     done = customer_provision(customer=customer, actor="t")
     assert done.is_provisioned and simulator.stats()["entities"] == 1
+    # The entity it found already holds the customer's details: nothing to send again.
+    assert simulator.requests_to("PATCH /entities/{id}") == 0
+    # The entity it found already holds the customer's details: nothing to send again.
+    assert simulator.requests_to("PATCH /entities/{id}") == 0
 
 
 def test_an_upstream_422_fails_the_step_and_names_the_field(make_customer, simulator):
