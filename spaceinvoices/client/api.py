@@ -21,7 +21,7 @@ from ..contract import (
     USERS,
 )
 from .errors import MalformedResponse
-from .transport import RetryPolicy, Transport
+from .transport import Transport
 from .types import (
     ApiKeyInfo,
     CreatedApiKey,
@@ -160,12 +160,9 @@ class SpaceInvoicesClient:
         name: str | None = None,
         ttl: int | None = None,
         request_id: str | None = None,
-        retry: RetryPolicy | None = None,
     ) -> CreatedApiKey:
         body = {k: v for k, v in {"name": name, "ttl": ttl}.items() if v is not None}
-        answer = self._call(
-            "POST", API_KEYS, entity_id=entity_id, json=body, request_id=request_id, retry=retry
-        )
+        answer = self._call("POST", API_KEYS, entity_id=entity_id, json=body, request_id=request_id)
         return CreatedApiKey.from_json(answer)
 
     def api_keys_list(self, entity_id: str) -> list[ApiKeyInfo]:
@@ -221,7 +218,6 @@ class SpaceInvoicesClient:
         *,
         ttl: int | None = None,
         request_id: str | None = None,
-        retry: RetryPolicy | None = None,
     ) -> LaunchToken:
         body = {"ttl": ttl} if ttl else {}
         answer = self._call(
@@ -230,7 +226,6 @@ class SpaceInvoicesClient:
             entity_id=entity_id,
             json=body,
             request_id=request_id,
-            retry=retry,
         )
         return LaunchToken.from_json(answer)
 
@@ -240,7 +235,6 @@ class SpaceInvoicesClient:
         *,
         ttl: int,
         request_id: str | None = None,
-        retry: RetryPolicy | None = None,
     ) -> LaunchToken:
         """Key-mode launch [chosen]: a short-lived entity key, made with this (entity) key."""
         key = self.api_key_create(
@@ -248,7 +242,6 @@ class SpaceInvoicesClient:
             name=contract.LAUNCH_KEY_NAME,
             ttl=ttl,
             request_id=request_id,
-            retry=retry,
         )
         return LaunchToken(token=key.secret, entity_id=key.entity_id, expires_at=key.expires_at)
 

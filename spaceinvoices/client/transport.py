@@ -90,11 +90,10 @@ class Transport:
         json: Any = None,
         params: dict | None = None,
         request_id: str | None = None,
-        retry: RetryPolicy | None = None,
     ) -> Answer:
         if self.before_request:
             self.before_request()
-        retry = retry or self.retry
+        retry = self.retry
         headers = {
             "Authorization": f"Bearer {credential}",
             "Accept": "application/json",

@@ -124,3 +124,13 @@ def test_an_undocumented_status_is_still_a_typed_error_that_reads_well(canned, c
     assert type(caught.value) is SpaceInvoicesError and caught.value.status == 418
     assert str(caught.value).startswith("[418 error] ")  # no code in the answer
     assert repr(caught.value).startswith("SpaceInvoicesError(status=418, code=None, message=")
+
+
+def test_a_listed_key_is_known_by_its_hint_or_else_its_masked_id(canned, canned_client):
+    listed = [
+        {"id": "ek_sandbox_***...a1", "prefix_hint": "ek_sandbox_12ab...a1"},
+        {"id": "ek_sandbox_***...b2"},
+    ]
+    canned.answer("GET", "/entities/api-keys", 200, {"data": listed})
+    hints = [key.prefix_hint for key in canned_client.api_keys_list(ENTITY)]
+    assert hints == ["ek_sandbox_12ab...a1", "ek_sandbox_***...b2"]

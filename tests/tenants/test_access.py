@@ -35,6 +35,7 @@ def test_disable_and_enable_from_the_admin_act_upstream_and_audit(
     client.force_login(staff)
     data = {"action": "disable", "_selected_action": [acme.pk]}
     asked = client.post(CHANGELIST, data)
+    assert b"Disables each entity at Space Invoices: its keys and tokens stop" in asked.content
     assert b"are you sure" in asked.content and enabled_upstream(
         simulator, account_key, acme.entity_id
     )

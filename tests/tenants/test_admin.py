@@ -175,7 +175,12 @@ def test_bulk_delete_of_memberships_goes_through_the_service(
     assert upstream_users(simulator, account_key, customer.entity_id) == {}
     assert not customer.memberships.exists()
     shown = [(m.level_tag, m.message) for m in page.context["messages"]]
-    assert shown[0][0] == "success" and shown[0][1].startswith("Removed here and in Space")
+    name = customer.name
+    assert shown[0] == (
+        "success",
+        f"Removed here and in Space Invoices: a@x.example in {name} (viewer), b@x.example in "
+        f"{name} (viewer).",
+    )
     assert ("success", "Successfully deleted 2 memberships.") in shown
 
 
