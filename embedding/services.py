@@ -94,7 +94,12 @@ def _check(membership: Membership) -> None:
         raise LaunchRefused(block.reason, block.status, block.title, block.message)
 
 
-def _invited(membership: Membership) -> LaunchRefused:
+def _not_member() -> LaunchRefused:
+    # A plain 404, the same as for a customer that does not exist: nothing to learn from it.
+    return LaunchRefused(Outcome.NOT_MEMBER, 404, "", "")
+
+
+def _invited() -> LaunchRefused:
     # Space Invoices holds the member as invited; the portal never asks it to email them,
     # so the page cannot promise an email: staff resend the invitation when asked.
     return LaunchRefused(
@@ -117,7 +122,7 @@ def _user_token(membership: Membership, request_id: str) -> str:
         try:
             membership.refresh_from_db()
         except Membership.DoesNotExist:  # the sync finished their removal
-            raise LaunchRefused(Outcome.NOT_MEMBER, 404, "", "") from None
+            raise _not_member() from None
     if not membership.si_user_id:
         raise _unavailable()
     # An invited member may have accepted since the last sync: Space Invoices says which
@@ -133,7 +138,7 @@ def _user_token(membership: Membership, request_id: str) -> str:
         if exc.code != INVITATION_PENDING:
             raise
         Membership.objects.filter(pk=membership.pk).update(sync_state=SyncState.INVITED)
-        raise _invited(membership) from None
+        raise _invited() from None
     except NotFound:
         # The user is gone upstream: the next launch syncs them back first.
         Membership.objects.filter(pk=membership.pk).update(
@@ -214,7 +219,7 @@ def launch_token_create(*, user, slug: str, client_ip: str) -> Launch:
             user_id=user.pk, slug=slug, outcome=Outcome.NOT_MEMBER, client_ip=client_ip
         )
         # Shown as the site's own 404 page, exactly as for a customer that does not exist.
-        raise LaunchRefused(Outcome.NOT_MEMBER, 404, "", "")
+        raise _not_member()
     url = _mint_for(membership, client_ip)
     return Launch(url=url, mode=membership.customer.access_mode)
 

@@ -31,7 +31,6 @@ def confirm_then(
             "explanation": explanation,
             "objects": queryset,
             "action": request.POST.get("action"),
-            "opts": modeladmin.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             # A button on an object's page goes back there; a list action to the list.
             "cancel_url": getattr(request, "confirm_cancel_url", ""),

@@ -421,3 +421,8 @@ def test_a_key_mode_launch_mints_with_its_own_request_id(login_as, globex, simul
     event = LaunchEvent.objects.get()
     assert event.mode == "api_key"
     assert simulator.request_ids("POST /entities/api-keys")[-1] == event.request_id
+
+
+def test_an_overlong_slug_is_audited_cut_to_the_columns_length(login_as, acme, simulator):
+    assert login_as("bo@acme.example").post(launch_url("x" * 100)).status_code == 404
+    assert LaunchEvent.objects.get().customer_slug == "x" * 80

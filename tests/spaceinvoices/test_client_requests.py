@@ -32,6 +32,8 @@ WRITES = [
      "POST", "/entities/invitations/einv_1/resend", (200, INVITATION_FIELDS)),
     (lambda c, rid: c.key_token_create(ENTITY, ttl=60, request_id=rid),
      "POST", "/entities/api-keys", (201, KEY_FIELDS)),
+    (lambda c, rid: c.user_token_create(ENTITY, "user_1", ttl=60, request_id=rid),
+     "POST", "/entities/users/user_1/token", (201, {"token": "t", "user_id": "user_1"})),
 ]  # fmt: skip
 
 
@@ -134,3 +136,29 @@ def test_a_listed_key_is_known_by_its_hint_or_else_its_masked_id(canned, canned_
     canned.answer("GET", "/entities/api-keys", 200, {"data": listed})
     hints = [key.prefix_hint for key in canned_client.api_keys_list(ENTITY)]
     assert hints == ["ek_sandbox_12ab...a1", "ek_sandbox_***...b2"]
+
+
+def test_a_base_url_with_a_trailing_slash_and_the_hook_before_every_request(canned):
+    from spaceinvoices.client import SpaceInvoicesClient, Transport
+
+    calls = []
+    transport = Transport(base_url=canned.url + "/", before_request=lambda: calls.append(1))
+    client = SpaceInvoicesClient(transport=transport, api_key="sk_sandbox_" + "1" * 32)
+    canned.answer("GET", "/entities", 200, {"data": []})
+    client.entities_page()
+    client.entities_page()
+    assert [sent.path for sent in canned.seen] == ["/entities", "/entities"]
+    assert calls == [1, 1]
+
+
+def test_both_schemes_use_the_pooled_adapter_without_urllib3_retries():
+    from requests.adapters import HTTPAdapter
+
+    from spaceinvoices.client.transport import new_session
+
+    session = new_session(pool_size=7)
+    for url in ("http://si.example/entities", "https://si.example/entities"):
+        adapter = session.get_adapter(url)
+        assert isinstance(adapter, HTTPAdapter)
+        assert (adapter._pool_maxsize, adapter.max_retries.total) == (7, 0)
+    assert session.trust_env is False

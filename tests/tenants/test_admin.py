@@ -71,15 +71,37 @@ def test_provision_action_asks_first_then_provisions(staff_client, make_customer
 def test_outage_during_an_action_is_a_message_not_a_traceback(
     staff_client, make_customer, simulator
 ):
-    customer = customer_provision(customer=make_customer(), actor="t")
-    simulator.fault(path_prefix="/entities/api-keys", method="POST", status=503, count=9)
+    """Three customers: Space Invoices is down for the first one's rotation only; the
+    others are still rotated and counted."""
+    customers = [
+        customer_provision(customer=make_customer(name=name), actor="t")
+        for name in ("A Ltd", "B Ltd", "C Ltd")
+    ]
+    simulator.fault(path_prefix="/entities/api-keys", method="POST", status=503, count=3)
     page = staff_client.post(
         CHANGELIST,
-        {"action": "rotate_key", "confirmed": "yes", "_selected_action": [customer.pk]},
+        {
+            "action": "rotate_key",
+            "confirmed": "yes",
+            "_selected_action": [c.pk for c in customers],
+        },
         follow=True,
     )
     assert page.status_code == 200
-    assert b"[503 injected_fault]" in page.content
+    shown = [(m.level_tag, m.message) for m in page.context["messages"]]
+    assert shown[0][0] == "error" and shown[0][1].startswith("A Ltd: [503 injected_fault]")
+    assert shown[1:] == [("success", "Rotate key: done for 2 customers.")]
+
+
+def test_a_confirmation_goes_back_where_it_was_asked_from(staff_client, make_customer):
+    customer = make_customer(name="Back Ltd")
+    listed = staff_client.post(CHANGELIST, {"action": "disable", "_selected_action": [customer.pk]})
+    assert 'href="" class="button cancel-link"' in listed.content.decode()  # the list again
+    assert 'name="csrfmiddlewaretoken"' in listed.content.decode()
+    button = reverse("admin:tenants_customer_act", args=[customer.pk, "disable"])
+    page = reverse("admin:tenants_customer_change", args=[customer.pk])
+    asked = staff_client.get(button).content.decode()
+    assert f'href="{page}" class="button cancel-link"' in asked
 
 
 def test_rotate_needs_its_own_permission(client, make_customer):
