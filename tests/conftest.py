@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from portal.csp import content_security_policy
 from tests.log_secrets import CapturingHandler, console_handler, live_secrets_in, process_outputs
-from tests.mutation_scope import fastest_first, mutant_under_test, test_kept
+from tests.mutation_scope import likeliest_first, mutant_under_test, test_kept
 from tests.mutation_slots import Slot, slot_configured, slot_take
 from tests.simulator_process import SimulatorProcess
 from tests.staff_sign_in import StaffClient
@@ -154,7 +154,7 @@ def pytest_collection_modifyitems(config, items):
     dropped = [item for item in items if not test_kept(mutant=mutant, nodeid=item.nodeid)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-    items[:] = fastest_first(kept)
+    items[:] = likeliest_first(kept, mutant=mutant)
 
 
 @pytest.fixture(scope="session")

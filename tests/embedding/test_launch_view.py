@@ -97,7 +97,10 @@ def test_not_a_member_is_404_exactly_as_no_such_customer(
     # The same page, byte for byte, but for the per-response CSRF mask.
     assert unmasked(foreign.content) == unmasked(missing.content)
     assert minted(simulator) == 0
-    assert list(LaunchEvent.objects.values_list("outcome", "mode")) == [("not_member", "")] * 2
+    assert (
+        list(LaunchEvent.objects.values_list("outcome", "mode", "request_id"))
+        == [("not_member", "", "")] * 2
+    )  # nothing was asked of Space Invoices
 
 
 def test_get_mints_nothing(login_as, acme, simulator):
@@ -219,8 +222,8 @@ def test_queries_per_launch(client, login_as, globex, acme, simulator):
     client.post(launch_url("globex"))  # warm the session
     with CaptureQueriesContext(connection) as queries:
         assert client.post(launch_url("globex")).status_code == 303
-    # session + user, then membership, key, audit row
-    assert len(queries) <= 2 + 4, [q["sql"] for q in queries]
+    # session + user, then membership (with its customer), key, audit row
+    assert len(queries) == 2 + 3, [q["sql"] for q in queries]
 
 
 def audit_row() -> dict:
@@ -275,7 +278,8 @@ def test_every_refusal_is_audited_in_full(
     ("email", "prepare", "title", "text"),
     [
         ("dee@globex.example", None, "Your role cannot open invoicing",
-         "needs the editor role or higher; yours is viewer"),
+         "Opening invoicing for Globex GmbH needs the editor role or higher; yours is viewer. "
+         "Ask an admin of your team."),
         ("cy@globex.example", "inactive", "Invoicing is turned off",
          "Invoicing for Globex GmbH is turned off. Please contact support@example.com."),
         ("cy@globex.example", "unprovisioned", "Invoicing is not set up yet",
@@ -301,7 +305,7 @@ def test_each_refusal_page_says_why(login_as, globex, simulator, settings, email
         simulator.api("DELETE", f"/entities/api-keys/{key}", key)
     page = login_as(email).post(launch_url("globex")).content.decode()
     assert f"<h1>{title}</h1>" in page or f">{title}<" in page
-    assert text in page
+    assert f"<p>{text}" in page and f"{text}</p>" in page  # the whole paragraph, no more
 
 
 def test_a_launch_mints_with_its_own_request_id_and_the_configured_ttl(
@@ -361,7 +365,12 @@ def test_each_user_has_a_rate_limit_of_their_own(client, login_as, globex, simul
     settings.PORTAL_LAUNCH_RATE = "1/m"
     first = login_as("cy@globex.example")
     assert first.post(launch_url("globex")).status_code == 303
-    limited = first.post(launch_url("globex"), REMOTE_ADDR="10.0.0.9")
+    from portal.request_log import FieldsFormatter
+
+    with caplog.at_level("INFO", logger="portal.request"):
+        limited = first.post(launch_url("globex"), REMOTE_ADDR="10.0.0.9")
+    logged = [r for r in caplog.records if r.name == "portal.request"]
+    assert "launch_outcome=rate_limited" in FieldsFormatter("%(message)s").format(logged[-1])
     assert limited.status_code == 429 and b"<h1>Too many attempts</h1>" in limited.content
     row = LaunchEvent.objects.filter(outcome="rate_limited").values(
         "user__email", "client_ip", "customer_slug").get()  # fmt: skip

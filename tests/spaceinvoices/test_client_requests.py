@@ -162,3 +162,37 @@ def test_both_schemes_use_the_pooled_adapter_without_urllib3_retries():
         assert isinstance(adapter, HTTPAdapter)
         assert (adapter._pool_maxsize, adapter.max_retries.total) == (7, 0)
     assert session.trust_env is False
+
+
+def test_an_entity_user_is_read_in_full_and_added_with_an_invitation_by_default(
+    canned, canned_client
+):
+    full = USER_FIELDS | {"name": "Ana", "invited_by_user_id": "user_0"}
+    canned.answer("GET", "/entities/users", 200, {"data": [full]})
+    [user] = canned_client.entity_users_list(ENTITY)
+    assert (user.user_id, user.entity_id, user.email, user.role) == (
+        "user_1", ENTITY, "ana@example.com", "viewer",
+    )  # fmt: skip
+    assert (user.name, user.invited_by_user_id) == ("Ana", "user_0")
+    canned.answer("POST", "/entities/users", 201, USER_FIELDS)
+    canned_client.entity_user_add(ENTITY, email="ana@example.com")
+    assert canned.seen[-1].body == {
+        "email": "ana@example.com",
+        "role": "editor",
+        "send_invite": True,
+    }  # fmt: skip  (the API's own default)
+
+
+def test_invitations_are_read_for_the_entity_asked_for(canned, canned_client):
+    canned.answer("GET", "/entities/invitations", 200, {"data": [INVITATION_FIELDS]})
+    assert list(canned_client.invitations_pending(ENTITY)) == ["ana@example.com"]
+    assert canned.seen[-1].headers["x-entity-id"] == ENTITY
+
+
+def test_an_error_keeps_the_request_id_it_answered(canned, canned_client):
+    from spaceinvoices.client import Conflict
+
+    canned.answer("POST", "/entities/users", 409, {"code": "conflict", "message": "Taken"})
+    with pytest.raises(Conflict) as caught:
+        canned_client.entity_user_add(ENTITY, email="a@b.example", request_id="portal:given:9")
+    assert caught.value.request_id == "portal:given:9"

@@ -42,6 +42,13 @@ def test_add_member_by_email_creates_user_and_sends_branded_email(
     assert "Ledger & Co" in message.subject and "/accounts/reset/" in message.body
     assert upstream_users(simulator, account_key, acme.entity_id)["new@acme.example"] == "editor"
     assert simulator.stats()["invitations"] == 0  # white-label: no Space Invoices email
+    # One add, with the role, and the request id recorded before it was sent.
+    assert simulator.bodies("POST /entities/users")[-1] == {
+        "email": "new@acme.example", "role": "editor", "send_invite": False,
+    }  # fmt: skip
+    assert simulator.requests_to("PATCH /entities/users/{id}") == 0
+    [intent] = acme.upstream_intents.filter(step=f"member.add:{membership.uuid}")
+    assert simulator.request_ids("POST /entities/users")[-1] == intent.request_id
 
 
 def test_an_existing_user_added_elsewhere_is_told_where_and_keeps_one_login(
@@ -125,11 +132,14 @@ def test_sync_adopts_on_409_and_removes_strangers(acme, make_member, simulator, 
 
 
 def test_a_user_added_in_the_dashboard_during_the_sync_is_adopted_and_given_the_role(
-    acme, make_member, simulator, account_key
+    acme, make_customer, make_member, simulator, account_key
 ):
     """The sync lists the users, then adds Bo; in between someone adds Bo (as admin, and
     with capitals) in the Space Invoices dashboard. The add answers 409: the sync adopts
     that user and sets the portal's role."""
+    from tenants.services import customer_provision as provision
+
+    provision(customer=make_customer(name="Other"), actor="t")  # the entity header matters
     bo = make_member(acme, "bo@acme.example", "viewer")
     adds_before = simulator.requests_to("POST /entities/users")
     simulator.fault(path_prefix="/entities/users", method="POST", delay_ms=1500)
@@ -206,7 +216,14 @@ def test_deactivating_a_user_removes_them_upstream_and_reactivating_restores(
     user = User.objects.get(email="ana@acme.example")
     user_active_set(user=user, active=False, actor="t")
     assert upstream_users(simulator, account_key, acme.entity_id) == {}
-    assert acme.memberships.get().sync_state == SyncState.INACTIVE
+    membership = acme.memberships.get()
+    assert membership.sync_state == SyncState.INACTIVE
+    # Nothing of the removed user is left on the membership.
+    assert (membership.si_user_id, membership.applied_role, membership.invitation_id) == (
+        "",
+        "",
+        "",
+    )
     user_active_set(user=user, active=True, actor="t")
     assert upstream_users(simulator, account_key, acme.entity_id) == {"ana@acme.example": "admin"}
 
@@ -243,6 +260,7 @@ def test_sync_fault_then_a_clean_rerun(acme, make_member, simulator, account_key
     assert members_sync(customer=acme, actor="t").ok
     assert upstream_users(simulator, account_key, acme.entity_id) == {"ana@acme.example": "editor"}
     assert not Membership.objects.filter(pk=bo.pk).exists()
+    assert acme.memberships.get().last_error == ""  # the failure's reason is gone with it
     assert members_sync(customer=acme, actor="t", dry_run=True).changes == []
 
 

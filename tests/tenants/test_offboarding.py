@@ -231,8 +231,10 @@ def test_a_finished_offboarding_is_audited_once_by_whoever_ran_it(acme, simulato
 def test_an_unprovisioned_customer_is_offboarded_here_only(make_customer, simulator):
     customer = make_customer(name="Newco")
     report = customer_offboard(customer=customer, actor="t")
+    before = customer.updated_at
     customer = Customer.objects.get(pk=customer.pk)
     assert customer.offboarded_at and not customer.is_active
+    assert customer.updated_at > before
     assert simulator.stats()["requests"] == {}
     detail = StaffAction.objects.get(action="offboard").detail
     assert detail == "0 membership(s) ended, 0 portal login(s) closed"  # no member to name
