@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "tenants",
     "embedding",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -248,6 +250,18 @@ SPACEINVOICES_MAX_RETRIES = env.int("SPACEINVOICES_MAX_RETRIES", default=2)
 # Seconds of the first retry's backoff (doubling, with jitter); Retry-After wins when sent.
 SPACEINVOICES_RETRY_BACKOFF = env.float("SPACEINVOICES_RETRY_BACKOFF", default=0.2)
 SPACEINVOICES_LAUNCH_TTL = env.int("SPACEINVOICES_LAUNCH_TTL", default=120)
+# Space Invoices' rate limit, requests a minute for everything the portal sends (0: the
+# documented default for the account key, 600 live and 60 sandbox); bulk work (the queue's
+# jobs) uses at most this share of it, so launches never wait behind it. Counted in the
+# cache: shared by every process only with Redis (CACHE_URL).
+SPACEINVOICES_RATE_LIMIT = env.int("SPACEINVOICES_RATE_LIMIT", default=0)
+SPACEINVOICES_BULK_SHARE = env.float("SPACEINVOICES_BULK_SHARE", default=0.5)
+# The limit's period, seconds: a minute upstream (tests compress it, with the simulator's).
+SPACEINVOICES_RATE_PERIOD = env.float("SPACEINVOICES_RATE_PERIOD", default=60.0)
+if SPACEINVOICES_RATE_LIMIT and SPACEINVOICES_RATE_LIMIT < 14:
+    raise ImproperlyConfigured("SPACEINVOICES_RATE_LIMIT must be 0 (default) or at least 14.")
+if not 0 < SPACEINVOICES_BULK_SHARE < 1:
+    raise ImproperlyConfigured("SPACEINVOICES_BULK_SHARE must be between 0 and 1.")
 # One run at a time per customer: how long a run waits for another to finish, and (SQLite
 # only) how long a killed run's lease blocks the next.
 PORTAL_LOCK_WAIT = env.float("PORTAL_LOCK_WAIT", default=30.0)
@@ -296,6 +310,62 @@ PORTAL_SUPPORT_EMAIL = env.str("PORTAL_SUPPORT_EMAIL", default="support@example.
 CONTENT_SECURITY_POLICY = content_security_policy(
     embed_url=SPACEINVOICES_EMBED_URL, logo_url=PORTAL_BRAND_LOGO_URL
 )
+
+# Background work (Celery). With a broker (Redis in production) tasks run on workers; with
+# none they run in the calling process, so `make run` needs nothing more (the request then
+# waits for the work, as it did before there was a queue).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it ends, not when it starts: one whose worker dies (SIGKILL,
+# OOM, a deploy) is delivered again, and every task is safe to run twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands an unacknowledged task to another worker after this many seconds: longer
+# than any task runs (one customer's sync, a few calls), short enough that a killed
+# worker's tasks are not stuck for long.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # How often workers look for such tasks (kombu's default sweep is every ~100 s).
+    "unacked_restore_interval": min(60, max(1, CELERY_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
+}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # our LOGGING (and its redaction) stays in charge
+# Launch audit rows are kept this many days (the nightly schedule deletes older ones).
+PORTAL_LAUNCH_AUDIT_DAYS = env.int("PORTAL_LAUNCH_AUDIT_DAYS", default=90)
+# The schedules celery beat runs (UTC). Each task only enqueues per-customer work.
+CELERY_BEAT_SCHEDULE = {
+    "nightly-member-sync": {
+        "task": "jobs.tasks.members_sync_all",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "retry-failed-provisioning": {
+        "task": "jobs.tasks.provisioning_retry_failed",
+        "schedule": crontab(minute=15),  # hourly
+    },
+    "retry-failed-details": {
+        "task": "jobs.tasks.details_retry_failed",
+        "schedule": crontab(minute=45),  # hourly
+    },
+    "launch-audit-retention": {
+        "task": "jobs.tasks.launch_events_prune",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "resume-stalled-job-items": {
+        "task": "jobs.tasks.jobs_resume",
+        "schedule": crontab(minute="*/10"),
+    },
+    "nightly-drift-report": {
+        "task": "jobs.tasks.drift_report_all",
+        "schedule": crontab(hour=4, minute=0),
+    },
+}
 
 LOGGING = {
     "version": 1,

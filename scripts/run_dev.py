@@ -176,7 +176,22 @@ def main() -> int:
             set_env_value("SPACEINVOICES_API_KEY", key)
             print("Created a simulator account; its key is in .env.")
         env["SPACEINVOICES_API_KEY"] = key
+        # The simulator has no rate limit unless asked; a sandbox key's 60 a minute would
+        # only slow the demo down.
+        env.setdefault("SPACEINVOICES_RATE_LIMIT", "600")
         manage("seed_demo", env=env)
+        background = "in-process (no CELERY_BROKER_URL: a bulk action's request waits)"
+        if env.get("CELERY_BROKER_URL"):
+            celery = [PYTHON, "-m", "celery", "-A", "portal"]
+            processes["worker"] = subprocess.Popen(
+                [*celery, "worker", "--loglevel=INFO", "--concurrency=2"], cwd=ROOT, env=env
+            )
+            processes["beat"] = subprocess.Popen(
+                [*celery, "beat", "--loglevel=INFO", "--schedule=var/celerybeat-schedule"],
+                cwd=ROOT,
+                env=env,
+            )
+            background = "a worker and beat on CELERY_BROKER_URL"
         portal = subprocess.Popen(
             [PYTHON, "manage.py", "runserver", f"127.0.0.1:{portal_port}", "--noreload"],
             cwd=ROOT,
@@ -188,13 +203,14 @@ def main() -> int:
             f"\n  Portal:    http://127.0.0.1:{portal_port}/\n"
             f"  Admin:     http://127.0.0.1:{portal_port}/admin/\n"
             f"  Simulator: {api_url}\n"
+            f"  Background work: {background}\n"
             f"  Logins (password {values['DEMO_PASSWORD']}):\n"
             "    staff@example.com   partner staff (admin site)\n"
             "    ana@acme.example    admin of Acme (user mode) and of Globex (API-key mode)\n"
             "    bo@acme.example     viewer of Acme\n"
             "    cy@globex.example   editor of Globex\n"
             "    dee@globex.example  viewer of Globex (below the key-mode floor: refused)\n"
-            "  Ctrl-C stops both.\n",
+            "  Ctrl-C stops everything.\n",
             flush=True,
         )
         code = watch(processes)

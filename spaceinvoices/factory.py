@@ -6,9 +6,11 @@ The only module of this package that reads settings.
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 
 from . import contract
+from .budget import CallBudget
 from .client import RetryPolicy, SpaceInvoicesClient, Transport
 
 
@@ -25,7 +27,32 @@ def no_transaction_open() -> None:
         raise TransactionOpenError("a call to Space Invoices inside a database transaction")
 
 
-# Keyed by the settings it is built from, so a changed setting gets a new transport.
+# Keyed by the settings it is built from, so a changed setting gets a new one.
+@lru_cache(maxsize=1)
+def _budget(limit: int, period: float, bulk_share: float) -> CallBudget:
+    return CallBudget(counter=caches["default"], limit=limit, period=period, bulk_share=bulk_share)
+
+
+def rate_limit_per_minute() -> int:
+    """The configured budget, else the documented default for the account key's kind."""
+    environment = contract.key_environment(settings.SPACEINVOICES_API_KEY)
+    default = contract.RATE_LIMIT_PER_MINUTE.get(
+        environment, min(contract.RATE_LIMIT_PER_MINUTE.values())
+    )
+    return settings.SPACEINVOICES_RATE_LIMIT or default
+
+
+def before_request() -> None:
+    """Before each HTTP request to Space Invoices: never inside a transaction, and within
+    the portal's share of the rate limit (waits while it is spent)."""
+    no_transaction_open()
+    _budget(
+        rate_limit_per_minute(),
+        settings.SPACEINVOICES_RATE_PERIOD,
+        settings.SPACEINVOICES_BULK_SHARE,
+    ).take()
+
+
 @lru_cache(maxsize=1)
 def _transport(
     base_url: str, connect_timeout: float, read_timeout: float, retries: int, backoff: float
@@ -35,7 +62,7 @@ def _transport(
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retry=RetryPolicy(max_retries=retries, backoff=backoff),
-        before_request=no_transaction_open,
+        before_request=before_request,
     )
 
 

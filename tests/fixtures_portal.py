@@ -135,11 +135,16 @@ def staff_groups_ensure() -> None:
 
     from django.contrib.auth.models import Group, Permission
 
+    later = [
+        import_module(f"{module}").ADDED
+        for module in ("tenants.migrations.0014_reconcile_for_operations",
+                       "jobs.migrations.0002_staff_groups")
+    ]  # fmt: skip
     for name, codes in import_module("tenants.migrations.0011_staff_groups").GROUPS.items():
         group, created = Group.objects.get_or_create(name=name)
         if created:
             group.permissions.set(
                 Permission.objects.get(content_type__app_label=code.split(".")[0],
                                        codename=code.split(".")[1])
-                for code in codes
+                for code in [*codes, *(c for added in later for c in added.get(name, []))]
             )  # fmt: skip

@@ -30,6 +30,7 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SPACEINVOICES_MAX_RETRIES = 2
 SPACEINVOICES_RETRY_BACKOFF = 0.01  # retries are counted, not waited for
+SPACEINVOICES_RATE_LIMIT = 1_000_000  # tests of the budget set their own
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file, not memory: the suite then runs on SQLite as `make run` does (WAL, busy
     # timeout, IMMEDIATE transactions), concurrent threads included.

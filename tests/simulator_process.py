@@ -111,6 +111,15 @@ class SimulatorProcess:
     def latency(self, ms: int) -> None:
         self.http.post(f"{self.url}/_control/latency", json={"ms": ms}, timeout=10)
 
+    def rate_limit(self, limit: int, period_seconds: float = 60) -> None:
+        """Answer 429 (with Retry-After) past ``limit`` calls per key in any period."""
+        response = self.http.post(
+            f"{self.url}/_control/rate_limit",
+            json={"limit": limit, "period_seconds": period_seconds},
+            timeout=10,
+        )
+        response.raise_for_status()
+
     def behaviour(self, **choices: str) -> None:
         """Switch a [chosen, uncertain] rule, e.g. ``send_invite_false="pending_invitation"``."""
         response = self.http.post(f"{self.url}/_control/behaviour", json=choices, timeout=10)

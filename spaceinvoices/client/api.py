@@ -107,6 +107,10 @@ class SpaceInvoicesClient:
         path = contract.path(ENTITY, entity_id)
         return Entity.from_json(self._call("PATCH", path, json=body, request_id=request_id))
 
+    def entity_get(self, entity_id: str) -> Entity:
+        """One entity (NotFound when it is gone or not this account's)."""
+        return Entity.from_json(self._call("GET", contract.path(ENTITY, entity_id)))
+
     def entity_disable(self, entity_id: str, *, request_id: str | None = None) -> None:
         self._call("POST", contract.path(ENTITY_DISABLE, entity_id), request_id=request_id)
 

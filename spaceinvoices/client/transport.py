@@ -73,8 +73,9 @@ class Transport:
         before_request: Callable[[], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        # Called before every request; may raise to refuse it (the portal refuses a call
-        # made inside a database transaction).
+        # Called before every HTTP request, each retry too; may raise to refuse it (the
+        # portal refuses a call made inside a database transaction) or wait (the portal's
+        # share of Space Invoices' rate limit).
         self.before_request = before_request
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
@@ -91,8 +92,6 @@ class Transport:
         params: dict | None = None,
         request_id: str | None = None,
     ) -> Answer:
-        if self.before_request:
-            self.before_request()
         retry = self.retry
         headers = {
             "Authorization": f"Bearer {credential}",
@@ -108,6 +107,8 @@ class Transport:
         started = time.monotonic()
         attempt = 0
         while True:
+            if self.before_request:
+                self.before_request()
             failure = self._attempt(method, url, headers, json, params)
             if isinstance(failure, Answer):
                 return failure

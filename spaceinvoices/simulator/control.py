@@ -2,6 +2,7 @@
 
 import re
 import threading
+import time
 from collections import Counter, deque
 from dataclasses import dataclass
 
@@ -76,6 +77,12 @@ class Controls:
         # The latest API requests, so tests can see which X-Request-Id each write carried.
         self.journal: deque[dict] = deque(maxlen=1000)
         self.in_flight = 0  # API requests being answered now (tests wait for 0)
+        # Space Invoices' rate limit [doc: a per-minute sliding window, 429 + Retry-After],
+        # per credential here; 0 is off (the default, so that tests are not slowed by it).
+        self.rate_limit = 0
+        self.rate_period = 60.0
+        self._calls_by_key: dict[str, deque[float]] = {}
+        self.rate_limited = 0  # 429s answered
 
     def count(self, method: str, path: str, request_id: str | None = None, body=None) -> None:
         with self._lock:
@@ -102,6 +109,28 @@ class Controls:
                     return fault
         return None
 
+    def rate_check(self, key: str) -> float | None:
+        """Count a call made with ``key``; None when within the limit, else the seconds
+        until the sliding minute has room again (the call is then refused, not counted)."""
+        with self._lock:
+            if not self.rate_limit:
+                return None
+            now = time.monotonic()
+            calls = self._calls_by_key.setdefault(key, deque())
+            while calls and now - calls[0] >= self.rate_period:
+                calls.popleft()
+            if len(calls) >= self.rate_limit:
+                self.rate_limited += 1
+                return self.rate_period - (now - calls[0])
+            calls.append(now)
+            return None
+
+    def rate_limit_set(self, limit: int, period: float = 60.0) -> None:
+        """``limit`` requests per credential in any ``period`` seconds (0: no limit)."""
+        with self._lock:
+            self.rate_limit, self.rate_period = limit, period
+            self._calls_by_key.clear()
+
     def add_fault(self, fault: Fault) -> None:
         with self._lock:
             self.faults.append(fault)
@@ -110,6 +139,9 @@ class Controls:
         with self._lock:
             self.faults.clear()
             self.latency_ms = 0
-            if counts:
+            if counts:  # a full reset; clearing the faults keeps the rate limit
                 self.requests.clear()
                 self.journal.clear()
+                self.rate_limit, self.rate_period = 0, 60.0
+                self._calls_by_key.clear()
+                self.rate_limited = 0

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import logging
+import math
 import time
 from datetime import timedelta
 from http import HTTPStatus
@@ -166,6 +167,11 @@ class Handler(BaseHTTPRequestHandler):
             controls.done()
 
     def _answer(self, controls, path: str, params: dict, raw: bytes) -> None:
+        wait = controls.rate_check(self.headers.get("Authorization", ""))
+        if wait is not None:
+            body = {"code": "rate_limit_exceeded", "message": "Too many requests."}
+            self._json(429, body, {"Retry-After": str(max(1, math.ceil(wait)))})
+            return
         fault = controls.take_fault(self.command, path)
         if fault and fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)
@@ -222,6 +228,7 @@ class Handler(BaseHTTPRequestHandler):
                     "requests": dict(controls.requests),
                     "in_flight": controls.in_flight,
                     "faults_waiting": len(controls.faults),
+                    "rate_limited": controls.rate_limited,
                 },
             )
         elif route == ("GET", "/_control/journal"):
@@ -236,6 +243,17 @@ class Handler(BaseHTTPRequestHandler):
         elif route == ("DELETE", "/_control/faults"):
             controls.clear(counts=False)
             self._send(204, b"", None)
+        elif route == ("POST", "/_control/rate_limit"):
+            body = body if isinstance(body, dict) else {}
+            limit, period = body.get("limit"), body.get("period_seconds", 60)
+            if not isinstance(limit, int) or limit < 0:
+                self._json(422, {"code": "validation_error", "message": "limit: int >= 0"})
+                return
+            if not isinstance(period, int | float) or period <= 0:
+                self._json(422, {"code": "validation_error", "message": "period_seconds: > 0"})
+                return
+            controls.rate_limit_set(limit, float(period))
+            self._json(200, {"limit": limit, "period_seconds": period})
         elif route == ("POST", "/_control/latency"):
             ms = body.get("ms") if isinstance(body, dict) else None
             if not isinstance(ms, int) or ms < 0:

@@ -8,6 +8,16 @@ from django.template.response import TemplateResponse
 from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import TenantError
 
+# Set by the jobs app: runs a confirmed list action over many objects on the queue instead
+# of inside this request. Offered here so that tenants never imports what builds on it.
+_bulk_runner: Callable | None = None
+
+
+def bulk_runner_set(runner: Callable | None) -> None:
+    """``runner(modeladmin, request, queryset, name=, verb=)`` returns the response."""
+    global _bulk_runner
+    _bulk_runner = runner
+
 
 def confirm_then(
     modeladmin: admin.ModelAdmin,
@@ -17,11 +27,13 @@ def confirm_then(
     verb: str,
     explanation: str,
     run: Callable[[object], str | None],
+    name: str = "",
 ):
     """First show what will happen; on confirmation run ``run`` per object and report.
 
     ``run`` returns a warning (or None); a typed failure becomes an error message for that
-    object, never a traceback.
+    object, never a traceback. A list action with a ``name`` goes to the bulk runner when
+    one is set (a job on the queue); one object's button always runs here, at once.
     """
     if request.POST.get("confirmed") != "yes":
         context = {
@@ -36,6 +48,9 @@ def confirm_then(
             "cancel_url": getattr(request, "confirm_cancel_url", ""),
         }
         return TemplateResponse(request, "admin/tenants/confirm_action.html", context)
+    from_the_list = not getattr(request, "confirm_cancel_url", "")
+    if name and from_the_list and _bulk_runner is not None:
+        return _bulk_runner(modeladmin, request, queryset, name=name, verb=verb)
     done = 0
     for obj in queryset:
         try:

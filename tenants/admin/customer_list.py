@@ -8,6 +8,8 @@ from django.utils.safestring import mark_safe
 
 from tenants.models import DetailsState, EntityApiKey, Membership, ProvisioningState, SyncState
 
+from .drift import DriftFilter
+
 
 class MembersFilter(admin.SimpleListFilter):
     """Customers with members still invited, or whose sync failed; select all, then
@@ -87,6 +89,7 @@ class CustomerList:
         LifecycleFilter,
         "provisioning_state",
         MembersFilter,
+        DriftFilter,
         "details_state",
         "access_mode",
         "is_active",

@@ -28,6 +28,8 @@ def _relevant(customer: Customer) -> list[str]:
         "enable": not customer.is_active,
         "switch_to_api_key": upstream and customer.access_mode == AccessMode.USER,
         "switch_to_user": upstream and customer.access_mode == AccessMode.API_KEY,
+        "check_drift": upstream,
+        "reconcile": upstream,
         "offboard": True,
     }
     return [name for name, show in shown.items() if show]

@@ -19,6 +19,7 @@ from .customer_actions import CustomerActions
 from .customer_import import CustomerImport
 from .customer_list import CustomerList
 from .customer_page import CustomerPageButtons
+from .drift import DriftShown
 from .forms import ENTITY_DETAIL_FIELDS, CustomerAdminForm, attach_key_problem
 from .keys import KEY_COLUMNS, KeyStatus, with_token
 
@@ -51,7 +52,12 @@ class EntityApiKeyInline(KeyStatus, admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(
-    CustomerImport, CustomerPageButtons, CustomerList, CustomerActions, admin.ModelAdmin
+    CustomerImport,
+    CustomerPageButtons,
+    CustomerList,
+    CustomerActions,
+    DriftShown,
+    admin.ModelAdmin,
 ):
     form = CustomerAdminForm
     search_fields = ["name", "slug", "entity_id"]
@@ -69,6 +75,7 @@ class CustomerAdmin(
         "details_error",
         "offboarding_started_at",
         "offboarded_at",
+        "drift_report",
         "uuid",
         "created_at",
         "updated_at",

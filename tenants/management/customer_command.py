@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from spaceinvoices.client import SpaceInvoicesError
+from tenants.bulk_queue import bulk_enqueue
 from tenants.errors import TenantError
 from tenants.models import Customer
 
@@ -12,17 +13,26 @@ class CustomerCommand(BaseCommand):
 
     Subclasses implement ``process(customer, dry_run) -> str`` and may raise
     ``SpaceInvoicesError`` or ``TenantError``; any failure makes the command exit non-zero.
+    Those with a ``job_kind`` (a customer action's name) also take ``--queue``: the work
+    becomes a job on the queue, and the command ends once it is queued.
     """
 
     all_flag = "--all"
     all_help = "every provisioned customer"
     all_includes_offboarding = False
+    job_kind = ""
 
     def add_arguments(self, parser):
         chosen = parser.add_mutually_exclusive_group(required=True)
         chosen.add_argument("--customer", nargs="+", metavar="SLUG", dest="slugs")
         chosen.add_argument(self.all_flag, action="store_true", dest="all", help=self.all_help)
         parser.add_argument("--dry-run", action="store_true", help="say what would change")
+        if self.job_kind:
+            parser.add_argument(
+                "--queue",
+                action="store_true",
+                help="queue the work as a job for the workers instead of doing it here",
+            )
 
     def all_customers(self):
         return Customer.objects.filter(entity_id__isnull=False)
@@ -30,11 +40,27 @@ class CustomerCommand(BaseCommand):
     def process(self, customer: Customer, dry_run: bool) -> str:
         raise NotImplementedError
 
+    def job_label(self) -> str:
+        return self.help.split(".")[0][:120]
+
+    def enqueue(self, customers: list[Customer], dry_run: bool) -> None:
+        if dry_run:
+            raise CommandError("--queue and --dry-run do not go together.")
+        if not customers:
+            self.stdout.write("Nothing to queue.")
+            return
+        job = bulk_enqueue(kind=self.job_kind, label=self.job_label(), customers=customers)
+        if job is None:
+            raise CommandError("--queue needs the jobs app (no queue is installed).")
+        self.stdout.write(
+            self.style.SUCCESS(f"Queued job #{job.pk} for {len(customers)} customer(s).")
+        )
+
     @property
     def actor(self) -> str:
         return f"command:{self.__module__.rsplit('.', 1)[-1]}"
 
-    def handle(self, *args, slugs=None, all=False, dry_run=False, **options):
+    def handle(self, *args, slugs=None, all=False, dry_run=False, queue=False, **options):
         if slugs:
             customers = list(Customer.objects.filter(slug__in=slugs).order_by("slug"))
             missing = sorted(set(slugs) - {c.slug for c in customers})
@@ -46,6 +72,8 @@ class CustomerCommand(BaseCommand):
                 # A customer that left is refused by every service: "all" never means it.
                 chosen = chosen.filter(offboarding_started_at__isnull=True)
             customers = list(chosen.order_by("slug"))
+        if queue:
+            return self.enqueue(customers, dry_run)
         total, failures = len(customers), 0
         for number, customer in enumerate(customers, start=1):
             try:

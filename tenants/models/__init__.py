@@ -3,6 +3,7 @@
 from .api_key import EntityApiKey
 from .audit import StaffAction
 from .customer import AccessMode, Customer, DetailsState, Environment, ProvisioningState
+from .drift import DriftFinding
 from .intent import CustomerLease, UpstreamIntent
 from .membership import Membership, Role, SyncState
 from .user import User
@@ -12,6 +13,7 @@ __all__ = [
     "Customer",
     "CustomerLease",
     "DetailsState",
+    "DriftFinding",
     "EntityApiKey",
     "Environment",
     "Membership",

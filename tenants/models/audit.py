@@ -25,6 +25,7 @@ class StaffAction(models.Model):
         REMOVE_KEY_ROW = "remove_key_row", "Remove unreadable key row"
         CHANGE_STAFF_ACCESS = "change_staff_access", "Change staff access"
         RESET_SECOND_FACTOR = "reset_second_factor", "Reset second factor"
+        RECONCILE = "reconcile", "Reconcile with Space Invoices"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

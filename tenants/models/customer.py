@@ -101,6 +101,9 @@ class Customer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # When the drift report last compared this customer with Space Invoices.
+    drift_checked_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["provisioning_state"])]
@@ -113,6 +116,7 @@ class Customer(models.Model):
             ("update_entity_details", "Can change the details of a provisioned customer's entity"),
             ("offboard_customer", "Can offboard customers (users and keys removed upstream)"),
             ("import_customers", "Can import customers from CSV"),
+            ("reconcile_customer", "Can bring Space Invoices back in line with the portal"),
         ]
 
     def __str__(self) -> str:

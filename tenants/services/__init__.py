@@ -3,6 +3,7 @@
 from .access import customer_access_mode_set, customer_disable, customer_enable
 from .audit import Actor, staff_action_record
 from .details import DETAIL_FIELDS, customer_details_update
+from .drift import customer_drift_apply, customer_drift_check
 from .invitations import invitation_resend
 from .keys import entity_key_attach, entity_key_rotate, entity_key_verify
 from .members import SyncReport, members_sync, members_sync_if_live, user_active_set
@@ -19,6 +20,8 @@ __all__ = [
     "customer_access_mode_set",
     "customer_details_update",
     "customer_disable",
+    "customer_drift_apply",
+    "customer_drift_check",
     "customer_enable",
     "customer_offboard",
     "customer_provision",

@@ -24,6 +24,19 @@ def entity_details(customer: Customer) -> dict:
     return {name: getattr(customer, name) for name in DETAIL_FIELDS}
 
 
+def details_differing(customer: Customer, entity) -> list[str]:
+    """The detail fields on which the entity differs from the customer (a blank here is
+    absent there; the tax status is a yes or no on both sides)."""
+    ours = entity_details(customer)
+
+    def same(name: str) -> bool:
+        if name == "is_tax_subject":
+            return bool(ours[name]) == bool(entity.is_tax_subject)
+        return (ours[name] or None) == (getattr(entity, name) or None)
+
+    return [name for name in DETAIL_FIELDS if not same(name)]
+
+
 def customer_details_update(*, customer: Customer, actor: Actor) -> Customer:
     """Send the customer's details to its entity (PATCH, the same outcome however often it
     runs). Marks the customer in step, or failed with the reason for a retry; audited.

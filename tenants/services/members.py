@@ -33,6 +33,8 @@ class SyncReport:
     customer: str
     changes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # What stopped the run part-way (Space Invoices unavailable): worth trying again later.
+    stopped_by: SpaceInvoicesError | None = None
 
     @property
     def ok(self) -> bool:
@@ -196,6 +198,7 @@ def members_sync(
                 membership.last_error = str(exc)
                 membership.save(update_fields=["last_error", "updated_at"])
                 report.errors.append(f"Space Invoices unavailable, sync stopped: {exc}")
+                report.stopped_by = exc
                 break
             except SpaceInvoicesError as exc:
                 membership.sync_state = SyncState.FAILED

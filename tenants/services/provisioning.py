@@ -23,7 +23,7 @@ from tenants.models import (
 )
 
 from .audit import Actor, staff_action_record
-from .details import customer_details_update, entity_details
+from .details import customer_details_update, details_differing, entity_details
 from .guards import refuse_if_offboarding
 from .intents import upstream_write
 from .keys import key_create, revoked_keys_delete
@@ -48,15 +48,6 @@ def _entity_record(customer: Customer, entity: Entity, environment: str | None) 
     customer.save(update_fields=["entity_id", "environment", "updated_at"])
 
 
-def _details_differ(customer: Customer, entity: Entity) -> bool:
-    ours = entity_details(customer)
-    theirs = {name: getattr(entity, name) for name in ours}
-    # A blank here is absent there.
-    return any((ours[k] or None) != (theirs[k] or None) for k in ours if k != "is_tax_subject") or (
-        bool(ours["is_tax_subject"]) != bool(theirs["is_tax_subject"])
-    )
-
-
 def _entity_ensure(customer: Customer) -> None:
     """Find the entity an earlier run created (whatever state it left the customer in), or
     create it; either way the customer ends with its entity id committed."""
@@ -65,7 +56,7 @@ def _entity_ensure(customer: Customer) -> None:
     if found:
         with transaction.atomic():
             _entity_record(customer, found, client.environment)
-            if _details_differ(customer, found):
+            if details_differing(customer, found):
                 # Made by an earlier run; the details were edited since: send them.
                 customer.details_state = DetailsState.PENDING
                 customer.save(update_fields=["details_state"])

@@ -8,6 +8,7 @@ import time
 
 from tests.benchmarks.import_memory import import_memory
 from tests.benchmarks.load import FloorClient, PortalClient, Result, run
+from tests.benchmarks.queue import queue_sync
 from tests.benchmarks.stack import Stack, worker_rss_mb
 from tests.simulator_process import ROOT
 
@@ -267,6 +268,17 @@ def table(results: dict) -> str:
         f"{i['rows_per_s']} rows/s; peak RSS {i['peak_rss_mb']} MB, {i['above_idle_mb']} MB "
         f"above the idle process (target <= 100)"
     )
+    s = results["queue"]
+    if "skipped" in s:
+        lines.append(f"Queued member sync: skipped ({s['skipped']})")
+    else:
+        lines.append(
+            f"Queued member sync of {s['customers']} customers, 2 workers, limit "
+            f"{s['limit_per_minute']}/min (clock compressed 10x): {s['done']} done in "
+            f"{s['wall_s']} s ({s['wall_s_at_real_scale']} s at real scale), {s['calls']} calls, "
+            f"{s['calls_per_minute']} calls/min against the limit, {s['rate_limited_429s']} 429s "
+            "(target 0)"
+        )
     return "\n".join(lines)
 
 
@@ -295,6 +307,7 @@ def main() -> int:
         results["admin"] = admin_at_scale()
         results["reencrypt"] = reencrypt_speed(stack)
         results["import"] = import_memory(stack.env, stack.workdir)
+        results["queue"] = queue_sync(stack)
     finally:
         stack.stop()
     OUT.parent.mkdir(parents=True, exist_ok=True)

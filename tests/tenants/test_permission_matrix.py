@@ -31,6 +31,8 @@ ACTIONS = {
     "switch_to_api_key": (CUSTOMERS, "tenants.change_access_mode", True),
     "switch_to_user": (CUSTOMERS, "tenants.change_access_mode", True),
     "offboard": (CUSTOMERS, "tenants.offboard_customer", True),
+    "reconcile": (CUSTOMERS, "tenants.reconcile_customer", True),
+    "check_drift": (CUSTOMERS, "tenants.view_customer", True),  # reads only
     "resend_invitation": (MEMBERS, "tenants.resend_invitation", False),
     "deactivate": (USERS, "tenants.activate_user", False),
     "activate": (USERS, "tenants.activate_user", False),
@@ -173,3 +175,31 @@ def test_the_groups_hold_what_the_readme_says(db):
     # No group may grant access: that is a superuser's alone.
     for codes in perms.values():
         assert not {"auth.change_group", "auth.add_group"} & codes
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_a_failed_job_item_is_retried_only_with_both_permissions(
+    client, world, simulator, account_key, group
+):
+    """Retrying needs its own permission and that of the action retried (a sync here)."""
+    from jobs.bulk import job_create
+    from jobs.models import JobItem
+
+    customer = Customer.objects.get(pk=world[CUSTOMERS])
+    Membership.objects.filter(customer=customer).update(role="admin", sync_state="pending")
+    simulator.fault(path_prefix="/entities/users", method="PATCH", status=422, count=1)
+    job = job_create(kind="sync_members", label="Sync members", customers=[customer])
+    [item] = job.items.all()
+    assert item.state == "failed"
+    user = group_member(group)
+    client.force_login(user)
+    allowed = user.has_perm("jobs.retry_jobitem") and user.has_perm("tenants.sync_members")
+    page = client.get(reverse("admin:jobs_job_change", args=[job.pk]))
+    assert (page.status_code == 200 and 'value="Retry"' in page.content.decode()) == allowed
+    before = state(simulator, customer.pk)
+    client.post(reverse("admin:jobs_job_retry", args=[job.pk, item.pk]))
+    if allowed:
+        assert JobItem.objects.get(pk=item.pk).state == "done"
+    else:
+        assert JobItem.objects.get(pk=item.pk).state == "failed"
+        assert state(simulator, customer.pk) == before

@@ -11,6 +11,7 @@ class Command(CustomerCommand):
         "Invoices, their entity disabled, their memberships ended; each stays here as an "
         "archived record. Run again, it finishes what a failed or killed run began."
     )
+    job_kind = "offboard"
     # Never "--all": offboarding every customer is not something to type by accident.
     all_flag = "--all-unfinished"
     all_help = "every customer whose offboarding began but did not finish"

@@ -7,6 +7,7 @@ from tenants.services import customer_provision
 
 class Command(CustomerCommand):
     help = "Create Space Invoices entities, keys and users for customers. Safe to re-run."
+    job_kind = "provision"
     all_flag = "--all-pending"
     all_help = "every customer not provisioned yet (pending or failed)"
 

@@ -6,6 +6,7 @@ from tenants.services import entity_key_rotate
 
 class Command(CustomerCommand):
     help = "Rotate entity API keys: new key in, old key deleted at Space Invoices."
+    job_kind = "rotate_key"
 
     def process(self, customer, dry_run):
         if dry_run:

@@ -12,6 +12,7 @@ class Command(CustomerCommand):
         "it finishes what an interrupted run left."
     )
     all_help = "every customer"
+    job_kind = "switch_to_user"  # set from --mode in handle
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -22,6 +23,7 @@ class Command(CustomerCommand):
 
     def handle(self, *args, mode: str, **options):
         self.mode = mode
+        self.job_kind = f"switch_to_{mode}"  # the customer action of the same name
         return super().handle(*args, **options)
 
     def process(self, customer, dry_run):

@@ -6,6 +6,7 @@ from tenants.services import members_sync
 
 class Command(CustomerCommand):
     help = "Bring Space Invoices entity users in step with the portal's memberships."
+    job_kind = "sync_members"
 
     def process(self, customer, dry_run):
         report = members_sync(customer=customer, actor=self.actor, dry_run=dry_run)

@@ -7,6 +7,7 @@ from tenants.services import customer_details_update
 
 class Command(CustomerCommand):
     help = "Send provisioned customers' details to their entities at Space Invoices."
+    job_kind = "update_details"
     all_flag = "--all-behind"
     all_help = "every provisioned customer whose details were not sent or failed to send"
 

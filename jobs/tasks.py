@@ -1,0 +1,131 @@
+"""Celery tasks: thin, each calling the same service as the admin and the commands.
+
+Every task is safe to run twice (a worker killed mid-task has it delivered again): the
+services record each upstream write before making it and finish what a killed run began,
+and an item already done is not run again.
+"""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from embedding.models import LaunchEvent
+from spaceinvoices.budget import bulk_calls
+from spaceinvoices.client import RateLimited, SpaceInvoicesError, Unavailable
+from tenants.admin.customer_runs import RUNS
+from tenants.errors import TenantError
+from tenants.locking import CustomerBusy
+from tenants.models import Customer, DetailsState, ProvisioningState
+
+from .models import JobItem
+
+logger = logging.getLogger(__name__)
+# Worth waiting for: Space Invoices down or busy, or another run on the same customer.
+PASSING = (Unavailable, RateLimited, CustomerBusy)
+MAX_RETRIES = 8
+
+
+def _retry_in(exc: Exception, retries: int) -> float:
+    """Space Invoices' Retry-After when it gave one, else backoff: 30 s doubling to 30 min."""
+    if isinstance(exc, RateLimited) and exc.retry_after is not None:
+        return exc.retry_after
+    return min(1800, 30 * 2**retries)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def job_item_run(self, item_id: int) -> str:
+    """Run one customer of a bulk job; its state says how it went."""
+    item = JobItem.objects.select_related("job", "customer").filter(pk=item_id).first()
+    if item is None or item.state in (JobItem.State.DONE, JobItem.State.FAILED):
+        return "nothing to do"  # a second delivery of finished work
+    JobItem.objects.filter(pk=item.pk).update(
+        state=JobItem.State.RUNNING, attempts=item.attempts + 1, updated_at=timezone.now()
+    )
+    actor = item.job.created_by or f"job:{item.job_id}"
+    try:
+        with bulk_calls():
+            warning = RUNS[item.job.kind](item.customer, actor)
+    except PASSING as exc:
+        if self.request.is_eager or self.request.retries >= MAX_RETRIES:
+            return _settle(item, JobItem.State.FAILED, str(exc))
+        _settle(item, JobItem.State.PENDING, f"waiting to try again: {exc}")
+        raise self.retry(countdown=_retry_in(exc, self.request.retries)) from None
+    except (SpaceInvoicesError, TenantError) as exc:
+        return _settle(item, JobItem.State.FAILED, str(exc))
+    return _settle(item, JobItem.State.DONE, warning or "")
+
+
+def _settle(item: JobItem, state: str, message: str) -> str:
+    JobItem.objects.filter(pk=item.pk).update(
+        state=state, message=message[:2000], updated_at=timezone.now()
+    )
+    return state
+
+
+def _customers_enqueue(customers, kind: str, label: str) -> int:
+    from .bulk import job_create  # bulk imports this module's task: import late
+
+    chosen = list(customers.filter(offboarding_started_at__isnull=True).order_by("slug"))
+    if chosen:
+        job_create(kind=kind, label=label, customers=chosen)
+    return len(chosen)
+
+
+@shared_task
+def members_sync_all() -> int:
+    """Nightly: every provisioned customer's members, as one job."""
+    customers = Customer.objects.filter(entity_id__isnull=False)
+    return _customers_enqueue(customers, "sync_members", "Nightly member sync")
+
+
+@shared_task
+def provisioning_retry_failed() -> int:
+    customers = Customer.objects.filter(provisioning_state=ProvisioningState.FAILED)
+    return _customers_enqueue(customers, "provision", "Retry failed provisioning")
+
+
+@shared_task
+def details_retry_failed() -> int:
+    customers = Customer.objects.filter(
+        entity_id__isnull=False, details_state__in=[DetailsState.FAILED, DetailsState.PENDING]
+    )
+    return _customers_enqueue(customers, "update_details", "Retry failed detail updates")
+
+
+@shared_task
+def launch_events_prune() -> int:
+    """Launch audit retention: rows older than PORTAL_LAUNCH_AUDIT_DAYS, in batches."""
+    cutoff = timezone.now() - timedelta(days=settings.PORTAL_LAUNCH_AUDIT_DAYS)
+    deleted = 0
+    while ids := list(
+        LaunchEvent.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:5000]
+    ):
+        deleted += LaunchEvent.objects.filter(pk__in=ids).delete()[0]
+    logger.info("launch audit retention: %d event(s) deleted", deleted)
+    return deleted
+
+
+@shared_task
+def jobs_resume() -> int:
+    """Queue again the items nobody is working on: left pending by a crash between saving
+    a job and queueing it, or running on a worker that died and whose task the broker has
+    not handed on. Running one twice does no harm (see above)."""
+    stale = timezone.now() - timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT + 60)
+    ids = list(
+        JobItem.objects.filter(
+            state__in=[JobItem.State.PENDING, JobItem.State.RUNNING], updated_at__lt=stale
+        ).values_list("pk", flat=True)
+    )
+    for item_id in ids:
+        job_item_run.delay(item_id)
+    return len(ids)
+
+
+@shared_task
+def drift_report_all() -> int:
+    """Nightly: compare every provisioned customer with Space Invoices (reads only)."""
+    customers = Customer.objects.filter(entity_id__isnull=False)
+    return _customers_enqueue(customers, "check_drift", "Nightly drift report")

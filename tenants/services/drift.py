@@ -1,0 +1,127 @@
+"""The drift report: where a customer and its entity at Space Invoices disagree, and
+reconciling them (the portal is the source of truth for members and details).
+
+Checked: the entity exists and is enabled as the portal thinks; its details match; the
+active key works; its users and roles match the members (users added in Space Invoices'
+own dashboard included). Reconciling sends the details, enables or disables the entity,
+rotates a key Space Invoices refuses and syncs the members. A missing entity or a key
+this portal cannot read is reported only: re-creating either is staff's call.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from spaceinvoices.client import Forbidden, NotFound, Unauthorized
+from spaceinvoices.factory import account_client
+from tenants.encryption import DecryptionError
+from tenants.models import Customer, DriftFinding, EntityApiKey, StaffAction
+
+from .access import customer_disable, customer_enable
+from .audit import Actor, staff_action_record
+from .details import customer_details_update, details_differing
+from .guards import refuse_if_offboarding
+from .keys import entity_key_rotate
+from .members import members_sync
+
+Kind = DriftFinding.Kind
+
+
+def _entity_findings(customer: Customer, entity) -> list[DriftFinding]:
+    found = []
+    if entity.is_enabled != customer.is_active:
+        there = "enabled" if entity.is_enabled else "disabled"
+        here = "active" if customer.is_active else "disabled"
+        found.append(
+            DriftFinding(
+                kind=Kind.ENTITY_ENABLED,
+                detail=f"{there} at Space Invoices, {here} here",
+                fixable=True,
+            )
+        )
+    if differing := details_differing(customer, entity):
+        found.append(
+            DriftFinding(kind=Kind.DETAILS, detail=", ".join(differing) + " differ", fixable=True)
+        )
+    return found
+
+
+def _key_findings(customer: Customer, client) -> list[DriftFinding]:
+    # Deferred, then read guarded: a key that cannot be decrypted is a finding, not a crash.
+    row = EntityApiKey.objects.active().filter(customer=customer).defer("key").first()
+    try:
+        key = row.key if row else None
+    except DecryptionError:
+        key = None
+    if key is None:
+        why = "cannot be decrypted" if row else "is missing"
+        detail = f"the active key {why} here: rotate or attach one"
+        return [DriftFinding(kind=Kind.KEY_UNREADABLE, detail=detail, fixable=False)]
+    try:
+        client.with_key(key).api_keys_list(customer.entity_id)
+    except (Unauthorized, Forbidden, NotFound):
+        detail = f"Space Invoices refuses the active key {row.prefix_hint}"
+        return [DriftFinding(kind=Kind.KEY_REFUSED, detail=detail, fixable=True)]
+    return []
+
+
+def _user_findings(customer: Customer) -> list[DriftFinding]:
+    changes = members_sync(customer=customer, dry_run=True).changes
+    if not changes:
+        return []
+    return [DriftFinding(kind=Kind.USERS, detail="to do: " + "; ".join(changes), fixable=True)]
+
+
+def customer_drift_check(*, customer: Customer) -> list[DriftFinding]:
+    """Compare (reads only) and keep what was found as the customer's findings."""
+    customer = Customer.objects.get(pk=customer.pk)
+    found: list[DriftFinding] = []
+    if customer.entity_id and not customer.is_offboarding:
+        client = account_client()
+        try:
+            entity = client.entity_get(customer.entity_id)
+        except NotFound:
+            gone = f"entity {customer.entity_id} is not at Space Invoices (deleted there?)"
+            found = [DriftFinding(kind=Kind.ENTITY_MISSING, detail=gone, fixable=False)]
+        else:
+            found = _entity_findings(customer, entity)
+            if entity.is_enabled:  # a disabled entity refuses every key: nothing to learn
+                found += _key_findings(customer, client)
+            found += _user_findings(customer)
+    with transaction.atomic():
+        customer.drift_findings.all().delete()
+        for finding in found:
+            finding.customer = customer
+        DriftFinding.objects.bulk_create(found)
+        Customer.objects.filter(pk=customer.pk).update(drift_checked_at=timezone.now())
+    return found
+
+
+def customer_drift_apply(*, customer: Customer, actor: Actor) -> list[DriftFinding]:
+    """Put right what a fresh check finds fixable, check again, and audit both; returns
+    what is left (unfixable findings, or what Space Invoices refused)."""
+    refuse_if_offboarding(customer)
+    before = customer_drift_check(customer=customer)
+    kinds = {f.kind for f in before if f.fixable}
+    if Kind.ENTITY_ENABLED in kinds:
+        (customer_enable if customer.is_active else customer_disable)(
+            customer=customer, actor=actor
+        )
+    if Kind.DETAILS in kinds:
+        customer_details_update(customer=customer, actor=actor)
+    if Kind.KEY_REFUSED in kinds:
+        entity_key_rotate(customer=customer, actor=actor)
+    if Kind.USERS in kinds:
+        members_sync(customer=customer, actor=actor)
+    left = customer_drift_check(customer=customer)
+    fixed = sorted(DriftFinding.Kind(k).label for k in kinds - {f.kind for f in left})
+    staff_action_record(
+        actor=actor,
+        action=StaffAction.Action.RECONCILE,
+        customer=customer,
+        succeeded=not left,
+        detail=(
+            f"put right: {', '.join(fixed) or 'nothing'}; "
+            f"left: {'; '.join(f.detail for f in left) or 'nothing'}"
+        ),
+    )
+    return left

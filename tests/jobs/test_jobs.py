@@ -1,0 +1,182 @@
+"""Bulk jobs without a broker (tasks run in-process): the admin, the job page, retries,
+commands with --queue, and the schedules' tasks."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from embedding.models import LaunchEvent
+from jobs.models import Job, JobItem
+from jobs.tasks import (
+    details_retry_failed,
+    job_item_run,
+    jobs_resume,
+    launch_events_prune,
+    members_sync_all,
+    provisioning_retry_failed,
+)
+from tenants.models import Customer, DetailsState, User
+from tenants.services import customer_offboard, customer_provision
+from tests.fixtures_portal import upstream_users
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = reverse("admin:tenants_customer_changelist")
+
+
+@pytest.fixture
+def three(make_customer, make_member, simulator):
+    made = []
+    for name in ("Alpha", "Beta", "Gamma"):
+        customer = customer_provision(customer=make_customer(name=name), actor="t")
+        make_member(customer, f"new@{name.lower()}.example", "editor")
+        made.append(customer)
+    return made
+
+
+def staff_in(group: str, email: str = "ops@partner.example") -> User:
+    user = User.objects.create_user(email=email, password="pw-staff-123", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def test_a_list_action_becomes_a_job_whose_page_shows_each_customer(
+    client, staff, three, simulator, account_key
+):
+    client.force_login(staff)
+    data = {"action": "sync_members", "_selected_action": [c.pk for c in three]}
+    simulator.fault(path_prefix="/entities/users", method="POST", status=422, count=1)
+    page = client.post(CHANGELIST, {**data, "confirmed": "yes"}, follow=True)
+    job = Job.objects.get()
+    assert page.redirect_chain == [(reverse("admin:jobs_job_change", args=[job.pk]), 302)]
+    assert (job.kind, job.label, job.created_by) == ("sync_members", "Sync members", staff)
+    states = dict(job.items.values_list("customer__name", "state"))
+    assert states == {"Alpha": "failed", "Beta": "done", "Gamma": "done"}
+    assert job.counts() == {"pending": 0, "running": 0, "done": 2, "failed": 1}
+    text = page.content.decode()
+    assert 'Done <strong data-count="done">2</strong>' in text
+    assert "Sync members: done for 2 customers." in text
+    assert "[422 injected_fault]" in text  # the failed item's reason, on its row too
+    assert upstream_users(simulator, account_key, three[1].entity_id) == {
+        "new@beta.example": "editor"
+    }
+
+
+def test_the_progress_answer_counts_and_lists_every_item(client, staff, three):
+    client.force_login(staff)
+    job = customers_job(three, kind="sync_members")
+    progress = client.get(reverse("admin:jobs_job_progress", args=[job.pk])).json()
+    assert progress["counts"] == {"pending": 0, "running": 0, "done": 3, "failed": 0}
+    assert [item["state"] for item in progress["items"]] == ["done"] * 3
+
+
+def customers_job(customers, kind: str, created_by=None) -> Job:
+    from jobs.bulk import job_create
+
+    return job_create(kind=kind, label=kind, customers=customers, created_by=created_by)
+
+
+def test_a_failed_item_is_retried_by_someone_allowed_to_and_no_one_else(
+    client, three, simulator, account_key
+):
+    simulator.fault(path_prefix="/entities/users", method="POST", status=503, count=30)
+    job = customers_job(three[:1], kind="sync_members")
+    [item] = job.items.all()
+    assert item.state == "failed" and "503" in item.message
+    simulator.clear_faults()
+    retry = reverse("admin:jobs_job_retry", args=[job.pk, item.pk])
+    # Support sees the job but may not retry it; Key custodians may retry, but not a sync.
+    for group in ("Support", "Key custodian"):
+        client.force_login(staff_in(group, email=f"{group[:3].lower()}@partner.example"))
+        page = client.get(reverse("admin:jobs_job_change", args=[job.pk]))
+        assert page.status_code == 200 and 'value="Retry"' not in page.content.decode()
+        assert client.post(retry).status_code == 403
+    assert JobItem.objects.get(pk=item.pk).state == "failed"
+    assert upstream_users(simulator, account_key, three[0].entity_id) == {}
+    client.force_login(staff_in("Operations"))
+    assert (
+        'value="Retry"'
+        in client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()
+    )
+    client.post(retry)
+    assert JobItem.objects.get(pk=item.pk).state == "done"
+    assert upstream_users(simulator, account_key, three[0].entity_id) == {
+        "new@alpha.example": "editor"
+    }
+    assert client.post(retry).status_code == 302  # done: nothing to retry, said so
+    assert JobItem.objects.get(pk=item.pk).attempts == 2
+
+
+def test_staff_without_the_jobs_view_permission_cannot_see_a_job(client, three):
+    job = customers_job(three[:1], kind="sync_members")
+    clerk = User.objects.create_user(email="clerk@partner.example", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_customer"))
+    client.force_login(clerk)
+    assert client.get(reverse("admin:jobs_job_change", args=[job.pk])).status_code == 403
+    assert client.get(reverse("admin:jobs_job_progress", args=[job.pk])).status_code == 403
+
+
+def test_an_item_delivered_twice_acts_once(three, simulator):
+    job = customers_job(three[:1], kind="rotate_key")
+    [item] = job.items.all()
+    keys = simulator.requests_to("POST /entities/api-keys")
+    assert job_item_run.delay(item.pk).get() == "nothing to do"
+    assert simulator.requests_to("POST /entities/api-keys") == keys
+    assert JobItem.objects.get(pk=item.pk).attempts == 1
+
+
+def test_an_item_left_running_by_a_dead_worker_is_finished_by_the_resume(
+    three, simulator, account_key, settings
+):
+    from jobs.models import Job as JobModel
+
+    job = JobModel.objects.create(kind="sync_members", label="Sync")
+    item = JobItem.objects.create(job=job, customer=three[0], state="running", attempts=1)
+    fresh = JobItem.objects.create(job=job, customer=three[1], state="running", attempts=1)
+    stale = timezone.now() - timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT + 120)
+    JobItem.objects.filter(pk=item.pk).update(updated_at=stale)
+    assert jobs_resume.delay().get() == 1  # the fresh one may still be running somewhere
+    assert JobItem.objects.get(pk=item.pk).state == "done"
+    assert JobItem.objects.get(pk=fresh.pk).state == "running"
+    assert "new@alpha.example" in upstream_users(simulator, account_key, three[0].entity_id)
+
+
+def test_a_command_with_queue_starts_a_job(three, simulator, account_key):
+    out = StringIO()
+    call_command("sync_members", "--all", "--queue", stdout=out)
+    job = Job.objects.get()
+    assert out.getvalue().strip() == f"Queued job #{job.pk} for 3 customer(s)."
+    assert (job.kind, job.created_by) == ("sync_members", None)
+    assert job.counts()["done"] == 3
+    call_command("set_access_mode", "--mode", "api_key", "--customer", three[0].slug,
+                 "--queue", stdout=StringIO())  # fmt: skip
+    assert Job.objects.latest("pk").kind == "switch_to_api_key"
+    assert Customer.objects.get(pk=three[0].pk).access_mode == "api_key"
+
+
+def test_the_schedules_queue_what_is_behind(three, make_customer, simulator):
+    customer_offboard(customer=three[2], actor="t")  # a customer that left is never included
+    assert members_sync_all.delay().get() == 2
+    failed = make_customer(name="Failing")
+    simulator.fault(path_prefix="/entities", method="POST", status=422, count=1)
+    customer_provision(customer=failed, actor="t")
+    assert provisioning_retry_failed.delay().get() == 1
+    assert Customer.objects.get(pk=failed.pk).is_provisioned  # the retry went through
+    Customer.objects.filter(pk=three[0].pk).update(details_state=DetailsState.FAILED)
+    assert details_retry_failed.delay().get() == 1
+    assert Customer.objects.get(pk=three[0].pk).details_state == DetailsState.IN_STEP
+    kinds = list(Job.objects.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["sync_members", "provision", "update_details"]
+
+
+def test_launch_audit_older_than_the_retention_is_deleted(three, settings):
+    settings.PORTAL_LAUNCH_AUDIT_DAYS = 30
+    old = LaunchEvent.objects.create(customer_slug="alpha", outcome="launched", mode="user")
+    new = LaunchEvent.objects.create(customer_slug="alpha", outcome="launched", mode="user")
+    LaunchEvent.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    assert launch_events_prune.delay().get() == 1
+    assert list(LaunchEvent.objects.values_list("pk", flat=True)) == [new.pk]
