@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,11 +29,24 @@ class JobAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        # The list's progress column in the same query, whatever the number of jobs.
+        def items(*states):
+            return Count("items", filter=Q(items__state__in=states))
+
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _done=items(JobItem.State.DONE),
+                _failed=items(JobItem.State.FAILED),
+                _waiting=items(JobItem.State.PENDING, JobItem.State.RUNNING),
+            )
+        )
+
     @admin.display(description="Done / failed / pending")
     def progress(self, job: Job) -> str:
-        counts = job.counts()
-        waiting = counts["pending"] + counts["running"]
-        return f"{counts['done']} / {counts['failed']} / {waiting}"
+        return f"{job._done} / {job._failed} / {job._waiting}"
 
     def get_urls(self):
         view = self.admin_site.admin_view

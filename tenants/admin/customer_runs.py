@@ -58,16 +58,19 @@ def enable(customer: Customer, actor: Actor) -> str | None:
     return None
 
 
-def _access_mode(mode: str) -> Callable[[Customer, Actor], str | None]:
-    def run(customer: Customer, actor: Actor) -> str | None:
-        report = customer_access_mode_set(customer=customer, mode=mode, actor=actor)
-        if report and report.errors:
-            return "switched here, but Space Invoices is not in step yet: " + "; ".join(
-                report.errors
-            )
-        return None
+def _access_mode_set(customer: Customer, actor: Actor, mode: str) -> str | None:
+    report = customer_access_mode_set(customer=customer, mode=mode, actor=actor)
+    if report and report.errors:
+        return "switched here, but Space Invoices is not in step yet: " + "; ".join(report.errors)
+    return None
 
-    return run
+
+def switch_to_api_key(customer: Customer, actor: Actor) -> str | None:
+    return _access_mode_set(customer, actor, AccessMode.API_KEY)
+
+
+def switch_to_user(customer: Customer, actor: Actor) -> str | None:
+    return _access_mode_set(customer, actor, AccessMode.USER)
 
 
 def check_drift(customer: Customer, actor: Actor) -> str | None:
@@ -92,8 +95,8 @@ RUNS: dict[str, Callable[[Customer, Actor], str | None]] = {
     "sync_members": sync_members,
     "disable": disable,
     "enable": enable,
-    "switch_to_api_key": _access_mode(AccessMode.API_KEY),
-    "switch_to_user": _access_mode(AccessMode.USER),
+    "switch_to_api_key": switch_to_api_key,
+    "switch_to_user": switch_to_user,
     "offboard": offboard,
     "check_drift": check_drift,
     "reconcile": reconcile,

@@ -64,6 +64,8 @@ def test_a_list_action_becomes_a_job_whose_page_shows_each_customer(
     assert upstream_users(simulator, account_key, three[1].entity_id) == {
         "new@beta.example": "editor"
     }
+    listed = client.get(reverse("admin:jobs_job_changelist")).content.decode()
+    assert '<td class="field-progress">2 / 1 / 0</td>' in listed
 
 
 def test_the_progress_answer_counts_and_lists_every_item(client, staff, three):
@@ -180,3 +182,28 @@ def test_launch_audit_older_than_the_retention_is_deleted(three, settings):
     LaunchEvent.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
     assert launch_events_prune.delay().get() == 1
     assert list(LaunchEvent.objects.values_list("pk", flat=True)) == [new.pk]
+
+
+def test_each_item_says_why_it_failed_or_what_it_left(make_customer, staff, three, simulator):
+    from cryptography.fernet import Fernet
+    from django.db import connection
+
+    from tenants.models import StaffAction
+
+    newco = make_customer(name="Newco")
+    simulator.fault(path_prefix="/entities", method="POST", status=422, count=1,
+                    body={"code": "validation_error", "message": "country unknown"})  # fmt: skip
+    [item] = customers_job([newco], kind="provision", created_by=staff).items.all()
+    assert item.state == "failed" and item.message.startswith("not provisioned: ")
+    assert "country unknown" in item.message
+    Customer.objects.filter(pk=three[0].pk).update(details_state=DetailsState.FAILED)
+    customers_job(three[:1], kind="update_details", created_by=staff)
+    assert StaffAction.objects.filter(action="update_details").latest("pk").actor == staff
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tenants_entityapikey SET key = %s WHERE customer_id = %s",
+            [Fernet(Fernet.generate_key()).encrypt(b"lost").decode(), three[1].pk],
+        )
+    [left] = customers_job(three[1:2], kind="offboard", created_by=staff).items.all()
+    assert left.state == "done" and "may remain at Space Invoices" in left.message
+    assert StaffAction.objects.filter(action="offboard").latest("pk").actor == staff

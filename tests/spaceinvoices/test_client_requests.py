@@ -196,3 +196,16 @@ def test_an_error_keeps_the_request_id_it_answered(canned, canned_client):
     with pytest.raises(Conflict) as caught:
         canned_client.entity_user_add(ENTITY, email="a@b.example", request_id="portal:given:9")
     assert caught.value.request_id == "portal:given:9"
+
+
+def test_one_entity_is_read_by_its_id(canned, canned_client):
+    from spaceinvoices.client import NotFound
+
+    canned.answer("GET", f"/entities/{ENTITY}", 200, {"id": ENTITY, "city": "Bled",
+                                                       "is_enabled": False})  # fmt: skip
+    entity = canned_client.entity_get(ENTITY)
+    assert (entity.id, entity.city, entity.is_enabled) == (ENTITY, "Bled", False)
+    assert canned.seen[-1].method == "GET"
+    canned.answer("GET", "/entities/ent_gone", 404, {"code": "not_found", "message": "No"})
+    with pytest.raises(NotFound):
+        canned_client.entity_get("ent_gone")

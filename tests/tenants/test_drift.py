@@ -139,3 +139,106 @@ def test_the_command_reports_and_with_apply_fails_on_what_is_left(acme, simulato
     Customer.objects.filter(pk=acme.pk).update(entity_id="ent_" + "0" * 24)
     with pytest.raises(CommandError, match="1 of 1 customer"):
         call_command("reconcile", "--customer", "acme", "--apply", stdout=StringIO())
+
+
+@pytest.mark.parametrize("where", ["upstream", "here"])
+def test_enabled_or_disabled_differently_is_said_both_ways_and_the_portal_wins(
+    acme, simulator, account_key, where
+):
+    if where == "upstream":
+        raw(simulator, account_key, acme, "POST", f"/entities/{acme.entity_id}/disable")
+        said = "disabled at Space Invoices, active here"
+    else:
+        Customer.objects.filter(pk=acme.pk).update(is_active=False)
+        said = "enabled at Space Invoices, disabled here"
+    [found] = customer_drift_check(customer=acme)
+    assert (found.kind, found.detail) == ("entity_enabled", said)
+    assert customer_drift_apply(customer=Customer.objects.get(pk=acme.pk), actor="ops") == []
+    entity = simulator.api("GET", f"/entities/{acme.entity_id}", account_key).json()
+    assert entity["is_enabled"] is (where == "upstream")  # as the portal has it
+
+
+def test_a_check_reads_only_and_names_every_detail_that_differs(acme, simulator, account_key):
+    raw(simulator, account_key, acme, "PATCH", f"/entities/{acme.entity_id}",
+        json={"city": "Koper", "post_code": "6000"})  # fmt: skip
+    raw(simulator, account_key, acme, "POST", "/entities/users",
+        json={"email": "stranger@x.example", "role": "editor", "send_invite": False})  # fmt: skip
+    writes = {k: n for k, n in simulator.stats()["requests"].items() if not k.startswith("GET")}
+    found = {f.kind: f.detail for f in customer_drift_check(customer=acme)}
+    assert found["details"] == "city, post_code differ"
+    after = {k: n for k, n in simulator.stats()["requests"].items() if not k.startswith("GET")}
+    assert after == writes  # nothing was put right by looking
+    assert "stranger@x.example" in upstream_users(simulator, account_key, acme.entity_id)
+
+
+def test_a_missing_key_row_and_a_missing_entity_are_named(acme, simulator):
+    acme.api_keys.all().delete()
+    [found] = customer_drift_check(customer=acme)
+    assert (found.kind, found.detail, found.fixable) == (
+        "key_unreadable",
+        "the active key is missing here: rotate or attach one",
+        False,
+    )
+    Customer.objects.filter(pk=acme.pk).update(entity_id="ent_" + "0" * 24)
+    [gone] = customer_drift_check(customer=acme)
+    assert gone.detail == f"entity ent_{'0' * 24} is not at Space Invoices (deleted there?)"
+
+
+def test_an_unreadable_key_is_named_as_such(acme, simulator):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tenants_entityapikey SET key = %s",
+            [Fernet(Fernet.generate_key()).encrypt(b"lost").decode()],
+        )
+    [found] = customer_drift_check(customer=acme)
+    assert found.detail == "the active key cannot be decrypted here: rotate or attach one"
+
+
+def test_an_offboarding_customer_is_not_compared(acme, simulator):
+    from django.utils import timezone
+
+    Customer.objects.filter(pk=acme.pk).update(offboarding_started_at=timezone.now())
+    before = sum(simulator.stats()["requests"].values())
+    assert customer_drift_check(customer=acme) == []
+    assert sum(simulator.stats()["requests"].values()) == before
+
+
+def test_what_reconcile_does_is_audited_as_the_one_who_asked(acme, simulator, account_key):
+    raw(
+        simulator, account_key, acme, "PATCH", f"/entities/{acme.entity_id}", json={"city": "Koper"}
+    )
+    raw(simulator, account_key, acme, "POST", "/entities/users",
+        json={"email": "stranger@x.example", "role": "editor", "send_invite": False})  # fmt: skip
+    key = acme.api_keys.active().get().key
+    simulator.api("DELETE", f"/entities/api-keys/{key}", key)
+    customer_drift_apply(customer=acme, actor="ops")
+    rows = set(StaffAction.objects.exclude(action="provision").values_list("action", "actor_label"))
+    assert rows == {
+        ("update_details", "ops"),
+        ("rotate_key", "ops"),
+        ("sync_members", "ops"),
+        ("reconcile", "ops"),
+    }
+
+
+def test_the_list_actions_check_and_reconcile_as_jobs(client, staff, acme, simulator, account_key):
+    from django.urls import reverse
+
+    client.force_login(staff)
+    raw(
+        simulator, account_key, acme, "PATCH", f"/entities/{acme.entity_id}", json={"city": "Koper"}
+    )
+    changelist = reverse("admin:tenants_customer_changelist")
+    data = {"_selected_action": [acme.pk], "confirmed": "yes"}
+    checked = client.post(changelist, {**data, "action": "check_drift"}, follow=True)
+    shown = [(m.level_tag, m.message) for m in checked.context["messages"]]
+    assert shown == [("warning", "Acme: Details differ: city differ")]
+    page = client.get(reverse("admin:tenants_customer_change", args=[acme.pk])).content.decode()
+    assert "<li>Details differ: city differ</li>" in page
+    fixed = client.post(changelist, {**data, "action": "reconcile"}, follow=True)
+    shown = [(m.level_tag, m.message) for m in fixed.context["messages"]]
+    assert shown == [("success", "Reconcile: done for 1 customers.")]
+    assert StaffAction.objects.get(action="reconcile").actor == staff
+    assert simulator.api("GET", f"/entities/{acme.entity_id}", account_key).json()["city"] == (
+        "Ljubljana"
+    )
