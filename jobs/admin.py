@@ -63,7 +63,7 @@ class JobAdmin(admin.ModelAdmin):
     def _job(self, request, job_id) -> Job:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        job = Job.objects.filter(pk=job_id).first()
+        job = Job.objects.filter(pk=job_id).first() if str(job_id).isdigit() else None
         if job is None:
             raise Http404("No such job.")
         return job
@@ -71,7 +71,8 @@ class JobAdmin(admin.ModelAdmin):
     def may_retry(self, request, job: Job) -> bool:
         """Its own permission, and the permission of the action being retried."""
         user = request.user
-        return user.has_perm("jobs.retry_jobitem") and user.has_perm(PERMISSIONS[job.kind])
+        needed = PERMISSIONS.get(job.kind)
+        return bool(needed) and user.has_perm("jobs.retry_jobitem") and user.has_perm(needed)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         job = self._job(request, object_id)
@@ -101,7 +102,7 @@ class JobAdmin(admin.ModelAdmin):
         if not self.may_retry(request, job):
             raise PermissionDenied
         retried = JobItem.objects.filter(pk=item_id, job=job, state=JobItem.State.FAILED).update(
-            state=JobItem.State.PENDING, message=""
+            state=JobItem.State.PENDING, message="", attempts=0, retried_by=request.user
         )  # one statement: two staff pressing Retry at once queue it once
         if retried:
             job_items_enqueue(item_ids=[item_id])

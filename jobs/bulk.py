@@ -12,7 +12,9 @@ from tenants.models import Customer
 from .models import Job, JobItem
 
 
-def job_create(*, kind: str, label: str, customers: list[Customer], created_by=None) -> Job:
+def job_create(
+    *, kind: str, label: str, customers: list[Customer], created_by=None, origin: str = ""
+) -> Job:
     """Save the job and its items, then queue the items: a worker must find the rows, and a
     crash before the commit leaves nothing half-made. A crash between the two leaves
     pending items, which ``jobs_resume`` queues again. Called outside a transaction, as
@@ -20,7 +22,7 @@ def job_create(*, kind: str, label: str, customers: list[Customer], created_by=N
     if kind not in RUNS:
         raise ValueError(f"unknown job kind {kind!r}")
     with transaction.atomic():
-        job = Job.objects.create(kind=kind, label=label, created_by=created_by)
+        job = Job.objects.create(kind=kind, label=label, created_by=created_by, origin=origin)
         items = JobItem.objects.bulk_create(JobItem(job=job, customer=c) for c in customers)
     job_items_enqueue(item_ids=[item.pk for item in items])
     return job

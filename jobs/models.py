@@ -10,6 +10,8 @@ class Job(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who asked when no person did, as the audit names them: "command:sync_members".
+    origin = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -37,6 +39,10 @@ class JobItem(models.Model):
     # A warning for a done item ("old key not deleted yet"), the reason for a failed one.
     message = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Whoever pressed Retry last: the audit of the retried work names them.
+    retried_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -25,36 +25,53 @@ from .models import JobItem
 logger = logging.getLogger(__name__)
 # Worth waiting for: Space Invoices down or busy, or another run on the same customer.
 PASSING = (Unavailable, RateLimited, CustomerBusy)
-MAX_RETRIES = 8
+MAX_ATTEMPTS = 8
 
 
-def _retry_in(exc: Exception, retries: int) -> float:
-    """Space Invoices' Retry-After when it gave one, else backoff: 30 s doubling to 30 min."""
+def _retry_in(exc: Exception, attempts: int) -> float:
+    """Space Invoices' Retry-After when it gave one, else backoff from 30 s, doubling;
+    never past most of the visibility timeout: Redis would hand a task delayed longer to
+    another worker meanwhile, and ``jobs_resume`` would queue it again."""
     if isinstance(exc, RateLimited) and exc.retry_after is not None:
-        return exc.retry_after
-    return min(1800, 30 * 2**retries)
+        wait = exc.retry_after
+    else:
+        wait = 30 * 2 ** (attempts - 1)
+    return min(wait, settings.CELERY_VISIBILITY_TIMEOUT * 0.8)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def _actor(item: JobItem):
+    """Who the audit names: whoever pressed Retry, else whoever started the job."""
+    return item.retried_by or item.job.created_by or item.job.origin or f"job:{item.job_id}"
+
+
+@shared_task(bind=True, acks_late=True)
 def job_item_run(self, item_id: int) -> str:
-    """Run one customer of a bulk job; its state says how it went."""
-    item = JobItem.objects.select_related("job", "customer").filter(pk=item_id).first()
+    """Run one customer of a bulk job; its state says how it went. Attempts are counted on
+    the item, so a task queued again (by ``jobs_resume``) keeps to the same cap."""
+    found = JobItem.objects.select_related("job__created_by", "customer", "retried_by")
+    item = found.filter(pk=item_id).first()
     if item is None or item.state in (JobItem.State.DONE, JobItem.State.FAILED):
         return "nothing to do"  # a second delivery of finished work
+    attempts = item.attempts + 1
     JobItem.objects.filter(pk=item.pk).update(
-        state=JobItem.State.RUNNING, attempts=item.attempts + 1, updated_at=timezone.now()
+        state=JobItem.State.RUNNING, attempts=attempts, updated_at=timezone.now()
     )
-    actor = item.job.created_by or f"job:{item.job_id}"
+    run = RUNS.get(item.job.kind)
     try:
+        if run is None:
+            raise TenantError(f"unknown job kind {item.job.kind!r}")
         with bulk_calls():
-            warning = RUNS[item.job.kind](item.customer, actor)
+            warning = run(item.customer, _actor(item))
     except PASSING as exc:
-        if self.request.is_eager or self.request.retries >= MAX_RETRIES:
+        if self.request.is_eager or attempts >= MAX_ATTEMPTS:
             return _settle(item, JobItem.State.FAILED, str(exc))
         _settle(item, JobItem.State.PENDING, f"waiting to try again: {exc}")
-        raise self.retry(countdown=_retry_in(exc, self.request.retries)) from None
+        raise self.retry(countdown=_retry_in(exc, attempts), max_retries=None) from None
     except (SpaceInvoicesError, TenantError) as exc:
         return _settle(item, JobItem.State.FAILED, str(exc))
+    except Exception as exc:  # a bug: never leave the item running for ever, say so
+        logger.exception("job item %s failed unexpectedly", item.pk)
+        return _settle(item, JobItem.State.FAILED, f"unexpected error ({type(exc).__name__})")
     return _settle(item, JobItem.State.DONE, warning or "")
 
 
@@ -70,7 +87,7 @@ def _customers_enqueue(customers, kind: str, label: str) -> int:
 
     chosen = list(customers.filter(offboarding_started_at__isnull=True).order_by("slug"))
     if chosen:
-        job_create(kind=kind, label=label, customers=chosen)
+        job_create(kind=kind, label=label, customers=chosen, origin=f"schedule:{kind}")
     return len(chosen)
 
 

@@ -260,6 +260,8 @@ SPACEINVOICES_BULK_SHARE = env.float("SPACEINVOICES_BULK_SHARE", default=0.5)
 SPACEINVOICES_RATE_PERIOD = env.float("SPACEINVOICES_RATE_PERIOD", default=60.0)
 if SPACEINVOICES_RATE_LIMIT and SPACEINVOICES_RATE_LIMIT < 14:
     raise ImproperlyConfigured("SPACEINVOICES_RATE_LIMIT must be 0 (default) or at least 14.")
+if SPACEINVOICES_RATE_PERIOD <= 0:
+    raise ImproperlyConfigured("SPACEINVOICES_RATE_PERIOD must be a positive number of seconds.")
 if not 0 < SPACEINVOICES_BULK_SHARE < 1:
     raise ImproperlyConfigured("SPACEINVOICES_BULK_SHARE must be between 0 and 1.")
 # One run at a time per customer: how long a run waits for another to finish, and (SQLite

@@ -9,9 +9,9 @@ launch never waits behind bulk work:
   windows, so a window holds ``limit // 7``: never more than the limit in any minute.
 - Bulk work (inside ``bulk_calls()``) also counts on its own and may use at most
   ``bulk_share`` of a window, so the rest is always left for launches and staff.
-- A bulk call past its share waits for the next window. Any other call past the budget
-  waits at most ``max_wait`` seconds, then goes anyway (a launch is a person waiting;
-  Space Invoices' own 429 and Retry-After still protect it).
+- A call past its budget (bulk: its share) waits for the next window, so no sliding
+  minute ever passes the limit: a launch waits at most one window, and only when
+  launches and staff themselves spent the rest of it.
 
 The counts live in a shared counter (the Django cache, Redis in production), so that
 every web and worker process draws on the same budget. This module knows nothing of
@@ -60,7 +60,6 @@ class CallBudget:
         period: float = 60.0,
         window: float | None = None,
         bulk_share: float = 0.5,
-        max_wait: float = 2.0,
         prefix: str = "si-budget",
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
@@ -75,14 +74,12 @@ class CallBudget:
         self.per_window = limit // overlapped
         # At least one unit each: bulk work always moves, and never takes a whole window.
         self.bulk_per_window = min(max(1, int(self.per_window * bulk_share)), self.per_window - 1)
-        self.max_wait = max_wait
         self.prefix = prefix
         self.clock = clock
         self.sleep = sleep
 
     def take(self) -> None:
         bulk = _bulk.get()
-        deadline = self.clock() + self.max_wait
         while True:
             now = self.clock()
             window = int(now // self.window)
@@ -92,11 +89,7 @@ class CallBudget:
                 self._count("all", window) <= self.per_window
             ):
                 return
-            if not bulk and now >= deadline:
-                return
             pause = (window + 1) * self.window - now + random.uniform(0, self.window / 50)
-            if not bulk:
-                pause = min(pause, deadline - now)
             self.sleep(max(pause, 0.001))
 
     def _count(self, kind: str, window: int) -> int:

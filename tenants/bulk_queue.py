@@ -10,13 +10,16 @@ _enqueue: Callable | None = None
 
 
 def bulk_enqueue_set(enqueue: Callable | None) -> None:
-    """``enqueue(kind=, label=, customers=, created_by=)`` returns the job it started."""
+    """``enqueue(kind=, label=, customers=, created_by=, origin=)`` returns the job."""
     global _enqueue
     _enqueue = enqueue
 
 
-def bulk_enqueue(*, kind: str, label: str, customers: list, created_by=None):
-    """Start a job for ``customers``; None when no queue is installed."""
+def bulk_enqueue(*, kind: str, label: str, customers: list, created_by=None, origin: str = ""):
+    """Start a job for ``customers``; None when no queue is installed. ``origin`` names a
+    starter that is not a person (``command:sync_members``) for the audit."""
     if _enqueue is None:
         return None
-    return _enqueue(kind=kind, label=label, customers=customers, created_by=created_by)
+    return _enqueue(
+        kind=kind, label=label, customers=customers, created_by=created_by, origin=origin
+    )

@@ -121,7 +121,7 @@ class CustomerActions:
             "(no email from Space Invoices). Launches then use each member's own user.",
         )
 
-    @admin.action(description="Check drift from Space Invoices", permissions=["view"])
+    @admin.action(description="Check drift from Space Invoices", permissions=["reconcile"])
     def check_drift(self, request, queryset):
         return self._confirm(
             request,

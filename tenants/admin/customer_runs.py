@@ -114,6 +114,7 @@ PERMISSIONS: dict[str, str] = {
     "switch_to_api_key": "tenants.change_access_mode",
     "switch_to_user": "tenants.change_access_mode",
     "offboard": "tenants.offboard_customer",
-    "check_drift": "tenants.view_customer",  # reads only
+    # Reads only, but calls Space Invoices and rewrites the findings: not for Support.
+    "check_drift": "tenants.reconcile_customer",
     "reconcile": "tenants.reconcile_customer",
 }

@@ -41,7 +41,7 @@ class CustomerCommand(BaseCommand):
         raise NotImplementedError
 
     def job_label(self) -> str:
-        return self.help.split(".")[0][:120]
+        return self.actor.split(":", 1)[1]  # the command's name
 
     def enqueue(self, customers: list[Customer], dry_run: bool) -> None:
         if dry_run:
@@ -49,7 +49,9 @@ class CustomerCommand(BaseCommand):
         if not customers:
             self.stdout.write("Nothing to queue.")
             return
-        job = bulk_enqueue(kind=self.job_kind, label=self.job_label(), customers=customers)
+        job = bulk_enqueue(
+            kind=self.job_kind, label=self.job_label(), customers=customers, origin=self.actor
+        )
         if job is None:
             raise CommandError("--queue needs the jobs app (no queue is installed).")
         self.stdout.write(

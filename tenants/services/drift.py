@@ -14,6 +14,7 @@ from django.utils import timezone
 from spaceinvoices.client import Forbidden, NotFound, Unauthorized
 from spaceinvoices.factory import account_client
 from tenants.encryption import DecryptionError
+from tenants.errors import NotProvisioned
 from tenants.models import Customer, DriftFinding, EntityApiKey, StaffAction
 
 from .access import customer_disable, customer_enable
@@ -72,21 +73,23 @@ def _user_findings(customer: Customer) -> list[DriftFinding]:
 
 
 def customer_drift_check(*, customer: Customer) -> list[DriftFinding]:
-    """Compare (reads only) and keep what was found as the customer's findings."""
+    """Compare (reads only) and keep what was found as the customer's findings. A customer
+    without an entity, or leaving, has nothing to compare: refused, its findings kept."""
     customer = Customer.objects.get(pk=customer.pk)
-    found: list[DriftFinding] = []
-    if customer.entity_id and not customer.is_offboarding:
-        client = account_client()
-        try:
-            entity = client.entity_get(customer.entity_id)
-        except NotFound:
-            gone = f"entity {customer.entity_id} is not at Space Invoices (deleted there?)"
-            found = [DriftFinding(kind=Kind.ENTITY_MISSING, detail=gone, fixable=False)]
-        else:
-            found = _entity_findings(customer, entity)
-            if entity.is_enabled:  # a disabled entity refuses every key: nothing to learn
-                found += _key_findings(customer, client)
-            found += _user_findings(customer)
+    refuse_if_offboarding(customer)
+    if not customer.entity_id:
+        raise NotProvisioned(f"{customer} is not provisioned: nothing to compare yet.")
+    client = account_client()
+    try:
+        entity = client.entity_get(customer.entity_id)
+    except NotFound:
+        gone = f"entity {customer.entity_id} is not at Space Invoices (deleted there?)"
+        found = [DriftFinding(kind=Kind.ENTITY_MISSING, detail=gone, fixable=False)]
+    else:
+        found = _entity_findings(customer, entity)
+        if entity.is_enabled:  # a disabled entity refuses every key: nothing to learn
+            found += _key_findings(customer, client)
+        found += _user_findings(customer)
     with transaction.atomic():
         customer.drift_findings.all().delete()
         for finding in found:
@@ -99,7 +102,6 @@ def customer_drift_check(*, customer: Customer) -> list[DriftFinding]:
 def customer_drift_apply(*, customer: Customer, actor: Actor) -> list[DriftFinding]:
     """Put right what a fresh check finds fixable, check again, and audit both; returns
     what is left (unfixable findings, or what Space Invoices refused)."""
-    refuse_if_offboarding(customer)
     before = customer_drift_check(customer=customer)
     kinds = {f.kind for f in before if f.fixable}
     if Kind.ENTITY_ENABLED in kinds:

@@ -110,7 +110,13 @@ def test_a_failed_item_is_retried_by_someone_allowed_to_and_no_one_else(
         "new@alpha.example": "editor"
     }
     assert client.post(retry).status_code == 302  # done: nothing to retry, said so
-    assert JobItem.objects.get(pk=item.pk).attempts == 2
+    assert JobItem.objects.get(pk=item.pk).attempts == 1  # a retry starts afresh
+    # The retried work is audited as whoever pressed Retry.
+    from tenants.models import StaffAction
+
+    assert StaffAction.objects.filter(action="sync_members").latest("pk").actor_label == (
+        "ops@partner.example"
+    )
 
 
 def test_staff_without_the_jobs_view_permission_cannot_see_a_job(client, three):
@@ -148,11 +154,15 @@ def test_an_item_left_running_by_a_dead_worker_is_finished_by_the_resume(
 
 
 def test_a_command_with_queue_starts_a_job(three, simulator, account_key):
+    from tenants.models import StaffAction
+
     out = StringIO()
     call_command("sync_members", "--all", "--queue", stdout=out)
     job = Job.objects.get()
     assert out.getvalue().strip() == f"Queued job #{job.pk} for 3 customer(s)."
-    assert (job.kind, job.created_by) == ("sync_members", None)
+    assert (job.kind, job.label, job.created_by) == ("sync_members", "sync_members", None)
+    audits = StaffAction.objects.filter(action="sync_members")
+    assert set(audits.values_list("actor_label", flat=True)) == {"command:sync_members"}
     assert job.counts()["done"] == 3
     call_command("set_access_mode", "--mode", "api_key", "--customer", three[0].slug,
                  "--queue", stdout=StringIO())  # fmt: skip
@@ -207,3 +217,24 @@ def test_each_item_says_why_it_failed_or_what_it_left(make_customer, staff, thre
     [left] = customers_job(three[1:2], kind="offboard", created_by=staff).items.all()
     assert left.state == "done" and "may remain at Space Invoices" in left.message
     assert StaffAction.objects.filter(action="offboard").latest("pk").actor == staff
+
+
+def test_an_unknown_kind_or_a_bug_fails_the_item_never_leaves_it_running(client, staff, three):
+    job = Job.objects.create(kind="bogus", label="Bogus")
+    item = JobItem.objects.create(job=job, customer=three[0])
+    assert job_item_run.delay(item.pk).get() == "failed"
+    assert JobItem.objects.get(pk=item.pk).message == "unknown job kind 'bogus'"
+    client.force_login(staff)
+    page = client.get(reverse("admin:jobs_job_change", args=[job.pk]))
+    assert page.status_code == 200 and 'value="Retry"' not in page.content.decode()
+    assert client.get("/admin/jobs/job/abc/change/").status_code == 404
+
+
+def test_resume_leaves_an_item_waiting_for_its_own_retry_alone(three, settings):
+    job = Job.objects.create(kind="sync_members", label="Sync")
+    waiting = JobItem.objects.create(job=job, customer=three[0], state="pending", attempts=3,
+                                     message="waiting to try again: [503 down]")  # fmt: skip
+    recently = timezone.now() - timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT * 0.8)
+    JobItem.objects.filter(pk=waiting.pk).update(updated_at=recently)
+    assert jobs_resume.delay().get() == 0
+    assert JobItem.objects.get(pk=waiting.pk).attempts == 3

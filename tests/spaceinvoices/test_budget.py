@@ -68,7 +68,7 @@ def test_bulk_work_never_passes_its_share_of_any_sliding_minute(limit):
 
 def test_everyone_together_never_passes_the_limit(limit=600):
     clock, counter = Clock(), Counter()
-    spend = budget(clock, counter, limit=limit, max_wait=60)
+    spend = budget(clock, counter, limit=limit)
     times = []
     for n in range(limit * 3):
         if n % 2:
@@ -96,14 +96,16 @@ def test_a_launch_does_not_wait_behind_bulk_work():
     assert len(clock.slept) == waited
 
 
-def test_past_the_budget_a_launch_waits_a_little_then_goes():
+def test_past_the_budget_even_a_launch_waits_for_the_next_window():
     clock = Clock()
-    spend = budget(clock, limit=60, max_wait=1.5)
-    for _ in range(spend.per_window):
+    spend = budget(clock, limit=60)
+    times = []
+    for _ in range(spend.per_window * 3):  # launches and staff alone, as fast as they come
         spend.take()
-    started = clock.now
-    spend.take()
-    assert clock.now - started == pytest.approx(1.5)
+        times.append(clock.now)
+    assert most_in_any_minute(times) <= 60
+    window = [int(t // spend.window) for t in times]
+    assert window.count(window[0]) == spend.per_window  # the window is full, then the next
 
 
 @pytest.mark.parametrize(

@@ -194,13 +194,31 @@ def test_an_unreadable_key_is_named_as_such(acme, simulator):
     assert found.detail == "the active key cannot be decrypted here: rotate or attach one"
 
 
-def test_an_offboarding_customer_is_not_compared(acme, simulator):
+def test_a_customer_leaving_or_without_an_entity_is_refused_not_called_in_line(
+    acme, make_customer, simulator, account_key
+):
     from django.utils import timezone
 
+    from tenants.errors import NotProvisioned, Offboarded
+
+    raw(
+        simulator, account_key, acme, "PATCH", f"/entities/{acme.entity_id}", json={"city": "Koper"}
+    )
+    customer_drift_check(customer=acme)
     Customer.objects.filter(pk=acme.pk).update(offboarding_started_at=timezone.now())
     before = sum(simulator.stats()["requests"].values())
-    assert customer_drift_check(customer=acme) == []
+    with pytest.raises(Offboarded):
+        customer_drift_check(customer=acme)
     assert sum(simulator.stats()["requests"].values()) == before
+    assert DriftFinding.objects.filter(customer=acme).count() == 1  # the last check's, kept
+    newco = make_customer(name="Newco", slug="newco")
+    with pytest.raises(NotProvisioned, match="nothing to compare yet"):
+        customer_drift_check(customer=newco)
+    with pytest.raises(CommandError, match="1 of 1 customer"):
+        call_command("reconcile", "--customer", "newco", "--apply", stdout=StringIO())
+    with pytest.raises(CommandError, match="do not go together"):
+        call_command("reconcile", "--all", "--apply", "--dry-run", stdout=StringIO())
+    assert not StaffAction.objects.filter(action="reconcile").exists()
 
 
 def test_what_reconcile_does_is_audited_as_the_one_who_asked(acme, simulator, account_key):

@@ -32,7 +32,7 @@ ACTIONS = {
     "switch_to_user": (CUSTOMERS, "tenants.change_access_mode", True),
     "offboard": (CUSTOMERS, "tenants.offboard_customer", True),
     "reconcile": (CUSTOMERS, "tenants.reconcile_customer", True),
-    "check_drift": (CUSTOMERS, "tenants.view_customer", True),  # reads only
+    "check_drift": (CUSTOMERS, "tenants.reconcile_customer", True),
     "resend_invitation": (MEMBERS, "tenants.resend_invitation", False),
     "deactivate": (USERS, "tenants.activate_user", False),
     "activate": (USERS, "tenants.activate_user", False),

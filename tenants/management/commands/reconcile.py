@@ -1,5 +1,7 @@
 """``reconcile (--customer SLUG… | --all) [--apply] [--queue]``: the drift report."""
 
+from django.core.management.base import CommandError
+
 from tenants.management.customer_command import CustomerCommand
 from tenants.services import customer_drift_apply, customer_drift_check
 
@@ -17,9 +19,15 @@ class Command(CustomerCommand):
         parser.add_argument("--apply", action="store_true", help="put right what differs")
 
     def handle(self, *args, apply=False, **options):
-        self.apply = apply and not options.get("dry_run")
-        self.job_kind = "reconcile" if self.apply else "check_drift"
+        if apply and options.get("dry_run"):
+            raise CommandError("--apply and --dry-run do not go together (without --apply "
+                               "it only compares).")  # fmt: skip
+        self.apply = apply
+        self.job_kind = "reconcile" if apply else "check_drift"
         return super().handle(*args, **options)
+
+    def job_label(self) -> str:
+        return "reconcile --apply" if self.apply else "reconcile (check only)"
 
     def process(self, customer, dry_run):
         if self.apply:

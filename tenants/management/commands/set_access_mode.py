@@ -26,6 +26,9 @@ class Command(CustomerCommand):
         self.job_kind = f"switch_to_{mode}"  # the customer action of the same name
         return super().handle(*args, **options)
 
+    def job_label(self) -> str:
+        return f"set_access_mode --mode {self.mode}"
+
     def process(self, customer, dry_run):
         if dry_run:
             return f"would switch {customer.access_mode} → {self.mode}"
