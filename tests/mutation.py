@@ -7,6 +7,8 @@ Runs mutmut over the modules in ``[tool.mutmut]`` (pyproject.toml), then reports
 where a timeout counts as killed (the tests noticed) and ``tests/mutation_equivalents.txt``
 lists, each with its reason, the surviving mutants that cannot change behaviour. Exits
 non-zero below 90 % or when mutmut itself fails. Run again, mutmut resumes where it left.
+``python -m tests.mutation --report`` only scores the last run (after editing the list of
+equivalents, say), without running anything.
 """
 
 import json
@@ -83,6 +85,15 @@ def survivors_recheck(mutants: Path) -> int:
 
 
 def main() -> int:
+    if "--report" not in sys.argv:
+        failed = run()
+        if failed:
+            print("mutmut run failed", file=sys.stderr)
+            return 2
+    return report()
+
+
+def run() -> int:
     reset = survivors_recheck(ROOT / "mutants")
     if reset:
         print(f"re-checking {reset} mutants that survived the last run")
@@ -91,13 +102,13 @@ def main() -> int:
     simulators = slots_start(state=state, workers=workers)
     env = {**os.environ, SLOTS_ENV: str(state / "slots.json")}
     try:
-        failed = mutmut("run", "--max-children", str(workers), env=env).returncode
+        return mutmut("run", "--max-children", str(workers), env=env).returncode
     finally:
         for simulator in simulators:
             simulator.stop()
-    if failed:
-        print("mutmut run failed", file=sys.stderr)
-        return 2
+
+
+def report() -> int:
     results = mutmut("results", "--all", "true").stdout
     status = dict(re.findall(r"^\s*(\S+): (.+)$", results, re.MULTILINE))
     listed = equivalents()
@@ -108,7 +119,7 @@ def main() -> int:
         n for n, s in status.items() if s not in ("killed", "timeout") and n not in listed
     )
     score = killed / max(1, len(status) - len(equivalent))
-    report = {
+    summary = {
         "mutants": len(status),
         "killed": killed,
         "equivalent": len(equivalent),
@@ -119,7 +130,7 @@ def main() -> int:
         print(f"survived: {name} ({status[name]})")
     for name in stale:
         print(f"listed as equivalent but {status.get(name, 'gone')}: {name}")
-    print(json.dumps(report))
+    print(json.dumps(summary))
     print(f"mutation score {score:.1%} (target {TARGET:.0%})")
     return 0 if score >= TARGET else 1
 

@@ -178,3 +178,22 @@ def test_a_failed_resend_is_audited_with_who_and_why(acme_under, staff, simulato
     audit = StaffAction.objects.get(action="resend_invitation")
     assert (audit.succeeded, audit.actor, audit.customer) == (False, staff, acme)
     assert audit.detail.startswith("bo@acme.example: [503")
+
+
+def test_a_bulk_resend_reports_each_refusal_and_counts_the_rest(
+    acme_under, client, staff, make_member, simulator
+):
+    acme = acme_under("pending_invitation")
+    simulator.behaviour(send_invite_false="active_user")
+    make_member(acme, "cy@acme.example", "viewer")
+    members_sync(customer=acme)
+    chosen = list(Membership.objects.order_by("pk").values_list("pk", flat=True))
+    client.force_login(staff)
+    data = {"action": "resend_invitation", "_selected_action": chosen, "confirmed": "yes"}
+    page = client.post(MEMBERS, data, follow=True)
+    shown = [(m.level_tag, m.message) for m in page.context["messages"]]
+    assert [level for level, _ in shown] == ["error", "success"]
+    assert shown[0][1].startswith("cy@acme.example in Acme (viewer): ")
+    assert "has no pending invitation" in shown[0][1]
+    assert shown[1][1] == "Resend invitation: done for 2 memberships."
+    assert simulator.stats()["emails_sent"] == 2
