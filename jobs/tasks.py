@@ -12,7 +12,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from embedding.models import LaunchEvent
+from embedding import retention
 from spaceinvoices.budget import bulk_calls
 from spaceinvoices.client import RateLimited, SpaceInvoicesError, Unavailable
 from tenants.admin.customer_runs import RUNS
@@ -115,12 +115,7 @@ def details_retry_failed() -> int:
 @shared_task
 def launch_events_prune() -> int:
     """Launch audit retention: rows older than PORTAL_LAUNCH_AUDIT_DAYS, in batches."""
-    cutoff = timezone.now() - timedelta(days=settings.PORTAL_LAUNCH_AUDIT_DAYS)
-    deleted = 0
-    while ids := list(
-        LaunchEvent.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:5000]
-    ):
-        deleted += LaunchEvent.objects.filter(pk__in=ids).delete()[0]
+    deleted = retention.launch_events_prune(older_than_days=settings.PORTAL_LAUNCH_AUDIT_DAYS)
     logger.info("launch audit retention: %d event(s) deleted", deleted)
     return deleted
 

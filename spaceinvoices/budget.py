@@ -30,7 +30,8 @@ _bulk = contextvars.ContextVar("spaceinvoices_bulk_calls", default=False)
 
 
 class Counter(Protocol):
-    """What the budget needs of a shared counter (Django's cache API has both)."""
+    """What the budget needs of a shared counter (Django's cache API has both; ``incr`` of
+    a missing key raises ValueError)."""
 
     def add(self, key: str, value: int, timeout: int) -> bool: ...
 
@@ -94,6 +95,8 @@ class CallBudget:
 
     def _count(self, kind: str, window: int) -> int:
         key = f"{self.prefix}:{kind}:{window}"
-        timeout = max(1, math.ceil(self.window * 3))
-        self.counter.add(key, 0, timeout)  # a no-op when it exists; expires on its own
-        return self.counter.incr(key)
+        try:
+            return self.counter.incr(key)  # one round trip: this is on every launch's path
+        except ValueError:  # the window's first call: make the counter, which expires
+            self.counter.add(key, 0, max(1, math.ceil(self.window * 3)))
+            return self.counter.incr(key)

@@ -82,3 +82,13 @@ def test_a_bulk_sync_is_followed_on_its_job_page_without_reloading(
     states = page.locator('td[data-field="state"]').all_inner_texts()
     assert states == ["Done"] * total
     assert job.counts()["done"] == total
+
+    # One customer's page: its drift check runs at once, and the page shows the outcome.
+    page.goto(f"{live_server.url}/admin/tenants/customer/")
+    page.get_by_role("link", name="Acme d.o.o.").click()
+    page.get_by_text("Never checked").wait_for()
+    page.get_by_role("link", name="Check drift from Space Invoices").click()
+    page.get_by_role("button", name="Yes, check drift").click()
+    page.get_by_text("Check drift: done for 1 customers.").wait_for()
+    assert page.get_by_text("In line with Space Invoices at").count() == 1
+    assert Job.objects.count() == 1  # a page's button acts at once, no job

@@ -238,3 +238,24 @@ def test_resume_leaves_an_item_waiting_for_its_own_retry_alone(three, settings):
     JobItem.objects.filter(pk=waiting.pk).update(updated_at=recently)
     assert jobs_resume.delay().get() == 0
     assert JobItem.objects.get(pk=waiting.pk).attempts == 3
+
+
+def bulk_units_spent() -> int:
+    """Units of the bulk share taken in the current and the previous budget window."""
+    import time
+
+    from django.core.cache import cache
+
+    window = int(time.time() // 10)  # a sixth of the default minute
+    return sum(cache.get(f"si-budget:bulk:{w}", 0) for w in (window - 1, window))
+
+
+def test_a_jobs_calls_count_as_bulk_work_and_a_direct_call_does_not(three, simulator):
+    from tenants.services import members_sync
+
+    members_sync(customer=three[0])
+    assert bulk_units_spent() == 0  # a person's (or a command's) call: not bulk
+    calls = sum(simulator.stats()["requests"].values())
+    customers_job(three, kind="sync_members")
+    spent = sum(simulator.stats()["requests"].values()) - calls
+    assert spent > 0 and bulk_units_spent() == spent  # every call of the job, retries too

@@ -32,6 +32,8 @@ class Counter:
         return self.values.setdefault(key, value) == value
 
     def incr(self, key, delta=1):
+        if key not in self.values:
+            raise ValueError(f"Key '{key}' not found")  # as Django's cache does
         self.values[key] += delta
         return self.values[key]
 
