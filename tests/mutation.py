@@ -8,7 +8,8 @@ where a timeout counts as killed (the tests noticed) and ``tests/mutation_equiva
 lists, each with its reason, the surviving mutants that cannot change behaviour. Exits
 non-zero below 90 % or when mutmut itself fails. Run again, mutmut resumes where it left.
 ``python -m tests.mutation --report`` only scores the last run (after editing the list of
-equivalents, say), without running anything.
+equivalents, say), without running anything; ``python -m tests.mutation 'pattern*'`` runs
+(again) only the mutants matching those patterns (``tenants.services.members*``).
 """
 
 import json
@@ -86,14 +87,14 @@ def survivors_recheck(mutants: Path) -> int:
 
 def main() -> int:
     if "--report" not in sys.argv:
-        failed = run()
+        failed = run(patterns=[a for a in sys.argv[1:] if not a.startswith("-")])
         if failed:
             print("mutmut run failed", file=sys.stderr)
             return 2
     return report()
 
 
-def run() -> int:
+def run(*, patterns: list[str]) -> int:
     reset = survivors_recheck(ROOT / "mutants")
     if reset:
         print(f"re-checking {reset} mutants that survived the last run")
@@ -102,7 +103,7 @@ def run() -> int:
     simulators = slots_start(state=state, workers=workers)
     env = {**os.environ, SLOTS_ENV: str(state / "slots.json")}
     try:
-        return mutmut("run", "--max-children", str(workers), env=env).returncode
+        return mutmut("run", "--max-children", str(workers), *patterns, env=env).returncode
     finally:
         for simulator in simulators:
             simulator.stop()
