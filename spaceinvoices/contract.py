@@ -25,6 +25,12 @@ INVITATION_RESEND = "/entities/invitations/{id}/resend"  # [chosen]
 INVOICES = "/invoices"
 CUSTOMERS = "/customers"
 ITEMS = "/items"
+# Entity webhook endpoints [chosen]: the docs show no entity-scoped path; the account
+# webhooks' documented shape (POST /account-webhooks) is followed under this path.
+WEBHOOKS = "/webhooks"
+WEBHOOK = "/webhooks/{id}"
+PAYMENTS = "/payments"  # [chosen] recording a payment
+INVOICE_VOID = "/invoices/{id}/void"  # [chosen] the official UI calls invoices.void
 
 
 def path(template: str, ident: str) -> str:
@@ -155,6 +161,26 @@ def request_id(*parts: object) -> str:
 def request_id_new(kind: str) -> str:
     """A request id used once: a write that must act afresh, or a launch."""
     return request_id(kind, uuid.uuid4().hex)
+
+
+# Webhooks -----------------------------------------------------------------------------
+# The events the portal subscribes to: documents as they are made and change state.
+WEBHOOK_EVENTS = (
+    "invoice.created",
+    "invoice.updated",
+    "invoice.paid",
+    "invoice.overdue",
+    "invoice.cancelled",
+    "payment.received",
+    "estimate.created",
+    "credit_note.created",
+    "advance_invoice.created",
+)
+# The last retry comes about 2.5 hours after the event [doc: at once, 1 min, 5 min, 30
+# min, 2 h]: a signed timestamp older than this is a replay, not a retry.
+WEBHOOK_MAX_AGE_SECONDS = 3 * 3600
+WEBHOOK_RETRY_DELAYS = (60, 300, 1800, 7200)  # seconds after each failed attempt [doc]
+WEBHOOK_SECRET = re.compile(r"^whsec_[A-Za-z0-9]+$")
 
 
 # The embed -----------------------------------------------------------------------------

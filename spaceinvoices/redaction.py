@@ -7,6 +7,8 @@ import re
 # shaped like one is masked, whether or not it is a real secret.
 SECRET_PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"\b(sk|ek)_(live|sandbox)_[A-Za-z0-9]+"), r"\1_\2_***"),
+    # A webhook endpoint's signing secret: whoever holds it can forge deliveries.
+    (re.compile(r"\bwhsec_[A-Za-z0-9]+"), "whsec_***"),
     (re.compile(r"(?i)(bearer\s+)[^\s\"',;]+"), r"\1***"),
     (re.compile(r"(?i)([?&;]token=)[^&\s\"'#<>]+"), r"\1***"),
     (re.compile(r"(?i)(\"token\"\s*:\s*\")[^\"]+"), r"\1***"),

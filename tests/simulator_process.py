@@ -132,6 +132,35 @@ class SimulatorProcess:
     def reset(self) -> None:
         self.http.post(f"{self.url}/_control/reset", timeout=10).raise_for_status()
 
+    def clock_advance(self, days: int) -> int:
+        """Move document dates ``days`` ahead; how many invoices became overdue."""
+        response = self.http.post(f"{self.url}/_control/clock", json={"days": days}, timeout=10)
+        response.raise_for_status()
+        return response.json()["became_overdue"]
+
+    def webhook_retries_scale(self, scale: float) -> None:
+        """Compress the retry schedule: 0.001 makes 1 minute 60 ms."""
+        response = self.http.post(
+            f"{self.url}/_control/webhooks", json={"retry_scale": scale}, timeout=10
+        )
+        response.raise_for_status()
+
+    def deliveries(self) -> list[dict]:
+        response = self.http.get(f"{self.url}/_control/webhooks/deliveries", timeout=10)
+        response.raise_for_status()
+        return response.json()["data"]
+
+    def deliveries_settled(self, seconds: float = 20) -> list[dict]:
+        """Wait until no delivery is pending (delivered, failed or dropped); all of them."""
+        deadline = time.monotonic() + seconds
+        while True:
+            deliveries = self.deliveries()
+            if all(d["state"] != "pending" for d in deliveries):
+                return deliveries
+            if time.monotonic() > deadline:
+                raise AssertionError(f"deliveries still pending: {deliveries}")
+            time.sleep(0.05)
+
     def accept_invitation(self, invitation_id: str) -> requests.Response:
         return self.http.post(f"{self.url}/_control/invitations/{invitation_id}/accept", timeout=10)
 

@@ -14,12 +14,23 @@ from .errors import (
     Unavailable,
 )
 from .transport import RetryPolicy, Transport, new_session
-from .types import ApiKeyInfo, CreatedApiKey, Entity, EntityUser, Invitation, LaunchToken, Page
+from .types import (
+    ApiKeyInfo,
+    CreatedApiKey,
+    CreatedWebhookEndpoint,
+    Entity,
+    EntityUser,
+    Invitation,
+    LaunchToken,
+    Page,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "ApiKeyInfo",
     "Conflict",
     "CreatedApiKey",
+    "CreatedWebhookEndpoint",
     "Entity",
     "EntityUser",
     "Forbidden",
@@ -37,5 +48,6 @@ __all__ = [
     "Transport",
     "Unauthorized",
     "Unavailable",
+    "WebhookEndpoint",
     "new_session",
 ]

@@ -14,22 +14,28 @@ from ..contract import (
     ENTITY_ENABLE,
     INVITATION_RESEND,
     INVITATIONS,
+    INVOICE_VOID,
     INVOICES,
     ITEMS,
+    PAYMENTS,
     USER,
     USER_TOKEN,
     USERS,
+    WEBHOOK,
+    WEBHOOKS,
 )
 from .errors import MalformedResponse
 from .transport import Transport
 from .types import (
     ApiKeyInfo,
     CreatedApiKey,
+    CreatedWebhookEndpoint,
     Entity,
     EntityUser,
     Invitation,
     LaunchToken,
     Page,
+    WebhookEndpoint,
     document,
 )
 
@@ -267,6 +273,36 @@ class SpaceInvoicesClient:
         answer = self._call("POST", path, entity_id=entity_id, request_id=request_id)
         return Invitation.from_json(answer)
 
+    # Webhook endpoints (x-entity-id) -----------------------------------------------------
+
+    def webhook_create(
+        self,
+        entity_id: str,
+        *,
+        url: str,
+        events: tuple[str, ...] | list[str],
+        description: str | None = None,
+        request_id: str | None = None,
+    ) -> CreatedWebhookEndpoint:
+        body = {"url": url, "events": list(events)}
+        if description:
+            body["description"] = description
+        answer = self._call("POST", WEBHOOKS, entity_id=entity_id, json=body, request_id=request_id)
+        return CreatedWebhookEndpoint.from_json(answer)
+
+    def webhooks_list(self, entity_id: str) -> list[WebhookEndpoint]:
+        return list(self._pages(WEBHOOKS, WebhookEndpoint.from_json, entity_id=entity_id))
+
+    def webhook_delete(
+        self, entity_id: str, endpoint_id: str, *, request_id: str | None = None
+    ) -> None:
+        self._call(
+            "DELETE",
+            contract.path(WEBHOOK, endpoint_id),
+            entity_id=entity_id,
+            request_id=request_id,
+        )
+
     # Business data (entity key) ----------------------------------------------------------
 
     def invoices_page(self, entity_id: str, **kwargs: Any) -> Page[dict]:
@@ -277,6 +313,45 @@ class SpaceInvoicesClient:
 
     def items_page(self, entity_id: str, **kwargs: Any) -> Page[dict]:
         return self._documents(ITEMS, entity_id, **kwargs)
+
+    def invoices_iter(self, entity_id: str, *, query: dict | None = None) -> Iterator[dict]:
+        """Every invoice (matching ``query``), following cursors."""
+        params: dict[str, Any] = {"include_total_count": "false"}
+        if query:
+            params["query"] = contract.query_param(query)
+        return self._pages(INVOICES, document, entity_id=entity_id, params=params)
+
+    def invoice_create(
+        self,
+        entity_id: str,
+        *,
+        customer: dict,
+        items: list[dict],
+        request_id: str | None = None,
+        **fields: Any,
+    ) -> dict:
+        body = {"customer": customer, "items": items, **fields}
+        return document(
+            self._call("POST", INVOICES, entity_id=entity_id, json=body, request_id=request_id)
+        )
+
+    def payment_create(
+        self,
+        entity_id: str,
+        *,
+        document_id: str,
+        amount: float,
+        date: str,
+        request_id: str | None = None,
+    ) -> dict:
+        body = {"document_id": document_id, "amount": amount, "date": date}
+        return document(
+            self._call("POST", PAYMENTS, entity_id=entity_id, json=body, request_id=request_id)
+        )
+
+    def invoice_void(self, entity_id: str, invoice_id: str, *, request_id: str | None = None):
+        path = contract.path(INVOICE_VOID, invoice_id)
+        return document(self._call("POST", path, entity_id=entity_id, request_id=request_id))
 
     def _documents(
         self,

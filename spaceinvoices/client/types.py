@@ -272,3 +272,41 @@ class Page(Generic[T]):
 def document(data: Any) -> dict:
     """Invoices, customers and items stay plain JSON objects: the portal only summarises."""
     return _Fields(data, "document").data
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    """An entity's webhook endpoint as listed: never the secret."""
+
+    id: str
+    url: str = ""
+    events: tuple[str, ...] = ()
+    active: bool = True
+    created_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> WebhookEndpoint:
+        f = _Fields(data, "webhook endpoint")
+        events = f.data.get("events") or []
+        if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+            raise MalformedResponse("webhook endpoint: field 'events' has the wrong type")
+        return cls(
+            id=f.str("id"),
+            url=f.opt_str("url") or "",
+            events=tuple(events),
+            active=f.bool("active", default=True),
+            created_at=f.opt_time("created_at"),
+        )
+
+
+@dataclass(frozen=True)
+class CreatedWebhookEndpoint(WebhookEndpoint):
+    """The answer to registering an endpoint: the only time its secret is seen."""
+
+    secret: str = field(default="", repr=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> CreatedWebhookEndpoint:
+        listed = WebhookEndpoint.from_json(data)
+        secret = _Fields(data, "webhook endpoint").str("secret")
+        return cls(**listed.__dict__, secret=secret)

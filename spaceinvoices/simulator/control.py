@@ -6,7 +6,7 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass
 
-ID_SEGMENT = re.compile(r"^(ent|user|einv|inv|cust|item|ek|sk)_")
+ID_SEGMENT = re.compile(r"^(ent|user|einv|inv|cust|item|ek|sk|wh|pay)_")
 
 
 def path_template(path: str) -> str:

@@ -4,6 +4,7 @@ import hashlib
 import json
 import logging
 import math
+import threading
 import time
 from datetime import timedelta
 from http import HTTPStatus
@@ -15,6 +16,7 @@ from . import (  # noqa: F401  (their routes register on import)
     entities,
     keys,
     members,
+    webhooks,
 )
 from .api import ApiError, Call, authenticate, dispatch
 from .control import Controls, parse_fault
@@ -35,6 +37,12 @@ class SimulatorServer(ThreadingHTTPServer):
         self.store = store
         self.controls = Controls()
         super().__init__(address, Handler)
+        self.stopping = threading.Event()
+        webhooks.dispatcher_start(store, self.stopping)
+
+    def server_close(self) -> None:
+        self.stopping.set()
+        super().server_close()
 
 
 def _fingerprint(method: str, path: str, entity: str | None, body) -> str:
@@ -261,6 +269,24 @@ class Handler(BaseHTTPRequestHandler):
                 return
             controls.latency_ms = ms
             self._json(200, {"ms": ms})
+        elif route == ("POST", "/_control/clock"):
+            days = body.get("days") if isinstance(body, dict) else None
+            if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+                self._json(422, {"code": "validation_error", "message": "days: int >= 0"})
+                return
+            with store.transaction():
+                overdue = documents.clock_advance(store, days)
+            self._json(200, {"clock_days": store.clock_days, "became_overdue": overdue})
+        elif route == ("POST", "/_control/webhooks"):
+            scale = body.get("retry_scale") if isinstance(body, dict) else None
+            if not isinstance(scale, int | float) or isinstance(scale, bool) or not 0 < scale <= 1:
+                self._json(422, {"code": "validation_error", "message": "retry_scale: 0 < x <= 1"})
+                return
+            store.retry_scale = float(scale)
+            self._json(200, {"retry_scale": store.retry_scale})
+        elif route == ("GET", "/_control/webhooks/deliveries"):
+            with store.lock:
+                self._json(200, {"data": webhooks.deliveries_list(store)})
         elif route == ("POST", "/_control/behaviour"):
             self._behaviour(body)
         elif route == ("POST", "/_control/replays/expire"):

@@ -37,6 +37,16 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS emails (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, email TEXT NOT NULL,
     created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS webhooks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, entity_id TEXT NOT NULL,
+    url TEXT NOT NULL, events TEXT NOT NULL, description TEXT, secret TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1, deleted INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, webhook_id TEXT NOT NULL, event TEXT NOT NULL,
+    body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, due_at REAL NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending', last_status INTEGER, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS overdue_sent (invoice_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS idempotency (
     account_id TEXT NOT NULL, request_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
     status INTEGER NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL,
@@ -51,6 +61,9 @@ FORGETTABLE = (
     "tokens",
     "documents",
     "emails",
+    "webhooks",
+    "deliveries",
+    "overdue_sent",
     "idempotency",
 )
 # Where the contract is [chosen, uncertain], the plausible behaviours, the first the default.
@@ -109,6 +122,13 @@ class Store:
         self.db.executescript(SCHEMA)
         self.lock = threading.RLock()
         self.behaviour = {name: choices[0] for name, choices in BEHAVIOURS.items()}
+        # Days the business clock runs ahead of real time (document dates and overdue
+        # checks only; webhook timestamps stay real), and how fast retries come (1 = real).
+        self.clock_days = 0
+        self.retry_scale = 1.0
+
+    def business_now(self) -> datetime:
+        return now() + timedelta(days=self.clock_days)
 
     def transaction(self):
         return _Transaction(self)
@@ -139,6 +159,7 @@ class Store:
             for table in FORGETTABLE:
                 self.run(f"DELETE FROM {table}")
         self.behaviour = {name: choices[0] for name, choices in BEHAVIOURS.items()}
+        self.clock_days, self.retry_scale = 0, 1.0
 
     def email_record(self, kind: str, email: str) -> None:
         """An email Space Invoices would send (in its own branding) to ``email``."""
@@ -158,6 +179,10 @@ class Store:
             "tokens_minted": count("SELECT COUNT(*) FROM tokens")
             + count("SELECT COUNT(*) FROM api_keys WHERE launch = 1"),
             "emails_sent": count("SELECT COUNT(*) FROM emails"),
+            "webhooks": count("SELECT COUNT(*) FROM webhooks WHERE deleted = 0"),
+            "webhooks_active": count(
+                "SELECT COUNT(*) FROM webhooks WHERE deleted = 0 AND active = 1"
+            ),
             "tokens_used": count("SELECT COUNT(*) FROM tokens WHERE used_at IS NOT NULL")
             + count("SELECT COUNT(*) FROM api_keys WHERE used_at IS NOT NULL"),
         }
