@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -12,29 +11,9 @@ from portal.throttle import throttle_hit
 from tenants.errors import TenantError
 from tenants.forms import TeamMemberAddForm, TeamRoleForm
 from tenants.launch_rules import launch_block
+from tenants.membership_access import admin_membership_get, membership_get
 from tenants.models import Membership, Role, SyncState
 from tenants.services import membership_add, membership_remove, membership_role_set
-
-
-def _membership(user, slug: str) -> Membership:
-    """The user's membership of ``slug``; 404 for strangers, exactly as for no such customer."""
-    try:
-        # One whose removal is pending is no longer a member here, whatever Space Invoices
-        # still holds.
-        return (
-            Membership.objects.select_related("customer")
-            .exclude(sync_state=SyncState.REMOVING)
-            .get(user=user, customer__slug=slug)
-        )
-    except Membership.DoesNotExist:
-        raise Http404("No such customer.") from None
-
-
-def _admin_membership(user, slug: str) -> Membership:
-    membership = _membership(user, slug)
-    if membership.role != Role.ADMIN:
-        raise PermissionDenied("Only an admin of this customer manages its team.")
-    return membership
 
 
 @login_required
@@ -67,7 +46,7 @@ def _customer_page(request, membership: Membership, *, add_form=None, status: in
 
 @login_required
 def customer_detail(request, slug: str):
-    return _customer_page(request, _membership(request.user, slug))
+    return _customer_page(request, membership_get(request.user, slug))
 
 
 def _not_yet_applied(request, text: str, member: Membership | None = None) -> None:
@@ -85,7 +64,7 @@ def _not_yet_applied(request, text: str, member: Membership | None = None) -> No
 @login_required
 @require_POST
 def team_add(request, slug: str):
-    admin = _admin_membership(request.user, slug)
+    admin = admin_membership_get(request.user, slug)
     form = TeamMemberAddForm(request.POST)
     if not form.is_valid():
         return _customer_page(request, admin, add_form=form, status=400)
@@ -130,7 +109,7 @@ def _teammate(admin: Membership, member_id: int) -> Membership:
 @login_required
 @require_POST
 def team_role(request, slug: str, member_id: int):
-    member = _teammate(_admin_membership(request.user, slug), member_id)
+    member = _teammate(admin_membership_get(request.user, slug), member_id)
     form = TeamRoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose viewer, editor or admin.")
@@ -166,7 +145,7 @@ def team_role(request, slug: str, member_id: int):
 @login_required
 def team_remove(request, slug: str, member_id: int):
     """GET asks for confirmation; POST removes."""
-    member = _teammate(_admin_membership(request.user, slug), member_id)
+    member = _teammate(admin_membership_get(request.user, slug), member_id)
     if request.method != "POST":
         return render(
             request, "tenants/team_remove.html", {"member": member, "customer": member.customer}

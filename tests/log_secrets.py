@@ -13,6 +13,7 @@ LIVE_SECRETS = (
     ("a token in JSON", re.compile(r"\"token\"\s*:\s*\"(?!\*\*\*)[^\"]{8,}")),
     ("a bearer credential", re.compile(r"(?i)bearer\s+(?!\*\*\*)[A-Za-z0-9_\-.]{8,}")),
     ("stored-key ciphertext", re.compile(r"gAAAAA[A-Za-z0-9_\-=]{20,}")),
+    ("a webhook signing secret", re.compile(r"whsec_[A-Za-z0-9]{8,}")),
     (
         "a password-reset token",
         re.compile(r"/reset/[A-Za-z0-9_\-%]+/[0-9a-z]{1,13}(?:-|%2[dD])[0-9a-f]{20,}"),

@@ -1,3 +1,3 @@
 """The partner-staff admin: thin classes that call the tenants services."""
 
-from . import audit, customers, drift, keys, memberships, staff_access, users  # noqa: F401
+from . import audit, customers, drift, keys, memberships, staff_access, users, webhooks  # noqa: F401

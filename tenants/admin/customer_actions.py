@@ -23,6 +23,8 @@ class CustomerActions:
         "switch_to_user",
         "check_drift",
         "reconcile",
+        "register_webhook",
+        "rotate_webhook",
         "offboard",
     ]
 
@@ -147,6 +149,30 @@ class CustomerActions:
             "cannot read is only reported.",
         )
 
+    @admin.action(description="Register webhook endpoint", permissions=["register_webhook"])
+    def register_webhook(self, request, queryset):
+        return self._confirm(
+            request,
+            queryset.filter(entity_id__isnull=False, offboarding_started_at__isnull=True),
+            "register_webhook",
+            "Register webhook endpoint",
+            "Registers at Space Invoices, for each entity that has none yet, the endpoint that "
+            "reports its invoices, payments and other documents to this portal (activity and "
+            "usage count from then on). Customers provisioned from now on get one anyway.",
+        )
+
+    @admin.action(description="Rotate webhook secret", permissions=["rotate_webhook"])
+    def rotate_webhook(self, request, queryset):
+        return self._confirm(
+            request,
+            queryset.filter(entity_id__isnull=False, offboarding_started_at__isnull=True),
+            "rotate_webhook",
+            "Rotate webhook secret",
+            "Registers a new endpoint with a new signing secret, then deletes the old one at "
+            "Space Invoices. Deliveries signed with either secret are accepted meanwhile, so "
+            "no event is lost.",
+        )
+
     @admin.action(description="Offboard (ends the customer)", permissions=["offboard"])
     def offboard(self, request, queryset):
         return self._confirm(
@@ -184,3 +210,9 @@ class CustomerActions:
 
     def has_rotate_permission(self, request):
         return request.user.has_perm("tenants.rotate_entityapikey")
+
+    def has_register_webhook_permission(self, request):
+        return request.user.has_perm("tenants.register_webhookendpoint")
+
+    def has_rotate_webhook_permission(self, request):
+        return request.user.has_perm("tenants.rotate_webhookendpoint")

@@ -30,6 +30,8 @@ def _relevant(customer: Customer) -> list[str]:
         "switch_to_user": upstream and customer.access_mode == AccessMode.API_KEY,
         "check_drift": upstream,
         "reconcile": upstream,
+        "register_webhook": upstream and not customer.webhook_endpoints.active().exists(),
+        "rotate_webhook": upstream,
         "offboard": True,
     }
     return [name for name, show in shown.items() if show]

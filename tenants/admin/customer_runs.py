@@ -20,6 +20,8 @@ from tenants.services import (
     customer_provision,
     entity_key_rotate,
     members_sync,
+    webhook_endpoint_register,
+    webhook_endpoint_rotate,
 )
 
 
@@ -87,6 +89,14 @@ def offboard(customer: Customer, actor: Actor) -> str | None:
     return "; ".join(customer_offboard(customer=customer, actor=actor).left_upstream) or None
 
 
+def register_webhook(customer: Customer, actor: Actor) -> str | None:
+    return "; ".join(webhook_endpoint_register(customer=customer, actor=actor)) or None
+
+
+def rotate_webhook(customer: Customer, actor: Actor) -> str | None:
+    return "; ".join(webhook_endpoint_rotate(customer=customer, actor=actor)) or None
+
+
 # The action's name → what it does for one customer.
 RUNS: dict[str, Callable[[Customer, Actor], str | None]] = {
     "provision": provision,
@@ -100,6 +110,8 @@ RUNS: dict[str, Callable[[Customer, Actor], str | None]] = {
     "offboard": offboard,
     "check_drift": check_drift,
     "reconcile": reconcile,
+    "register_webhook": register_webhook,
+    "rotate_webhook": rotate_webhook,
 }
 
 
@@ -117,4 +129,6 @@ PERMISSIONS: dict[str, str] = {
     # Reads only, but calls Space Invoices and rewrites the findings: not for Support.
     "check_drift": "tenants.reconcile_customer",
     "reconcile": "tenants.reconcile_customer",
+    "register_webhook": "tenants.register_webhookendpoint",
+    "rotate_webhook": "tenants.rotate_webhookendpoint",
 }

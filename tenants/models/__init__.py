@@ -7,6 +7,7 @@ from .drift import DriftFinding
 from .intent import CustomerLease, UpstreamIntent
 from .membership import Membership, Role, SyncState
 from .user import User
+from .webhook import WebhookEndpoint
 
 __all__ = [
     "AccessMode",
@@ -23,4 +24,5 @@ __all__ = [
     "SyncState",
     "UpstreamIntent",
     "User",
+    "WebhookEndpoint",
 ]

@@ -26,6 +26,8 @@ class StaffAction(models.Model):
         CHANGE_STAFF_ACCESS = "change_staff_access", "Change staff access"
         RESET_SECOND_FACTOR = "reset_second_factor", "Reset second factor"
         RECONCILE = "reconcile", "Reconcile with Space Invoices"
+        REGISTER_WEBHOOK = "register_webhook", "Register webhook endpoint"
+        ROTATE_WEBHOOK = "rotate_webhook", "Rotate webhook endpoint"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -11,6 +11,7 @@ class DriftFinding(models.Model):
         KEY_REFUSED = "key_refused", "Key refused"
         KEY_UNREADABLE = "key_unreadable", "Key missing or unreadable here"
         USERS = "users", "Users or roles differ"
+        WEBHOOK = "webhook", "Webhook endpoint missing or inactive"
 
     customer = models.ForeignKey(
         "tenants.Customer", on_delete=models.CASCADE, related_name="drift_findings"

@@ -10,6 +10,7 @@ from .members import SyncReport, members_sync, members_sync_if_live, user_active
 from .offboarding import OffboardingIncomplete, OffboardingReport, customer_offboard
 from .provisioning import customer_provision
 from .team import membership_add, membership_remove, membership_role_set
+from .webhooks import webhook_endpoint_register, webhook_endpoint_rotate
 
 __all__ = [
     "DETAIL_FIELDS",
@@ -36,4 +37,6 @@ __all__ = [
     "membership_role_set",
     "staff_action_record",
     "user_active_set",
+    "webhook_endpoint_register",
+    "webhook_endpoint_rotate",
 ]

@@ -3,9 +3,11 @@ reconciling them (the portal is the source of truth for members and details).
 
 Checked: the entity exists and is enabled as the portal thinks; its details match; the
 active key works; its users and roles match the members (users added in Space Invoices'
-own dashboard included). Reconciling sends the details, enables or disables the entity,
-rotates a key Space Invoices refuses and syncs the members. A missing entity or a key
-this portal cannot read is reported only: re-creating either is staff's call.
+own dashboard included); its webhook endpoint exists and is active. Reconciling sends the
+details, enables or disables the entity, rotates a key Space Invoices refuses, syncs the
+members, and registers a new webhook endpoint where it is missing or was disabled. A
+missing entity or a key this portal cannot read is reported only: re-creating either is
+staff's call.
 """
 
 from django.db import transaction
@@ -15,7 +17,7 @@ from spaceinvoices.client import Forbidden, NotFound, Unauthorized
 from spaceinvoices.factory import account_client
 from tenants.encryption import DecryptionError
 from tenants.errors import NotProvisioned
-from tenants.models import Customer, DriftFinding, EntityApiKey, StaffAction
+from tenants.models import Customer, DriftFinding, EntityApiKey, StaffAction, WebhookEndpoint
 
 from .access import customer_disable, customer_enable
 from .audit import Actor, staff_action_record
@@ -23,6 +25,7 @@ from .details import customer_details_update, details_differing
 from .guards import refuse_if_offboarding
 from .keys import entity_key_rotate
 from .members import members_sync
+from .webhooks import webhook_endpoint_register, webhook_endpoint_rotate
 
 Kind = DriftFinding.Kind
 
@@ -65,6 +68,22 @@ def _key_findings(customer: Customer, client) -> list[DriftFinding]:
     return []
 
 
+def _webhook_findings(customer: Customer, client) -> list[DriftFinding]:
+    active = WebhookEndpoint.objects.active().filter(customer=customer).defer("secret").first()
+    if active is None:
+        detail = "no webhook endpoint is registered: activity and usage are not reported"
+        return [DriftFinding(kind=Kind.WEBHOOK, detail=detail, fixable=True)]
+    listed = {e.id: e for e in client.webhooks_list(customer.entity_id)}
+    there = listed.get(active.endpoint_id)
+    if there is None:
+        detail = f"webhook endpoint {active.endpoint_id} is not at Space Invoices"
+    elif not there.active:
+        detail = f"Space Invoices disabled webhook endpoint {active.endpoint_id}"
+    else:
+        return []
+    return [DriftFinding(kind=Kind.WEBHOOK, detail=detail, fixable=True)]
+
+
 def _user_findings(customer: Customer) -> list[DriftFinding]:
     changes = members_sync(customer=customer, dry_run=True).changes
     if not changes:
@@ -90,6 +109,7 @@ def customer_drift_check(*, customer: Customer) -> list[DriftFinding]:
         if entity.is_enabled:  # a disabled entity refuses every key: nothing to learn
             found += _key_findings(customer, client)
         found += _user_findings(customer)
+        found += _webhook_findings(customer, client)
     with transaction.atomic():
         customer.drift_findings.all().delete()
         for finding in found:
@@ -114,6 +134,12 @@ def customer_drift_apply(*, customer: Customer, actor: Actor) -> list[DriftFindi
         entity_key_rotate(customer=customer, actor=actor)
     if Kind.USERS in kinds:
         members_sync(customer=customer, actor=actor)
+    if Kind.WEBHOOK in kinds:
+        # A missing or disabled endpoint is replaced: a new one, the old one deleted.
+        has_one = WebhookEndpoint.objects.active().filter(customer=customer).exists()
+        (webhook_endpoint_rotate if has_one else webhook_endpoint_register)(
+            customer=customer, actor=actor
+        )
     left = customer_drift_check(customer=customer)
     fixed = sorted(DriftFinding.Kind(k).label for k in kinds - {f.kind for f in left})
     staff_action_record(

@@ -1,10 +1,10 @@
 """Offboarding: a customer leaves; Space Invoices keeps its entity, disabled, and nothing else.
 
-In this order: its users are removed upstream, its keys deleted upstream, its entity
-disabled; then its memberships end here and the customer stays as an archived record with
-its audit. Each step is an upstream write that survives a killed process (intents), and a
-re-run continues where a failed or killed run stopped. From the first step on, launches
-are refused.
+In this order: its users are removed upstream, its keys and webhook endpoints deleted
+upstream, its entity disabled; then its memberships end here and the customer stays as an
+archived record with its audit. Each step is an upstream write that survives a killed
+process (intents), and a re-run continues where a failed or killed run stopped. From the
+first step on, launches are refused.
 """
 
 from dataclasses import dataclass, field
@@ -21,6 +21,7 @@ from .access import customer_disable
 from .audit import Actor, staff_action_record
 from .keys import revoked_keys_delete
 from .members import members_sync
+from .webhooks import endpoints_cleanup
 
 
 class OffboardingIncomplete(TenantError):
@@ -82,6 +83,15 @@ def _upstream_clear(customer: Customer, actor: Actor, report: OffboardingReport)
         raise _incomplete(customer, actor, report, "keys not deleted: " + "; ".join(keys.errors))
     report.left_upstream += keys.left_upstream
     report.done.append("keys deleted at Space Invoices")
+    with transaction.atomic():
+        customer.webhook_endpoints.active().update(retired_at=timezone.now())
+    try:
+        hooks = endpoints_cleanup(customer=customer).errors
+    except SpaceInvoicesError as exc:
+        hooks = [str(exc)]
+    if hooks:
+        raise _incomplete(customer, actor, report, "webhooks not deleted: " + "; ".join(hooks))
+    report.done.append("webhook endpoints deleted at Space Invoices")
     if customer.is_active:
         try:
             customer_disable(customer=customer, actor=actor)

@@ -1,4 +1,5 @@
-"""Provisioning: a customer becomes an entity with a stored key (and its members, in user mode).
+"""Provisioning: a customer becomes an entity with a stored key, a webhook endpoint (and its
+members, in user mode).
 
 Crash-safe at every instant (see intents.py): each upstream write is recorded before it is
 made and closed when answered; a customer without an entity id is always looked up by the
@@ -28,6 +29,7 @@ from .guards import refuse_if_offboarding
 from .intents import upstream_write
 from .keys import key_create, revoked_keys_delete
 from .members import members_sync
+from .webhooks import webhook_endpoint_ensure
 
 logger = logging.getLogger(__name__)
 METADATA_KEY = "portal_customer"  # set on every entity we create: how we find it again
@@ -95,6 +97,8 @@ def customer_provision(*, customer: Customer, actor: Actor) -> Customer:
             step = "delete revoked keys"
             # A key left upstream (unreadable here) is shown on its row, never a blocker.
             problems = revoked_keys_delete(customer=customer).errors
+            step = "register the webhook endpoint"
+            problems += webhook_endpoint_ensure(customer=customer)
             step = "sync members"
             report = members_sync(customer=customer)
             problems += report.errors

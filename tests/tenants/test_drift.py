@@ -260,3 +260,25 @@ def test_the_list_actions_check_and_reconcile_as_jobs(client, staff, acme, simul
     assert simulator.api("GET", f"/entities/{acme.entity_id}", account_key).json()["city"] == (
         "Ljubljana"
     )
+
+
+def test_a_webhook_endpoint_deleted_upstream_is_found_and_replaced(acme, simulator, account_key):
+    old = acme.webhook_endpoints.get()
+    raw(simulator, account_key, acme, "DELETE", f"/webhooks/{old.endpoint_id}")
+    [finding] = customer_drift_check(customer=acme)
+    assert (finding.kind, finding.fixable) == ("webhook", True)
+    assert finding.detail == f"webhook endpoint {old.endpoint_id} is not at Space Invoices"
+    assert customer_drift_apply(customer=acme, actor="t") == []
+    new = acme.webhook_endpoints.active().get()
+    [upstream] = raw(simulator, account_key, acme, "GET", "/webhooks").json()["data"]
+    assert upstream["id"] == new.endpoint_id != old.endpoint_id
+
+
+def test_a_customer_without_an_endpoint_gets_one_by_reconciling(acme, simulator, account_key):
+    [hook] = acme.webhook_endpoints.all()
+    raw(simulator, account_key, acme, "DELETE", f"/webhooks/{hook.endpoint_id}")
+    hook.delete()  # as if provisioned before webhooks
+    assert kinds(customer_drift_check(customer=acme)) == {"webhook": True}
+    assert customer_drift_apply(customer=acme, actor="t") == []
+    assert len(raw(simulator, account_key, acme, "GET", "/webhooks").json()["data"]) == 1
+    assert StaffAction.objects.filter(action="register_webhook", succeeded=True).count() == 1

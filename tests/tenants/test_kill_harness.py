@@ -4,6 +4,7 @@ answer is recorded. A re-run must then leave the invariants true:
 
 - exactly one entity per customer, found by the UUID in its metadata;
 - exactly one active key locally, and Space Invoices accepts it; one key upstream;
+- exactly one webhook endpoint upstream, the one active here (no stray, none missing);
 - members and roles equal on both sides (no users in API-key mode);
 
 and each operation's launch expectation must hold: provisioning is refused as "not set
@@ -20,7 +21,7 @@ import pytest
 from django.urls import reverse
 
 from spaceinvoices.contract import LAUNCH_KEY_NAME
-from tenants.models import Customer, EntityApiKey, Membership, User
+from tenants.models import Customer, EntityApiKey, Membership, User, WebhookEndpoint
 from tenants.services import customer_provision
 from tenants.services.provisioning import METADATA_KEY
 from tests.log_secrets import process_output_check
@@ -93,6 +94,10 @@ def assert_invariants(simulator, account_key, customer) -> None:
             if m.user.is_active
         }
     assert {u["email"]: u["role"] for u in users} == wanted
+    hooks = simulator.api("GET", "/webhooks", account_key, headers=headers).json()["data"]
+    [endpoint] = WebhookEndpoint.objects.filter(customer=customer, retired_at__isnull=True)
+    assert [h["id"] for h in hooks] == [endpoint.endpoint_id]
+    assert endpoint.secret.startswith("whsec_")
 
 
 def launch(client, email: str, slug: str) -> int:
@@ -119,6 +124,7 @@ def team(make_customer, make_member):
 PROVISION_STEPS = [
     Step("POST", "/entities"),
     Step("POST", "/entities/api-keys"),
+    Step("POST", "/webhooks"),
     Step("POST", "/entities/users"),
 ]
 
@@ -137,7 +143,7 @@ def test_provisioning(env, simulator, account_key, team, client, step, instant):
 
 @pytest.mark.parametrize(
     "step",
-    [Step("POST", "/entities"), Step("POST", "/entities/users")],
+    [Step("POST", "/entities"), Step("POST", "/webhooks"), Step("POST", "/entities/users")],
     ids=lambda s: f"{s.method} {s.path_prefix}",
 )
 def test_provisioning_rerun_after_the_replay_window(
@@ -167,6 +173,43 @@ def test_key_rotation(env, simulator, account_key, team, client, step, instant):
     rerun(env, "rotate_entity_keys", "--customer", "globex")
     assert_invariants(simulator, account_key, customer)
     assert launch(client, "bo@globex.example", "globex") == 303
+
+
+@pytest.mark.parametrize("instant", list(INSTANTS))
+@pytest.mark.parametrize(
+    "step",
+    [Step("POST", "/webhooks"), Step("DELETE", "/webhooks/")],
+    ids=lambda s: f"{s.method} {s.path_prefix}",
+)
+def test_webhook_rotation(env, simulator, account_key, team, client, step, instant):
+    customer = customer_provision(customer=team("stark"), actor="t")
+    old = customer.webhook_endpoints.get()
+    kill_during(simulator, env, step, instant, "rotate_webhook_secrets", "--customer", "stark")
+    assert launch(client, "ana@stark.example", "stark") == 303
+    rerun(env, "rotate_webhook_secrets", "--customer", "stark")
+    assert_invariants(simulator, account_key, customer)
+    old.refresh_from_db()
+    assert old.retired_at and old.upstream_deleted_at
+
+
+@pytest.mark.parametrize("replays", ["kept", "expired"])
+@pytest.mark.parametrize("instant", list(INSTANTS))
+def test_webhook_registration(env, simulator, account_key, team, client, instant, replays):
+    """A customer provisioned before webhooks: the command is killed, a re-run finishes,
+    whether or not Space Invoices still replays the lost answer."""
+    customer = customer_provision(customer=team("acme"), actor="t")
+    [hook] = customer.webhook_endpoints.all()
+    simulator.api("DELETE", f"/webhooks/{hook.endpoint_id}", account_key,
+                  headers={"x-entity-id": customer.entity_id})  # fmt: skip
+    hook.delete()
+    step = Step("POST", "/webhooks")
+    kill_during(simulator, env, step, instant, "register_webhooks", "--customer", "acme")
+    if replays == "expired":
+        simulator.expire_replays()
+    assert launch(client, "ana@acme.example", "acme") == 303
+    rerun(env, "register_webhooks", "--customer", "acme")
+    assert_invariants(simulator, account_key, customer)
+    assert launch(client, "ana@acme.example", "acme") == 303
 
 
 @pytest.mark.parametrize("instant", list(INSTANTS))
@@ -229,6 +272,7 @@ def test_access_mode_switch(env, simulator, account_key, team, client, instant):
     [
         Step("DELETE", "/entities/users/"),
         Step("DELETE", "/entities/api-keys/"),
+        Step("DELETE", "/webhooks/"),
         Step("POST", "/entities/"),  # POST /entities/{id}/disable: the only POST it makes
     ],
     ids=lambda s: f"{s.method} {s.path_prefix}",
@@ -249,6 +293,7 @@ def test_offboarding(env, simulator, account_key, team, client, step, instant):
     )
     assert simulator.api("GET", "/entities/api-keys", key, headers=headers).status_code == 401
     assert not EntityApiKey.objects.filter(customer=customer, revoked_at__isnull=True).exists()
+    assert simulator.api("GET", "/webhooks", account_key, headers=headers).json()["data"] == []
     # Her only membership ended, so her portal login closed too: sent to sign in.
     assert launch(client, "ana@wonka.example", "wonka") == 302
     assert not User.objects.get(email="ana@wonka.example").is_active

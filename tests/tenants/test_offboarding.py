@@ -41,9 +41,10 @@ def test_offboarding_clears_upstream_in_order_and_archives_the_customer(
     make_member(other, "bo@acme.example", "viewer")  # bo is also another customer's member
     key = acme.api_keys.active().get().key
     report = customer_offboard(customer=acme, actor="t")
-    assert report.done[:3] == [
+    assert report.done[:4] == [
         "users removed at Space Invoices",
         "keys deleted at Space Invoices",
+        "webhook endpoints deleted at Space Invoices",
         "entity disabled at Space Invoices",
     ]
     writes = [k for k in simulator.stats()["requests"] if not k.startswith("GET")]
@@ -181,9 +182,13 @@ def test_an_import_cannot_touch_an_offboarded_customer(acme, simulator, tmp_path
          "users not removed: ", "nothing yet"),
         ({"path_prefix": "/entities/api-keys/", "method": "DELETE", "status": 503},
          "keys not deleted: ", "users removed at Space Invoices"),
+        ({"path_prefix": "/webhooks/", "method": "DELETE", "status": 503},
+         "webhooks not deleted: ",
+         "users removed at Space Invoices; keys deleted at Space Invoices"),
         ({"path_prefix": "/entities/", "method": "POST", "status": 503},
          "entity not disabled: ",
-         "users removed at Space Invoices; keys deleted at Space Invoices"),
+         "users removed at Space Invoices; keys deleted at Space Invoices; webhook endpoints "
+         "deleted at Space Invoices"),
     ],
 )  # fmt: skip
 def test_each_failed_step_is_audited_as_failed_saying_what_was_done(
@@ -220,8 +225,9 @@ def test_a_finished_offboarding_is_audited_once_by_whoever_ran_it(acme, simulato
     ])  # fmt: skip
     detail = StaffAction.objects.get(action="offboard").detail
     assert detail == (
-        "users removed at Space Invoices; keys deleted at Space Invoices; entity disabled at "
-        "Space Invoices; 2 membership(s) ended, 2 portal login(s) closed; members were: "
+        "users removed at Space Invoices; keys deleted at Space Invoices; webhook endpoints "
+        "deleted at Space Invoices; entity disabled at Space Invoices; 2 membership(s) "
+        "ended, 2 portal login(s) closed; members were: "
         "ana@acme.example, bo@acme.example"
     )
     again = customer_offboard(customer=acme, actor=staff)

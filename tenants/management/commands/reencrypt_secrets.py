@@ -1,4 +1,5 @@
-"""``reencrypt_secrets [--dry-run] [--batch-size N]``: every stored key under the first key.
+"""``reencrypt_secrets [--dry-run] [--batch-size N]``: every stored secret (entity API keys,
+webhook signing secrets) under the first key.
 
 Resumable and constant in memory: rows are read in primary-key batches as raw Fernet
 tokens (never decrypted into model objects), and a row the first key alone already
@@ -13,7 +14,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from tenants.encryption import DecryptionError, reencrypted
-from tenants.models import EntityApiKey
+from tenants.models import EntityApiKey, WebhookEndpoint
+
+# Every encrypted column: (model, field).
+ENCRYPTED = ((EntityApiKey, "key"), (WebhookEndpoint, "secret"))
 
 
 class Command(BaseCommand):
@@ -26,8 +30,13 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run=False, batch_size=1000, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
+        for model, field in ENCRYPTED:
+            self.stdout.write(f"{model._meta.verbose_name_plural}:")
+            self.reencrypt(model, field, dry_run=dry_run, batch_size=batch_size)
+
+    def reencrypt(self, model, field: str, *, dry_run: bool, batch_size: int) -> None:
         quote = connection.ops.quote_name
-        table, column = quote(EntityApiKey._meta.db_table), quote("key")
+        table, column = quote(model._meta.db_table), quote(field)
         # Identifiers come from our own model, quoted; values are parameters.
         select = f"SELECT id, {column} FROM {table} WHERE id > %s ORDER BY id LIMIT %s"  # noqa: S608
         update = f"UPDATE {table} SET {column} = %s WHERE id = %s"  # noqa: S608
@@ -76,7 +85,8 @@ class Command(BaseCommand):
                 self.style.WARNING(
                     f"{len(failed)} row(s) decrypt with no configured key and were skipped "
                     f"(ids {', '.join(map(str, failed[:20]))}): remove them in the admin "
-                    "(Entity API keys) once their customers have a replacement key."
+                    f"({model._meta.verbose_name_plural}) once their customers have a "
+                    "replacement (for a webhook endpoint: rotate its secret)."
                 )
             )
         self.stdout.write(self.style.SUCCESS(summary))
