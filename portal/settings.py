@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "tenants",
     "embedding",
+    "activity",
     "jobs",
 ]
 
@@ -341,6 +342,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # our LOGGING (and its redaction) stays in charge
 # Launch audit rows are kept this many days (the nightly schedule deletes older ones).
 PORTAL_LAUNCH_AUDIT_DAYS = env.int("PORTAL_LAUNCH_AUDIT_DAYS", default=90)
+# Webhook deliveries are kept this many days in the inbox (the usage they counted stays).
+PORTAL_WEBHOOK_INBOX_DAYS = env.int("PORTAL_WEBHOOK_INBOX_DAYS", default=90)
+# The largest webhook body accepted, in bytes (an invoice with many items is a few KB).
+PORTAL_WEBHOOK_MAX_BODY = env.int("PORTAL_WEBHOOK_MAX_BODY", default=256 * 1024)
 # The schedules celery beat runs (UTC). Each task only enqueues per-customer work.
 CELERY_BEAT_SCHEDULE = {
     "nightly-member-sync": {
@@ -366,6 +371,14 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-drift-report": {
         "task": "jobs.tasks.drift_report_all",
         "schedule": crontab(hour=4, minute=0),
+    },
+    "resume-stranded-webhook-deliveries": {
+        "task": "activity.tasks.deliveries_resume",
+        "schedule": crontab(minute="*/5"),
+    },
+    "webhook-inbox-retention": {
+        "task": "activity.tasks.deliveries_prune_old",
+        "schedule": crontab(hour=3, minute=45),
     },
 }
 

@@ -37,6 +37,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("brand.css", branding.brand_css, name="brand_css"),
     path("", include("embedding.urls")),
+    path("", include("activity.urls")),
     path("", include("tenants.urls")),
 ]
 

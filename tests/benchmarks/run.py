@@ -10,6 +10,8 @@ from tests.benchmarks.import_memory import import_memory
 from tests.benchmarks.load import FloorClient, PortalClient, Result, run
 from tests.benchmarks.queue import queue_sync
 from tests.benchmarks.stack import Stack, worker_rss_mb
+from tests.benchmarks.webhooks import CLIENTS as CLIENTS_WEBHOOKS
+from tests.benchmarks.webhooks import receiver_load
 from tests.simulator_process import ROOT
 
 CLIENTS = (4, 8)  # concurrency levels measured; the launch table shows each
@@ -279,6 +281,14 @@ def table(results: dict) -> str:
             f"{s['calls_per_minute']} calls/min against the limit, {s['rate_limited_429s']} 429s "
             "(target 0)"
         )
+    w = results["webhooks"]
+    lines.append(
+        f"Webhook receiver, 2 workers x 4 threads, {CLIENTS_WEBHOOKS} senders, processing "
+        f"{w['processing']}: {w['per_second']} deliveries/s, p50 {w['p50_ms']} ms, p99 "
+        f"{w['p99_ms']} ms, {w['errors']} errors, {w['deliveries']} kept; worker RSS "
+        f"{w['rss_mb_after_1000']} MB after 1,000, {w['rss_mb_after_10000']} MB after 10,000 "
+        f"(growth {w['growth_mb']} MB)"
+    )
     return "\n".join(lines)
 
 
@@ -308,6 +318,7 @@ def main() -> int:
         results["reencrypt"] = reencrypt_speed(stack)
         results["import"] = import_memory(stack.env, stack.workdir)
         results["queue"] = queue_sync(stack)
+        results["webhooks"] = receiver_load(stack)
     finally:
         stack.stop()
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from django.db import connection
 from django.urls import reverse
 
 from embedding.models import LaunchEvent
-from tenants.models import EntityApiKey, User
+from tenants.models import EntityApiKey, User, WebhookEndpoint
 from tenants.services import entity_key_rotate, members_sync
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +42,29 @@ def every_log_record():
 
 def all_keys() -> list[str]:
     return [k.key for k in EntityApiKey.objects.all()]
+
+
+def all_webhook_secrets() -> list[str]:
+    return [w.secret for w in WebhookEndpoint.objects.all()]
+
+
+def test_a_webhook_secret_in_any_text_is_masked():
+    from portal.redaction import redact
+
+    secret = "whsec_" + "a1" * 24
+    assert redact(f"failed with {secret} in it") == "failed with whsec_*** in it"
+
+
+def test_webhook_rotation_with_a_failed_deletion_logs_no_secret(acme, simulator, every_log_record):
+    from tenants.services import webhook_endpoint_rotate
+
+    simulator.fault(path_prefix="/webhooks/", method="DELETE", status=503, count=9)
+    warnings = webhook_endpoint_rotate(customer=acme, actor="test")
+    assert warnings  # the old endpoint is left to delete: reported, logged
+    text = "\n".join(every_log_record.lines)
+    assert "DELETE /webhooks/" in text
+    for secret in all_webhook_secrets():
+        assert secret not in text and secret not in " ".join(warnings)
 
 
 def test_a_whole_demo_flow_logs_no_key_and_no_token(
@@ -82,8 +105,11 @@ def test_admin_pages_never_show_a_key(acme, globex, staff, client, account_key):
         reverse("admin:tenants_staffaction_changelist"),
         reverse("admin:embedding_launchevent_changelist"),
         reverse("admin:tenants_user_changelist"),
+        reverse("admin:tenants_webhookendpoint_changelist"),
+        reverse("admin:tenants_webhookendpoint_change", args=[acme.webhook_endpoints.get().pk]),
     ]
-    secrets = [*all_keys(), account_key]
+    secrets = [*all_keys(), account_key, *all_webhook_secrets()]
+    assert all(s.startswith("whsec_") for s in all_webhook_secrets())
     for page in pages:
         response = client.get(page)
         assert response.status_code == 200, page

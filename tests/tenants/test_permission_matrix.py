@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from tenants.models import Customer, EntityApiKey, Membership, User
+from activity.models import Delivery
+from tenants.models import Customer, EntityApiKey, Membership, User, WebhookEndpoint
 from tenants.services import customer_provision
 from tests.fixtures_portal import change_form_data, staff_groups_ensure
 
@@ -18,6 +19,7 @@ CUSTOMERS = reverse("admin:tenants_customer_changelist")
 MEMBERS = reverse("admin:tenants_membership_changelist")
 USERS = reverse("admin:tenants_user_changelist")
 KEYS = reverse("admin:tenants_entityapikey_changelist")
+DELIVERIES = reverse("admin:activity_delivery_changelist")
 GROUPS = ["Support", "Operations", "Key custodian", "Offboarding"]
 
 # action → (admin list it belongs to, the permission it needs, also a customer-page button)
@@ -33,6 +35,9 @@ ACTIONS = {
     "offboard": (CUSTOMERS, "tenants.offboard_customer", True),
     "reconcile": (CUSTOMERS, "tenants.reconcile_customer", True),
     "check_drift": (CUSTOMERS, "tenants.reconcile_customer", True),
+    "register_webhook": (CUSTOMERS, "tenants.register_webhookendpoint", True),
+    "rotate_webhook": (CUSTOMERS, "tenants.rotate_webhookendpoint", True),
+    "replay": (DELIVERIES, "activity.replay_delivery", False),
     "resend_invitation": (MEMBERS, "tenants.resend_invitation", False),
     "deactivate": (USERS, "tenants.activate_user", False),
     "activate": (USERS, "tenants.activate_user", False),
@@ -44,6 +49,11 @@ BUTTON_STATE = {
     "update_details": {"details_state": "failed"},
     "enable": {"is_active": False},
     "switch_to_user": {"access_mode": "api_key"},
+}
+# Other states a button needs, set up otherwise than on the customer's own row.
+BUTTON_SETUP = {
+    # Offered to customers without an endpoint (provisioned before webhooks).
+    "register_webhook": lambda pk: WebhookEndpoint.objects.filter(customer_id=pk).delete(),
 }
 # Change-form fields that act upstream or on access, and the permission each needs.
 ACTING_FIELDS = {
@@ -67,11 +77,15 @@ def world(make_customer, make_member, simulator):
     customer = make_customer(name="Matrix Ltd")
     member = make_member(customer, "m@matrix.example", "editor")
     customer = customer_provision(customer=customer, actor="t")
+    delivery = Delivery.objects.create(
+        customer=customer, endpoint_id="wh_x", body_sha256="0" * 64, body=b"{}"
+    )
     return {
         CUSTOMERS: customer.pk,
         MEMBERS: member.pk,
         USERS: member.user.pk,
         KEYS: EntityApiKey.objects.get(customer=customer).pk,
+        DELIVERIES: delivery.pk,
     }
 
 
@@ -86,6 +100,8 @@ def state(simulator, customer_pk) -> tuple:
         list(customer.api_keys.values_list("pk", "revoked_at")),
         list(Membership.objects.values_list("pk", "sync_state")),
         list(User.objects.values_list("pk", "is_active")),
+        list(WebhookEndpoint.objects.values_list("pk", "retired_at")),
+        list(Delivery.objects.values_list("pk", "processed_at", "error")),
     )
 
 
@@ -122,6 +138,7 @@ def test_a_customer_page_button_is_shown_only_with_its_permission_and_refused_wi
     customer_pk = world[CUSTOMERS]
     # A button shows only where it makes sense: put the customer in that state.
     Customer.objects.filter(pk=customer_pk).update(**BUTTON_STATE.get(action, {}))
+    BUTTON_SETUP.get(action, lambda pk: None)(customer_pk)
     button = reverse("admin:tenants_customer_act", args=[customer_pk, action])
     page = client.get(reverse("admin:tenants_customer_change", args=[customer_pk]))
     assert (button in page.content.decode()) == user.has_perm(permission)
@@ -172,6 +189,11 @@ def test_the_groups_hold_what_the_readme_says(db):
     assert "tenants.offboard_customer" not in perms["Operations"]
     assert perms["Key custodian"] >= {"tenants.rotate_entityapikey", "tenants.delete_entityapikey"}
     assert "tenants.offboard_customer" in perms["Offboarding"]
+    # A webhook secret is rotated by the custodians of secrets; Operations registers.
+    assert "tenants.rotate_webhookendpoint" in perms["Key custodian"]
+    assert "tenants.rotate_webhookendpoint" not in perms["Operations"]
+    assert "tenants.register_webhookendpoint" in perms["Operations"]
+    assert "activity.replay_delivery" in perms["Operations"]
     # No group may grant access: that is a superuser's alone.
     for codes in perms.values():
         assert not {"auth.change_group", "auth.add_group"} & codes

@@ -1,0 +1,1 @@
+"""Invoicing activity and usage, from Space Invoices' signed webhooks."""

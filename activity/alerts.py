@@ -1,0 +1,51 @@
+"""Overdue alerts: company admins who opted in are emailed when an invoice becomes overdue."""
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from tenants.models import Customer, Membership, Role, User
+
+from .models import InvoiceActivity, OverdueAlert
+
+
+def overdue_alert_set(*, customer: Customer, user: User, enabled: bool) -> None:
+    """Opt a company admin in or out; only admins of the company may receive alerts."""
+    if enabled:
+        OverdueAlert.objects.get_or_create(customer=customer, user=user)
+    else:
+        OverdueAlert.objects.filter(customer=customer, user=user).delete()
+
+
+def overdue_alert_recipients(*, customer: Customer) -> list[str]:
+    """Opted-in users who are still active admins of the company."""
+    admins = Membership.objects.filter(
+        customer=customer, role=Role.ADMIN, user__is_active=True
+    ).values("user_id")
+    return list(
+        OverdueAlert.objects.filter(customer=customer, user_id__in=admins)
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
+
+
+def overdue_alert_send(*, invoice_id: str) -> int:
+    """Email the company's opted-in admins about one invoice; how many were emailed."""
+    invoice = InvoiceActivity.objects.select_related("customer").get(invoice_id=invoice_id)
+    recipients = overdue_alert_recipients(customer=invoice.customer)
+    if not recipients or not invoice.is_overdue:
+        return 0
+    context = {
+        "brand_name": settings.PORTAL_BRAND_NAME,
+        "support_email": settings.PORTAL_SUPPORT_EMAIL,
+        "customer": invoice.customer,
+        "invoice": invoice,
+        "link": settings.PORTAL_BASE_URL + reverse("customer", args=[invoice.customer.slug]),
+    }
+    subject = f"{settings.PORTAL_BRAND_NAME}: invoice {invoice} is overdue"
+    body = render_to_string("emails/overdue.txt", context)
+    # One message each: no admin sees the others' addresses.
+    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [to]) for to in recipients]
+    send_mass_mail(messages, fail_silently=False)
+    return len(messages)

@@ -1,0 +1,52 @@
+"""``usage_compare --month YYYY-MM (--customer SLUG… | --all)``: our counts against theirs."""
+
+from datetime import datetime
+
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from activity.reconciliation import usage_compare
+from tenants.encryption import DecryptionError
+from tenants.management.customer_command import CustomerCommand
+from tenants.models import EntityApiKey
+
+
+def month_bounds(text: str) -> tuple[datetime, datetime]:
+    try:
+        start = datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        raise CommandError(f"--month must look like 2026-11, not {text!r}.") from None
+    end = start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+    return timezone.make_aware(start), timezone.make_aware(end)
+
+
+class Command(CustomerCommand):
+    help = (
+        "Compare a month's invoice count from webhooks with Space Invoices' GET /invoices "
+        "(created in that month, from the webhook registration on); exits 1 on a difference."
+    )
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--month", required=True, help="YYYY-MM")
+
+    def handle(self, *args, month=None, **options):
+        self.bounds = month_bounds(month)
+        return super().handle(*args, **options)
+
+    def process(self, customer, dry_run):
+        if dry_run:
+            return "would compare"
+        if not customer.entity_id:
+            return "FAILED: not provisioned"
+        start, end = self.bounds
+        try:
+            result = usage_compare(customer=customer, start=start, end=end)
+        except DecryptionError:
+            return "FAILED: its entity API key cannot be decrypted here (rotate or attach one)"
+        except EntityApiKey.DoesNotExist:
+            return "FAILED: it has no active entity API key"
+        if result.since is None:
+            return "no webhook endpoint in that month: nothing counted"
+        said = f"counted {result.counted}, Space Invoices lists {result.listed}"
+        return f"FAILED: differs: {said}" if result.differs else f"in step: {said}"
