@@ -1,5 +1,6 @@
 """Shared fixtures: one simulator process per session, reset before every test that uses it."""
 
+import json
 import logging
 import os
 import shutil
@@ -10,7 +11,14 @@ from django.test import override_settings
 
 from portal.csp import content_security_policy
 from tests.log_secrets import CapturingHandler, console_handler, live_secrets_in, process_outputs
-from tests.mutation_scope import likeliest_first, mutant_under_test, test_kept
+from tests.mutation_scope import (
+    FULL_DURATIONS,
+    killer_record,
+    likeliest_first,
+    mutant_under_test,
+    stats_session,
+    test_kept,
+)
 from tests.mutation_slots import Slot, slot_configured, slot_take
 from tests.simulator_process import SimulatorProcess
 from tests.staff_sign_in import StaffClient
@@ -155,6 +163,23 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
     items[:] = likeliest_first(kept, mutant=mutant)
+
+
+_full_durations: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Under `make mutate`: time each test with its fixtures in mutmut's stats run, and
+    remember which test killed each mutant (tests.mutation_scope orders by both)."""
+    if stats_session():
+        _full_durations[report.nodeid] = _full_durations.get(report.nodeid, 0) + report.duration
+    elif report.failed and (mutant := mutant_under_test()):
+        killer_record(mutant=mutant, nodeid=report.nodeid)
+
+
+def pytest_sessionfinish(session):
+    if stats_session() and _full_durations:
+        FULL_DURATIONS.write_text(json.dumps(_full_durations))
 
 
 @pytest.fixture(scope="session")

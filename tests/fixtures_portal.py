@@ -138,7 +138,9 @@ def staff_groups_ensure() -> None:
     later = [
         import_module(f"{module}").ADDED
         for module in ("tenants.migrations.0014_reconcile_for_operations",
-                       "jobs.migrations.0002_staff_groups")
+                       "tenants.migrations.0016_webhook_permissions",
+                       "jobs.migrations.0002_staff_groups",
+                       "activity.migrations.0002_staff_groups")
     ]  # fmt: skip
     for name, codes in import_module("tenants.migrations.0011_staff_groups").GROUPS.items():
         group, created = Group.objects.get_or_create(name=name)
@@ -148,3 +150,11 @@ def staff_groups_ensure() -> None:
                                        codename=code.split(".")[1])
                 for code in [*codes, *(c for added in later for c in added.get(name, []))]
             )  # fmt: skip
+
+
+def staff_group(name: str):
+    """A staff group as the migrations make it, whatever an earlier test flushed."""
+    from django.contrib.auth.models import Group
+
+    staff_groups_ensure()
+    return Group.objects.get(name=name)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from jobs.tasks import (
 )
 from tenants.models import Customer, DetailsState, User
 from tenants.services import customer_offboard, customer_provision
-from tests.fixtures_portal import upstream_users
+from tests.fixtures_portal import staff_group, upstream_users
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:tenants_customer_changelist")
@@ -40,7 +40,7 @@ def three(make_customer, make_member, simulator):
 
 def staff_in(group: str, email: str = "ops@partner.example") -> User:
     user = User.objects.create_user(email=email, password="pw-staff-123", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
+    user.groups.add(staff_group(group))
     return user
 
 

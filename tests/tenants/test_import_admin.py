@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from tenants.models import Customer, StaffAction
 from tenants.services import customer_provision
+from tests.fixtures_portal import staff_group
 
 pytestmark = pytest.mark.django_db
 IMPORT = reverse("admin:tenants_customer_import")
@@ -78,12 +79,11 @@ def test_an_invalid_file_shows_errors_by_row_and_column_and_offers_no_import(
 
 
 def test_import_needs_its_own_permission(client, make_customer):
-    from django.contrib.auth.models import Group
 
     from tenants.models import User
 
     support = User.objects.create_user(email="s@partner.example", is_staff=True)
-    support.groups.add(Group.objects.get(name="Support"))
+    support.groups.add(staff_group("Support"))
     client.force_login(support)
     assert (
         "Import from CSV"

@@ -417,3 +417,104 @@ def test_only_a_staying_admin_of_the_same_team_lets_the_last_one_step_down(
     with pytest.raises(TenantError, match="the team's only admin"):
         membership_role_set(membership=ana, role="viewer", actor="ana", keep_an_admin=True)
     assert Membership.objects.get(pk=ana.pk).role == "admin"
+
+
+def test_a_sync_asked_for_is_audited_with_what_it_did_or_that_nothing_was_needed(
+    acme, make_member, simulator
+):
+    members_sync(customer=acme, actor="staff-ana")
+    make_member(acme, "bo@acme.example", "editor")
+    make_member(acme, "cy@acme.example", "viewer")
+    members_sync(customer=acme, actor="staff-ana")
+    first, second = StaffAction.objects.filter(action="sync_members").order_by("pk")
+    assert (first.customer, first.succeeded, first.detail) == (acme, True, "already in step")
+    assert second.customer == acme and second.actor_label == "staff-ana"
+    assert second.detail == "add bo@acme.example as editor; add cy@acme.example as viewer"
+
+
+def test_an_outage_stops_the_sync_and_says_why_on_the_member(acme, make_member, simulator):
+    from spaceinvoices.client import Unavailable
+
+    bo = make_member(acme, "bo@acme.example", "viewer")
+    simulator.fault(path_prefix="/entities/users", method="POST", status=503, count=9)
+    report = members_sync(customer=acme, actor="t")
+    assert isinstance(report.stopped_by, Unavailable)
+    assert report.errors == [f"Space Invoices unavailable, sync stopped: {report.stopped_by}"]
+    bo.refresh_from_db()
+    assert bo.last_error == str(report.stopped_by) and bo.sync_state == "pending"
+
+
+def test_a_refused_member_keeps_the_reason(acme, make_member, simulator):
+    bo = make_member(acme, "bo@acme.example", "viewer")
+    simulator.fault(path_prefix="/entities/users", method="POST", status=422, count=1,
+                    body={"code": "validation_error", "message": "email refused"})  # fmt: skip
+    report = members_sync(customer=acme, actor="t")
+    bo.refresh_from_db()
+    assert bo.sync_state == "failed" and "email refused" in bo.last_error
+    assert report.errors == [f"bo@acme.example: {bo.last_error}"]
+
+
+def test_a_stranger_that_cannot_be_removed_is_reported_by_email(acme, simulator, account_key):
+    user_invited_upstream(simulator, account_key, acme.entity_id, "stranger@x.example")
+    simulator.fault(path_prefix="/entities/users/", method="DELETE", status=403, count=1)
+    report = members_sync(customer=acme, actor="t")
+    assert len(report.errors) == 1
+    assert report.errors[0].startswith("stranger@x.example: [403")
+
+
+def test_unreadable_invitations_settle_only_the_removals(make_customer, make_member, simulator):
+    from tenants.models import Customer
+
+    customer = customer_provision(customer=make_customer(access_mode="api_key"), actor="t")
+    Customer.objects.filter(pk=customer.pk).update(access_mode="user")  # no users upstream yet
+    bo = make_member(customer, "bo@acme.example", "viewer")
+    gone = make_member(customer, "gone@acme.example", "viewer", is_active=True)
+    Membership.objects.filter(pk=gone.pk).update(sync_state=SyncState.REMOVING)
+    # The adds may have made invitations: read again after them, and that read fails.
+    simulator.fault(path_prefix="/entities/invitations", method="GET", status=500, count=30)
+    report = members_sync(customer=customer, actor="t")
+    assert report.errors == [
+        "could not read the pending invitations: [500 injected_fault] Internal Server Error"
+    ]
+    assert not Membership.objects.filter(pk=gone.pk).exists()  # its removal is settled
+    bo.refresh_from_db()
+    assert bo.sync_state == "pending"  # added upstream; invited or not is not known yet
+
+
+def test_no_invitation_is_read_when_the_entity_has_no_users(make_customer, simulator):
+    customer = customer_provision(customer=make_customer(access_mode="api_key"), actor="t")
+    before = simulator.stats()["requests"].get("GET /entities/invitations", 0)
+    assert members_sync(customer=customer, actor="t").ok
+    assert simulator.stats()["requests"].get("GET /entities/invitations", 0) == before
+
+
+def test_a_sync_from_a_launch_waits_only_as_long_as_it_is_told(acme, settings):
+    from datetime import timedelta
+
+    import psycopg
+    from django.db import connection
+    from django.utils import timezone
+
+    from tenants.locking import LOCK_NAMESPACE, CustomerBusy
+    from tenants.models import CustomerLease
+
+    settings.PORTAL_LOCK_WAIT = 30  # the default wait: far longer than asked below
+    if connection.vendor == "postgresql":
+        # Another session holds the advisory lock, as another process's run would.
+        other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, acme.pk])
+    else:
+        other = None
+        CustomerLease.objects.create(
+            customer=acme,
+            holder="elsewhere:1:abc",
+            expires_at=timezone.now() + timedelta(minutes=5),
+        )
+    started = time.monotonic()
+    try:
+        with pytest.raises(CustomerBusy):
+            members_sync(customer=acme, lock_wait=0.2)
+    finally:
+        if other:
+            other.close()
+    assert time.monotonic() - started < 5

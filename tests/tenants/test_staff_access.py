@@ -1,10 +1,11 @@
 """Granting access is a superuser's act alone, and every grant is in the staff audit."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from tenants.models import StaffAction, User
+from tests.fixtures_portal import staff_group, staff_groups_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -12,8 +13,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def operator(db):
     """Operations staff: may change users (customers' people), not grant access."""
+    staff_groups_ensure()  # a transactional test before this one flushed them
     user = User.objects.create_user(email="op@partner.example", is_staff=True)
-    user.groups.add(Group.objects.get(name="Operations"))
+    user.groups.add(staff_group("Operations"))
     return user
 
 
@@ -38,7 +40,7 @@ def test_staff_cannot_make_anyone_superuser_or_grant_permissions(client, operato
     form = client.get(url).content.decode()
     assert 'name="is_superuser"' not in form and 'name="groups"' not in form
     rotate = Permission.objects.get(codename="rotate_entityapikey")
-    ops = Group.objects.get(name="Operations")
+    ops = staff_group("Operations")
     client.post(
         url,
         user_form(
@@ -63,7 +65,7 @@ def test_staff_cannot_change_another_staff_account_nor_any_group(client, operato
     response = client.post(own, user_form(operator, is_superuser="on"))
     assert response.status_code == 403
     assert not User.objects.get(pk=operator.pk).is_superuser
-    ops = Group.objects.get(name="Operations")
+    ops = staff_group("Operations")
     before = set(ops.permissions.values_list("pk", flat=True))
     group_url = reverse("admin:auth_group_change", args=[ops.pk])
     everything = list(Permission.objects.values_list("pk", flat=True))
@@ -73,7 +75,7 @@ def test_staff_cannot_change_another_staff_account_nor_any_group(client, operato
 
 def test_a_superusers_grants_are_audited(client, staff, operator):
     client.force_login(staff)
-    custodian = Group.objects.get(name="Key custodian")
+    custodian = staff_group("Key custodian")
     client.post(
         reverse("admin:tenants_user_change", args=[operator.pk]),
         user_form(operator, is_staff="on", is_superuser="on", groups=[custodian.pk]),
@@ -82,7 +84,7 @@ def test_a_superusers_grants_are_audited(client, staff, operator):
     assert audit.actor == staff
     assert "is_superuser: False → True" in audit.detail
     assert "groups +Key custodian -Operations" in audit.detail
-    support = Group.objects.get(name="Support")
+    support = staff_group("Support")
     rotate = Permission.objects.get(codename="rotate_entityapikey")
     kept = list(support.permissions.values_list("pk", flat=True))
     client.post(

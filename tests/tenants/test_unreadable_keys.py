@@ -3,12 +3,11 @@ custodian's audited action."""
 
 import pytest
 from cryptography.fernet import Fernet
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import reverse
 
 from tenants.models import EntityApiKey, StaffAction, User
-from tests.fixtures_portal import change_form_data, entity_made_elsewhere
+from tests.fixtures_portal import change_form_data, entity_made_elsewhere, staff_group
 
 pytestmark = pytest.mark.django_db
 KEYS = reverse("admin:tenants_entityapikey_changelist")
@@ -25,7 +24,7 @@ def make_unreadable(row: EntityApiKey) -> None:
 @pytest.fixture
 def custodian(db):
     user = User.objects.create_user(email="keys@partner.example", is_staff=True)
-    user.groups.add(Group.objects.get(name="Key custodian"))
+    user.groups.add(staff_group("Key custodian"))
     return user
 
 
@@ -80,7 +79,7 @@ def test_a_key_custodian_removes_only_unreadable_rows_audited(
 
 def test_support_cannot_remove_key_rows(client, make_customer):
     support = User.objects.create_user(email="s@partner.example", is_staff=True)
-    support.groups.add(Group.objects.get(name="Support"))
+    support.groups.add(staff_group("Support"))
     row = EntityApiKey.objects.create(
         customer=make_customer(), key="ek_sandbox_" + "6" * 32, prefix_hint="x"
     )
