@@ -199,6 +199,8 @@ def main() -> int:
         )
         processes["portal"] = portal
         wait_for(f"http://127.0.0.1:{portal_port}/healthz", portal, "portal")
+        # Invoices made at the simulator now reach the running portal by webhook.
+        manage("seed_demo_activity", env=env)
         print(
             f"\n  Portal:    http://127.0.0.1:{portal_port}/\n"
             f"  Admin:     http://127.0.0.1:{portal_port}/admin/\n"

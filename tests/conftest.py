@@ -15,6 +15,7 @@ from tests.mutation_scope import (
     FULL_DURATIONS,
     killer_record,
     likeliest_first,
+    listed_equivalent,
     mutant_under_test,
     stats_session,
     test_kept,
@@ -157,6 +158,10 @@ def pytest_collection_modifyitems(config, items):
     (tests.mutation_scope)."""
     mutant = mutant_under_test()
     if not mutant:
+        return
+    if listed_equivalent(mutant):
+        config.hook.pytest_deselected(items=list(items))
+        items[:] = []  # "no tests": the score leaves it out, as listed
         return
     kept = [item for item in items if test_kept(mutant=mutant, nodeid=item.nodeid)]
     dropped = [item for item in items if not test_kept(mutant=mutant, nodeid=item.nodeid)]

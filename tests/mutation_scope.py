@@ -55,6 +55,23 @@ def durations() -> dict[str, float]:
         return {}
 
 
+EQUIVALENTS = Path("tests/mutation_equivalents.txt")
+RECHECK_ENV = "MUTATE_RECHECK_EQUIVALENTS"
+
+
+def listed_equivalent(mutant: str) -> bool:
+    """Whether the mutant is listed as equivalent (with its reason): its tests are not run
+    (each would run every test reaching its function, for nothing), unless
+    MUTATE_RECHECK_EQUIVALENTS=1 asks to check the list itself again."""
+    if os.environ.get(RECHECK_ENV) == "1":
+        return False
+    try:
+        lines = EQUIVALENTS.read_text().splitlines()
+    except OSError:
+        return False
+    return any(line.partition("#")[0].strip() == mutant for line in lines)
+
+
 def stats_session() -> bool:
     return os.environ.get("MUTANT_UNDER_TEST") == "stats"
 

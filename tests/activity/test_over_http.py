@@ -177,3 +177,52 @@ def test_usage_compare_finds_a_month_in_step_and_a_lost_delivery(acme, simulator
 def test_usage_compare_refuses_a_malformed_month(acme):
     with pytest.raises(CommandError, match="--month must look like 2026-11"):
         call_command("usage_compare", "--month", "November", "--all")
+
+
+def test_a_captured_delivery_replayed_tampered_or_stale_changes_nothing(
+    portal_url, make_customer, simulator
+):
+    """An attacker who captured one real delivery, over real HTTP to the live portal."""
+    import json as jsonlib
+    from datetime import UTC, datetime, timedelta
+
+    import requests
+
+    from tests.activity.deliveries import stamp
+    from tests.webhook_sink import hmac_signature
+
+    proxy = WebhookSink(forward_to=portal_url + RECEIVER_PATH)  # records what it passes on
+    try:
+        from django.conf import settings
+
+        settings.PORTAL_BASE_URL = proxy.url
+        customer = customer_provision(customer=make_customer(slug="acme"), actor="test")
+        issue(simulator, customer, 10.0)
+        simulator.deliveries_settled()
+    finally:
+        proxy.close()
+    [captured] = proxy.received
+    before = (Delivery.objects.count(), UsageEvent.objects.count(), InvoiceActivity.objects.count())
+    url = portal_url + RECEIVER_PATH
+    headers = {k: v for k, v in captured.headers.items() if k.startswith("X-Webhook")}
+    headers["Content-Type"] = "application/json"
+
+    replayed = requests.post(url, data=captured.body, headers=headers, timeout=10)
+    assert replayed.status_code == 200 and replayed.json() == {"outcome": "repeat"}
+
+    tampered = captured.body.replace(b"10.0", b"99.0")  # every amount, signature kept
+    assert tampered != captured.body
+    assert requests.post(url, data=tampered, headers=headers, timeout=10).status_code == 401
+
+    # Re-signing needs the secret; with it, an old timestamp is still refused.
+    old = jsonlib.loads(captured.body)
+    old["timestamp"] = stamp(datetime.now(UTC) - timedelta(hours=4))
+    old["data"]["id"] = "inv_" + "f" * 24
+    body = jsonlib.dumps(old).encode()
+    secret = customer.webhook_endpoints.get().secret
+    stale = {**headers, "X-Webhook-Signature": hmac_signature(secret, body)}
+    assert requests.post(url, data=body, headers=stale, timeout=10).status_code == 400
+
+    after = (Delivery.objects.count(), UsageEvent.objects.count(), InvoiceActivity.objects.count())
+    assert after == before == (1, 1, 1)
+    assert Delivery.objects.get().repeats == 1

@@ -6,6 +6,14 @@ from spaceinvoices.client import InvalidRequest, MalformedResponse, RateLimited
 
 from .test_client_contract_shapes import ENTITY, INVITATION_FIELDS, USER_FIELDS
 
+WEBHOOK_FIELDS = {
+    "id": "wh_1",
+    "url": "https://p.example/h",
+    "events": ["invoice.paid"],
+    "active": True,
+    "secret": "whsec_" + "0" * 48,
+    "created_at": "2026-01-20T10:00:00.000Z",
+}
 KEY_FIELDS = {
     "id": "ak_1",
     "entity_id": ENTITY,
@@ -34,6 +42,18 @@ WRITES = [
      "POST", "/entities/api-keys", (201, KEY_FIELDS)),
     (lambda c, rid: c.user_token_create(ENTITY, "user_1", ttl=60, request_id=rid),
      "POST", "/entities/users/user_1/token", (201, {"token": "t", "user_id": "user_1"})),
+    (lambda c, rid: c.webhook_create(ENTITY, url="https://p.example/h", events=["invoice.paid"],
+                                     request_id=rid),
+     "POST", "/webhooks", (201, WEBHOOK_FIELDS)),
+    (lambda c, rid: c.webhook_delete(ENTITY, "wh_1", request_id=rid),
+     "DELETE", "/webhooks/wh_1", (204, None)),
+    (lambda c, rid: c.invoice_create(ENTITY, customer={"name": "B"}, items=[], request_id=rid),
+     "POST", "/invoices", (201, {"id": "inv_1"})),
+    (lambda c, rid: c.payment_create(ENTITY, document_id="inv_1", amount=5.0, date="2026-11-30",
+                                     request_id=rid),
+     "POST", "/payments", (201, {"id": "pay_1"})),
+    (lambda c, rid: c.invoice_void(ENTITY, "inv_1", request_id=rid),
+     "POST", "/invoices/inv_1/void", (200, {"id": "inv_1"})),
 ]  # fmt: skip
 
 
@@ -209,3 +229,52 @@ def test_one_entity_is_read_by_its_id(canned, canned_client):
     canned.answer("GET", "/entities/ent_gone", 404, {"code": "not_found", "message": "No"})
     with pytest.raises(NotFound):
         canned_client.entity_get("ent_gone")
+
+
+def test_writes_of_business_data_send_the_documented_bodies(canned, canned_client):
+    canned.answer("POST", "/payments", 201, {"id": "pay_1"})
+    canned.answer("POST", "/webhooks", 201, WEBHOOK_FIELDS)
+    payment = canned_client.payment_create(ENTITY, document_id="inv_1", amount=5.0,
+                                           date="2026-11-30")  # fmt: skip
+    created = canned_client.webhook_create(
+        ENTITY, url="https://p.example/h", events=("invoice.paid",), description="portal"
+    )
+    assert payment == {"id": "pay_1"}
+    assert canned.seen[0].body == {"document_id": "inv_1", "amount": 5.0, "date": "2026-11-30"}
+    assert canned.seen[1].body == {
+        "url": "https://p.example/h", "events": ["invoice.paid"], "description": "portal",
+    }  # fmt: skip
+    assert (created.id, created.secret, created.events) == (
+        "wh_1", WEBHOOK_FIELDS["secret"], ("invoice.paid",),
+    )  # fmt: skip
+    assert "whsec_" not in repr(created)
+
+
+def test_every_invoice_is_read_following_cursors_with_the_filter(canned, canned_client):
+    canned.answer("GET", "/invoices", 200, {
+        "data": [{"id": "inv_1"}],
+        "pagination": {"next_cursor": "inv_1", "has_more": True, "total": -1},
+    })  # fmt: skip
+    canned.answer("GET", "/invoices", 200, {
+        "data": [{"id": "inv_2"}],
+        "pagination": {"next_cursor": None, "has_more": False, "total": -1},
+    })  # fmt: skip
+    query = {"created_at": {"gte": "2026-11-01T00:00:00.000Z"}}
+    found = list(canned_client.invoices_iter(ENTITY, query=query))
+    assert found == [{"id": "inv_1"}, {"id": "inv_2"}]
+    first, second = canned.seen
+    assert first.headers["x-entity-id"] == second.headers["x-entity-id"] == ENTITY
+    assert first.params == {
+        "limit": "100", "include_total_count": "false",
+        "query": '{"created_at":{"gte":"2026-11-01T00:00:00.000Z"}}',
+    }  # fmt: skip
+    assert second.params["next_cursor"] == "inv_1"
+
+
+def test_webhook_endpoints_are_listed_without_secrets(canned, canned_client):
+    listed = {k: v for k, v in WEBHOOK_FIELDS.items() if k != "secret"}
+    canned.answer("GET", "/webhooks", 200, {"data": [listed, {"id": "wh_2"}]})
+    first, bare = canned_client.webhooks_list(ENTITY)
+    assert (first.id, first.url, first.active) == ("wh_1", "https://p.example/h", True)
+    assert (bare.id, bare.url, bare.events, bare.active) == ("wh_2", "", (), True)
+    assert canned.seen[0].headers["x-entity-id"] == ENTITY

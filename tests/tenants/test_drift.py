@@ -282,3 +282,38 @@ def test_a_customer_without_an_endpoint_gets_one_by_reconciling(acme, simulator,
     assert customer_drift_apply(customer=acme, actor="t") == []
     assert len(raw(simulator, account_key, acme, "GET", "/webhooks").json()["data"]) == 1
     assert StaffAction.objects.filter(action="register_webhook", succeeded=True).count() == 1
+
+
+def test_an_endpoint_space_invoices_disabled_is_found(acme, simulator, account_key):
+    """Five failed deliveries (our URL unreachable, say) and Space Invoices disables it."""
+    simulator.webhook_retries_scale(0.0005)
+    key = acme.api_keys.active().get().key
+    answer = simulator.api("POST", "/invoices", key, headers={"x-entity-id": acme.entity_id},
+                           json={"customer": {"name": "B"}, "items": [{"price": 1}]})  # fmt: skip
+    assert answer.status_code == 201
+    simulator.deliveries_settled(seconds=30)
+    hook = acme.webhook_endpoints.get()
+    [finding] = customer_drift_check(customer=acme)
+    assert finding.detail == f"Space Invoices disabled webhook endpoint {hook.endpoint_id}"
+
+
+def test_no_endpoint_at_all_is_reported_as_such(acme):
+    acme.webhook_endpoints.update(retired_at="2026-01-01T00:00:00Z")
+    [finding] = customer_drift_check(customer=acme)
+    assert (
+        finding.detail == "no webhook endpoint is registered: activity and usage are not reported"
+    )
+
+
+def test_reconciling_what_is_in_line_is_audited_as_nothing_either_way(acme):
+    assert customer_drift_apply(customer=acme, actor="ops@partner") == []
+    [audit] = StaffAction.objects.filter(action="reconcile")
+    assert audit.detail == "put right: nothing; left: nothing"
+    assert audit.actor_label == "ops@partner"
+
+
+def test_a_replaced_endpoint_is_audited_as_the_reconciler(acme, simulator, account_key):
+    old = acme.webhook_endpoints.get()
+    raw(simulator, account_key, acme, "DELETE", f"/webhooks/{old.endpoint_id}")
+    customer_drift_apply(customer=acme, actor="ops@partner")
+    assert StaffAction.objects.get(action="rotate_webhook").actor_label == "ops@partner"

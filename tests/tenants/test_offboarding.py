@@ -256,3 +256,14 @@ def test_every_user_that_could_not_be_removed_is_named(acme, simulator):
         "ana@acme.example",
         "bo@acme.example",
     ]
+
+
+def test_webhooks_that_cannot_be_listed_stop_offboarding_saying_why(acme, simulator):
+    from tenants.services.offboarding import OffboardingIncomplete
+
+    simulator.fault(path_prefix="/webhooks", method="GET", status=503, count=10)
+    with pytest.raises(OffboardingIncomplete) as caught:
+        customer_offboard(customer=acme, actor="t")
+    assert "webhooks not deleted: [503 injected_fault] Service Unavailable. Done so far: " in str(
+        caught.value
+    )

@@ -149,3 +149,60 @@ def test_reencrypt_secrets_covers_webhook_secrets(provisioned, settings, capsys)
     assert "webhook endpoints:" in capsys.readouterr().out
     settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS[:1]  # the old key gone
     assert WebhookEndpoint.objects.get(customer=provisioned).secret == secret
+
+
+def test_a_failed_registration_is_audited_as_whoevers_with_the_reason(provisioned, simulator):
+    WebhookEndpoint.objects.filter(customer=provisioned).delete()
+    simulator.fault(path_prefix="/webhooks", method="POST", status=503, count=10)
+    with pytest.raises(Unavailable) as caught:
+        webhook_endpoint_register(customer=provisioned, actor="ops@partner")
+    [audit] = StaffAction.objects.filter(action="register_webhook")
+    assert (audit.actor_label, audit.customer, audit.succeeded) == (
+        "ops@partner",
+        provisioned,
+        False,
+    )
+    assert audit.detail == str(caught.value)
+
+
+def test_a_stray_left_upstream_is_named_in_the_registration_audit(
+    provisioned, simulator, account_key
+):
+    WebhookEndpoint.objects.filter(customer=provisioned).delete()  # ours, now a stray
+    [stray] = upstream_endpoints(simulator, account_key, provisioned.entity_id)
+    simulator.fault(path_prefix="/webhooks/", method="DELETE", status=503, count=10)
+    warnings = webhook_endpoint_register(customer=provisioned, actor="ops@partner")
+    new = provisioned.webhook_endpoints.active().get()
+    assert warnings == [
+        f"webhook endpoint {stray['id']} not deleted yet: [503 injected_fault] Service Unavailable"
+    ]
+    [audit] = StaffAction.objects.filter(action="register_webhook")
+    assert (audit.customer, audit.succeeded) == (provisioned, True)
+    assert audit.detail == f"now {new.endpoint_id}; {warnings[0]}"
+
+
+def test_a_failed_rotation_is_audited_with_the_reason(provisioned, simulator):
+    simulator.fault(path_prefix="/webhooks", method="POST", status=503, count=10)
+    with pytest.raises(Unavailable) as caught:
+        webhook_endpoint_rotate(customer=provisioned, actor="custodian@partner")
+    [audit] = StaffAction.objects.filter(action="rotate_webhook")
+    assert (audit.actor_label, audit.customer) == ("custodian@partner", provisioned)
+    assert audit.detail == str(caught.value)
+
+
+def test_a_rotation_is_audited_as_whoever_asked(provisioned):
+    webhook_endpoint_rotate(customer=provisioned, actor="custodian@partner")
+    assert StaffAction.objects.get(action="rotate_webhook").actor_label == "custodian@partner"
+
+
+def test_every_endpoint_write_carries_a_request_id_of_ours(provisioned, simulator):
+    webhook_endpoint_rotate(customer=provisioned, actor="t")
+    for key in ("POST /webhooks", "DELETE /webhooks/{id}"):
+        ids = simulator.request_ids(key)
+        assert ids and all(rid and rid.startswith("portal:") for rid in ids), key
+
+
+def test_registering_for_a_customer_not_provisioned_says_so(make_customer):
+    customer = make_customer(name="Fresh Ltd")
+    with pytest.raises(NotProvisioned, match=r"^Fresh Ltd is not provisioned; provision it"):
+        webhook_endpoint_rotate(customer=customer, actor="t")

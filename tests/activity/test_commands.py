@@ -1,0 +1,55 @@
+"""Operators' commands of the activity app: demo invoices, inbox retention."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from activity.models import Delivery, UsageEvent
+from tenants.services import customer_provision
+
+
+@pytest.fixture
+def acme(make_customer, simulator):
+    return customer_provision(customer=make_customer(name="Acme", slug="acme"), actor="t")
+
+
+def test_demo_invoices_are_made_once_at_the_simulator(acme, simulator, capsys):
+    call_command("seed_demo_activity")
+    call_command("seed_demo_activity")
+    out = capsys.readouterr().out
+    assert "2 demo invoice(s) made." in out and "0 demo invoice(s) made." in out
+    key = acme.api_keys.active().get().key
+    listed = simulator.api("GET", "/invoices", key, headers={"x-entity-id": acme.entity_id},
+                           params={"limit": 100}).json()["data"]  # fmt: skip
+    assert sum(i["customer"]["name"] == "Demo buyer" for i in listed) == 2
+
+
+def test_demo_invoices_are_never_made_at_the_real_service(acme, settings, simulator):
+    settings.SPACEINVOICES_API_URL = "https://eu.spaceinvoices.com"
+    with pytest.raises(CommandError, match="Only against the simulator"):
+        call_command("seed_demo_activity")
+    assert simulator.stats()["requests"].get("POST /invoices", 0) == 0
+
+
+def test_inbox_retention_deletes_old_deliveries_and_keeps_usage(acme, capsys):
+    old = Delivery.objects.create(customer=acme, endpoint_id="wh_1", body_sha256="1" * 64,
+                                  body=b"{}")  # fmt: skip
+    Delivery.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=91))
+    new = Delivery.objects.create(customer=acme, endpoint_id="wh_1", body_sha256="2" * 64,
+                                  body=b"{}")  # fmt: skip
+    UsageEvent.objects.create(customer=acme, delivery=old, document_type="invoice",
+                              document_id="inv_1", occurred_at=timezone.now())  # fmt: skip
+    call_command("prune_webhook_inbox", "--older-than", "90", "--dry-run")
+    assert Delivery.objects.count() == 2
+    call_command("prune_webhook_inbox", "--older-than", "90")
+    assert list(Delivery.objects.values_list("pk", flat=True)) == [new.pk]
+    assert UsageEvent.objects.get().delivery is None  # the count stays
+    out = capsys.readouterr().out
+    assert "would delete 1 webhook deliveries" in out and "Deleted 1 webhook deliveries." in out
+
+
+def test_inbox_retention_refuses_zero_days(db):
+    with pytest.raises(CommandError, match="at least 1 day"):
+        call_command("prune_webhook_inbox", "--older-than", "0")
