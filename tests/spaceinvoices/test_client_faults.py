@@ -135,3 +135,19 @@ def test_proxy_settings_in_the_environment_are_ignored(simulator, account_key, m
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
     assert make_client(simulator, account_key, retries=0).entities_page().total == 0
+
+
+def test_backoff_is_exponential_with_full_jitter_over_a_floor():
+    """Half a backoff at least, then up to backoff x 2^attempt more, drawn at random."""
+    import random
+
+    from spaceinvoices.client import RetryPolicy, Transport, Unavailable
+
+    policy = RetryPolicy(max_retries=3, backoff=0.1, max_wait=5)
+    random.seed(7)
+    for attempt in (0, 1, 3):
+        delays = [Transport._delay(Unavailable("x"), attempt, policy) for _ in range(400)]
+        ceiling = 0.1 * 2**attempt + 0.05
+        assert all(0.05 <= d <= ceiling for d in delays), attempt
+        assert min(delays) < 0.05 + 0.1 * 2**attempt * 0.05  # the jitter starts at zero
+        assert max(delays) > 0.05 + 0.1 * 2**attempt * 0.95  # and reaches the top

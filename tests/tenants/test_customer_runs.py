@@ -82,3 +82,46 @@ def test_reconcile_names_everything_still_differing(acme, make_member, simulator
         "to do: add bo@acme.example as viewer"
     )
     assert RUNS["reconcile"](acme, staff_user).startswith("still differs: ")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_button_shows_each_warning_and_goes_on(acme, simulator, staff, client):
+    """Rotating from the customer's page with the old endpoint's deletion refused: the
+    rotation is done, and the page warns, naming the customer and what is left."""
+    from django.urls import reverse
+
+    old = acme.webhook_endpoints.get().endpoint_id
+    simulator.fault(path_prefix="/webhooks/", method="DELETE", status=503, count=20)
+    client.force_login(staff)
+    button = reverse("admin:tenants_customer_act", args=[acme.pk, "rotate_webhook"])
+    page = client.post(button, {"confirmed": "yes"}, follow=True)
+    html = page.content.decode()
+    assert f"Acme: webhook endpoint {old} not deleted yet" in html
+    assert 'class="warning"' in html
+    assert acme.webhook_endpoints.active().get().endpoint_id != old
+
+
+def test_check_drift_and_sync_name_each_problem(acme, make_member, simulator, staff_user):
+    make_member(acme, "bo@acme.example", "viewer")
+    make_member(acme, "cy@acme.example", "viewer")
+    acme.webhook_endpoints.update(retired_at="2026-01-01T00:00:00Z")
+    said = RUNS["check_drift"](acme, staff_user)
+    assert said == (
+        "Users or roles differ: to do: add bo@acme.example as viewer; add cy@acme.example as "
+        "viewer; Webhook endpoint missing or inactive: no webhook endpoint is registered: "
+        "activity and usage are not reported"
+    )
+    from tenants.errors import TenantError
+
+    simulator.fault(path_prefix="/entities/users", method="POST", status=422, count=20,
+                    body={"code": "validation_error", "message": "refused"})  # fmt: skip
+    with pytest.raises(TenantError) as caught:
+        RUNS["sync_members"](acme, staff_user)
+    assert str(caught.value).count("; ") == 1 and str(caught.value).count("refused") == 2
+
+
+def test_switching_mode_is_audited_as_the_staff_member(acme, staff_user):
+    RUNS["switch_to_api_key"](acme, staff_user)
+    assert RUNS["switch_to_user"](acme, staff_user) is None
+    audits = StaffAction.objects.filter(action="set_access_mode").order_by("pk")
+    assert [a.actor for a in audits] == [staff_user, staff_user]
