@@ -5,7 +5,7 @@ from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from tenants.models import Customer, Membership, Role, User
+from tenants.models import Customer, Membership, Role, SyncState, User
 
 from .models import InvoiceActivity, OverdueAlert
 
@@ -20,9 +20,11 @@ def overdue_alert_set(*, customer: Customer, user: User, enabled: bool) -> None:
 
 def overdue_alert_recipients(*, customer: Customer) -> list[str]:
     """Opted-in users who are still active admins of the company."""
-    admins = Membership.objects.filter(
-        customer=customer, role=Role.ADMIN, user__is_active=True
-    ).values("user_id")
+    admins = (
+        Membership.objects.filter(customer=customer, role=Role.ADMIN, user__is_active=True)
+        .exclude(sync_state=SyncState.REMOVING)  # leaving: no longer this company's admin
+        .values("user_id")
+    )
     return list(
         OverdueAlert.objects.filter(customer=customer, user_id__in=admins)
         .order_by("user__email")
@@ -30,9 +32,11 @@ def overdue_alert_recipients(*, customer: Customer) -> list[str]:
     )
 
 
-def overdue_alert_send(*, invoice_id: str) -> int:
+def overdue_alert_send(*, customer_id: int, invoice_id: str) -> int:
     """Email the company's opted-in admins about one invoice; how many were emailed."""
-    invoice = InvoiceActivity.objects.select_related("customer").get(invoice_id=invoice_id)
+    invoice = InvoiceActivity.objects.select_related("customer").get(
+        customer_id=customer_id, invoice_id=invoice_id
+    )
     recipients = overdue_alert_recipients(customer=invoice.customer)
     if not recipients or not invoice.is_overdue:
         return 0

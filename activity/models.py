@@ -39,7 +39,7 @@ class InvoiceActivity(models.Model):
     customer = models.ForeignKey(
         "tenants.Customer", on_delete=models.CASCADE, related_name="invoice_activity"
     )
-    invoice_id = models.CharField(max_length=100, unique=True)
+    invoice_id = models.CharField(max_length=100)
     number = models.CharField(max_length=100, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
@@ -56,6 +56,11 @@ class InvoiceActivity(models.Model):
     class Meta:
         verbose_name_plural = "invoice activity"
         indexes = [models.Index(fields=["customer", "issued_at"])]
+        # Per customer: an invoice id another customer's endpoint reports is another row,
+        # never this one (a leaked secret reaches one customer's figures at most).
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "invoice_id"], name="invoice_once")
+        ]
 
     def __str__(self) -> str:
         return self.number or self.invoice_id
@@ -82,7 +87,7 @@ class UsageEvent(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["document_type", "document_id"], name="usage_counted_once"
+                fields=["customer", "document_type", "document_id"], name="usage_counted_once"
             )
         ]
         permissions = [("view_usage_report", "Can view the usage report")]

@@ -44,8 +44,8 @@ def usage_csv(rows) -> HttpResponse:
     for row in rows:
         writer.writerow(
             [
-                row.month.strftime("%Y-%m"), _cell(row.customer_name), row.document_type,
-                row.count, row.currency, f"{row.amount:.2f}",
+                row.month.strftime("%Y-%m"), _cell(row.customer_name), _cell(row.document_type),
+                row.count, _cell(row.currency), f"{row.amount:.2f}",
             ]
         )  # fmt: skip
     return response
@@ -98,5 +98,6 @@ def usage_report_view(model_admin, request):
         "chart_height": CHART_HEIGHT,
         "chart_width": 40 * len(chart_months),
         "csv_query": request.GET.urlencode(),
+        "valid": valid,
     }
     return TemplateResponse(request, "admin/activity/usage_report.html", context)

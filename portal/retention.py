@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 BATCH = 5000  # small deletes keep locks short on a busy table
+LONGEST_DAYS = 36_500  # a century: anything longer is a typo
 
 
 def retention_cutoff(*, older_than_days: int) -> datetime:
@@ -42,8 +43,8 @@ class RetentionCommand(BaseCommand):
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args, older_than: int, dry_run=False, **options):
-        if older_than < 1:
-            raise CommandError("--older-than must be at least 1 day.")
+        if not 1 <= older_than <= LONGEST_DAYS:
+            raise CommandError(f"--older-than must be from 1 to {LONGEST_DAYS} days.")
         if dry_run:
             cutoff = retention_cutoff(older_than_days=older_than)
             count = self.old(cutoff).count()

@@ -187,8 +187,9 @@ def payment_create(store: Store, call: Call):
         "created_at": iso(now()),
     }
     emit(store, call.entity["id"], "payment.received", payment)
-    if invoice["paid_in_full"]:
-        emit(store, call.entity["id"], "invoice.paid", invoice)
+    # The invoice changed either way: paid in full, or less is due.
+    emit(store, call.entity["id"], "invoice.paid" if invoice["paid_in_full"] else "invoice.updated",
+         invoice)  # fmt: skip
     return 201, payment
 
 

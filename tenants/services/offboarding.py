@@ -85,10 +85,7 @@ def _upstream_clear(customer: Customer, actor: Actor, report: OffboardingReport)
     report.done.append("keys deleted at Space Invoices")
     with transaction.atomic():
         customer.webhook_endpoints.active().update(retired_at=timezone.now())
-    try:
-        hooks = endpoints_cleanup(customer=customer).errors
-    except SpaceInvoicesError as exc:
-        hooks = [str(exc)]
+    hooks = endpoints_cleanup(customer=customer).errors  # refusals are reported, not raised
     if hooks:
         raise _incomplete(customer, actor, report, "webhooks not deleted: " + "; ".join(hooks))
     report.done.append("webhook endpoints deleted at Space Invoices")

@@ -106,7 +106,12 @@ def endpoints_cleanup(*, customer: Customer) -> EndpointCleanup:
         report.errors += [error] if error else []
     known = set(customer.webhook_endpoints.values_list("endpoint_id", flat=True))
     url = receiver_url()
-    for listed in account_client().webhooks_list(customer.entity_id):
+    try:
+        listed_all = account_client().webhooks_list(customer.entity_id)
+    except SpaceInvoicesError as exc:
+        report.errors.append(f"could not look for stray webhook endpoints: {exc}")
+        return report
+    for listed in listed_all:
         if listed.url == url and listed.id not in known:
             step = f"webhook.delete:{listed.id}"
             error = _upstream_delete(customer, listed.id, step, lambda _answer: None)

@@ -101,3 +101,10 @@ def test_support_sees_the_report_but_cannot_replay(client, endpoint, db):
     assert client.get(USAGE).status_code == 200
     page = client.get(reverse("admin:activity_delivery_changelist")).content.decode()
     assert 'value="replay"' not in page
+
+
+def test_with_bad_filters_no_report_is_shown_as_if_empty(client, staff, endpoint):
+    client.force_login(staff)
+    html = client.get(USAGE, {"months": "abc"}).content.decode()
+    assert "Correct the filters above" in html
+    assert "No documents in this period." not in html and 'id="usage-chart"' not in html

@@ -51,5 +51,10 @@ def test_inbox_retention_deletes_old_deliveries_and_keeps_usage(acme, capsys):
 
 
 def test_inbox_retention_refuses_zero_days(db):
-    with pytest.raises(CommandError, match="at least 1 day"):
+    with pytest.raises(CommandError, match="from 1 to 36500 days"):
         call_command("prune_webhook_inbox", "--older-than", "0")
+
+
+def test_inbox_retention_refuses_a_typo_of_a_century(db):
+    with pytest.raises(CommandError, match="from 1 to 36500 days"):
+        call_command("prune_webhook_inbox", "--older-than", "9999999999")

@@ -226,3 +226,47 @@ def test_a_captured_delivery_replayed_tampered_or_stale_changes_nothing(
     after = (Delivery.objects.count(), UsageEvent.objects.count(), InvoiceActivity.objects.count())
     assert after == before == (1, 1, 1)
     assert Delivery.objects.get().repeats == 1
+
+
+def test_a_partial_payment_lowers_what_is_overdue(acme, simulator, login_as):
+    invoice = issue(simulator, acme, 50.0, currency="USD")
+    key = acme.api_keys.active().get().key
+    headers = {"x-entity-id": acme.entity_id}
+
+    def pay_part(amount: float) -> None:
+        answer = simulator.api("POST", "/payments", key, headers=headers,
+                               json={"document_id": invoice["id"], "amount": amount,
+                                     "date": "2026-11-30"})  # fmt: skip
+        assert answer.status_code == 201
+
+    pay_part(10.0)
+    simulator.clock_advance(40)
+    pay_part(20.0)
+    simulator.deliveries_settled()
+    overdue = tallies(login_as("ana@acme.example"))["overdue"]
+    assert "20.00 USD" in overdue  # 50 less 30 paid
+
+
+def test_a_member_who_may_not_open_invoicing_sees_no_figures(
+    portal_url, make_customer, make_member, simulator, login_as
+):
+    customer = make_customer(name="Globex", slug="globex", access_mode="api_key")
+    make_member(customer, "dee@globex.example", "viewer")  # below the key-mode floor
+    customer = customer_provision(customer=customer, actor="test")
+    issue(simulator, customer, 10.0)
+    simulator.deliveries_settled()
+    page = login_as("dee@globex.example").get(reverse("customer", args=["globex"]))
+    html = page.content.decode()
+    assert "Your role cannot open invoicing" in html and "data-tally" not in html
+
+
+def test_an_admin_leaving_the_company_gets_no_overdue_email(acme, simulator, login_as):
+    from activity.alerts import overdue_alert_recipients
+    from tenants.models import Membership
+
+    login_as("ana@acme.example").post(
+        reverse("overdue_alert_toggle", args=["acme"]), {"enabled": "on"}
+    )
+    assert overdue_alert_recipients(customer=acme) == ["ana@acme.example"]
+    Membership.objects.filter(user__email="ana@acme.example").update(sync_state="removing")
+    assert overdue_alert_recipients(customer=acme) == []

@@ -166,3 +166,67 @@ def test_a_replay_from_the_admin_processes_again_without_counting_twice(web, end
     delivery_process(delivery_id=kept.pk)
     delivery_process(delivery_id=kept.pk)
     assert UsageEvent.objects.count() == 1 and InvoiceActivity.objects.count() == 1
+
+
+def test_one_customers_secret_cannot_touch_another_customers_invoices(web, endpoint, make_customer):
+    other = make_customer(name="Globex", slug="globex", entity_id="ent_" + "9" * 24)
+    theirs = invoice(number="G-1")
+    InvoiceActivity.objects.create(customer=other, invoice_id=theirs["id"], number="G-1",
+                                   total="50.00", currency="EUR")  # fmt: skip
+    forged = {**theirs, "number": "HACKED", "total_with_tax": 999999.0, "paid_in_full": True}
+    assert post(web, endpoint, body_of("invoice.paid", forged)).status_code == 200
+    row = InvoiceActivity.objects.get(customer=other)
+    assert (row.number, str(row.total), row.paid_at) == ("G-1", "50.00", None)
+    # Naming the other entity outright: kept with the reason, nothing applied.
+    named = {**invoice(), "entity_id": other.entity_id}
+    post(web, endpoint, body_of("invoice.created", named))
+    kept = Delivery.objects.get(event="invoice.created")
+    assert kept.error == "not processed: the event is about another entity than this endpoint's"
+    assert not UsageEvent.objects.filter(document_id=named["id"]).exists()
+
+
+def test_an_event_without_updated_at_never_wipes_what_is_known(web, endpoint):
+    known = invoice(number="A-7", currency_code="USD", total_with_tax=80.0)
+    post(web, endpoint, body_of("invoice.created", known))
+    post(web, endpoint, body_of("invoice.overdue", {"id": known["id"]}))
+    row = InvoiceActivity.objects.get(invoice_id=known["id"])
+    assert (row.number, row.currency, str(row.total)) == ("A-7", "USD", "80.00")
+    assert row.overdue_at is not None
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"total_with_tax": "NaN"}, "0.00"),
+        ({"total_with_tax": 1e20}, "0.00"),
+        ({"total_with_tax": True}, "0.00"),
+        ({"updated_at": "9999-12-31T23:59:59-14:00"}, "122.00"),
+    ],
+)
+def test_odd_values_are_answered_200_and_never_break_processing(web, endpoint, fields, expected):
+    data = invoice(**fields)
+    answer = post(web, endpoint, body_of("invoice.created", data))
+    assert answer.status_code == 200
+    row = InvoiceActivity.objects.get(invoice_id=data["id"])
+    assert str(row.total) == expected
+    assert Delivery.objects.get().processed_at is not None
+
+
+def test_an_id_too_long_is_kept_with_its_reason_not_retried(web, endpoint):
+    from activity.tasks import deliveries_resume
+
+    answer = post(web, endpoint, body_of("invoice.created", invoice(id="inv_" + "x" * 500)))
+    assert answer.status_code == 200
+    [kept] = Delivery.objects.all()
+    assert kept.processed_at is None
+    assert kept.error == "not processed: a document id longer than 100 characters"
+    Delivery.objects.update(received_at=timezone.now() - timedelta(hours=1))
+    assert deliveries_resume() == 0  # a delivery with a reason waits for a replay
+
+
+def test_currency_codes_are_three_letters_in_capitals_or_nothing(web, endpoint):
+    lower, formula = invoice(currency_code="usd"), invoice(currency_code="=A1")
+    post(web, endpoint, body_of("invoice.created", lower))
+    post(web, endpoint, body_of("invoice.created", formula))
+    currencies = dict(UsageEvent.objects.values_list("document_id", "currency"))
+    assert currencies == {lower["id"]: "USD", formula["id"]: ""}

@@ -2,7 +2,7 @@
 customers provisioned before, rotated without a gap, found again after a lost answer."""
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from spaceinvoices.client import Unavailable
@@ -206,3 +206,12 @@ def test_registering_for_a_customer_not_provisioned_says_so(make_customer):
     customer = make_customer(name="Fresh Ltd")
     with pytest.raises(NotProvisioned, match=r"^Fresh Ltd is not provisioned; provision it"):
         webhook_endpoint_rotate(customer=customer, actor="t")
+
+
+def test_a_rotation_whose_cleanup_cannot_list_says_it_rotated(provisioned, simulator, capsys):
+    simulator.fault(path_prefix="/webhooks", method="GET", status=503, count=10)
+    with pytest.raises(CommandError):
+        call_command("rotate_webhook_secrets", "--customer", "acme")
+    new = provisioned.webhook_endpoints.active().get().endpoint_id
+    out = capsys.readouterr().out
+    assert f"FAILED: rotated (now {new}), but could not look for stray webhook endpoints" in out
