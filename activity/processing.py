@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from spaceinvoices.webhooks import InvalidEvent, WebhookEvent, event_parse
@@ -149,10 +149,11 @@ def delivery_process(*, delivery_id: int) -> None:
             with transaction.atomic():  # a refusal below undoes only this delivery's part
                 _usage_count(delivery, event)
                 overdue = _invoice_apply(delivery, event)
-        except (InvalidEvent, UnusableEvent, ValidationError, DatabaseError, ArithmeticError,
-                ValueError) as exc:  # fmt: skip
-            # Kept with its reason (shown in the inbox, never retried on its own): replay
-            # it once the cause is fixed. The sender was answered 200 already.
+        except (InvalidEvent, UnusableEvent, ValidationError, DataError, IntegrityError,
+                ArithmeticError, ValueError) as exc:  # fmt: skip
+            # Data it cannot use: kept with its reason (shown in the inbox, never retried on
+            # its own), to replay once the cause is fixed; the sender had its 200 already.
+            # A database that is down is not this: the task fails and is run again.
             delivery.error = f"not processed: {exc}"[:500]
             delivery.save(update_fields=["error"])
             logger.warning("webhook delivery %s not processed: %s", delivery.pk, exc)

@@ -151,3 +151,9 @@ def test_backoff_is_exponential_with_full_jitter_over_a_floor():
         assert all(0.05 <= d <= ceiling for d in delays), attempt
         assert min(delays) < 0.05 + 0.1 * 2**attempt * 0.05  # the jitter starts at zero
         assert max(delays) > 0.05 + 0.1 * 2**attempt * 0.95  # and reaches the top
+
+
+def test_a_base_url_loses_its_trailing_slash_only():
+    from spaceinvoices.client import Transport
+
+    assert Transport(base_url="http://127.0.0.1:9/api/").base_url == "http://127.0.0.1:9/api"

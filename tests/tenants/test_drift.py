@@ -317,3 +317,26 @@ def test_a_replaced_endpoint_is_audited_as_the_reconciler(acme, simulator, accou
     raw(simulator, account_key, acme, "DELETE", f"/webhooks/{old.endpoint_id}")
     customer_drift_apply(customer=acme, actor="ops@partner")
     assert StaffAction.objects.get(action="rotate_webhook").actor_label == "ops@partner"
+
+
+def test_endpoints_are_read_for_the_customers_own_entity(acme, make_customer, simulator):
+    """With more than one entity, a list without x-entity-id would be refused."""
+    customer_provision(customer=make_customer(name="Second", slug="second"), actor="t")
+    assert customer_drift_check(customer=acme) == []
+
+
+def test_an_unreadable_webhook_secret_does_not_stop_the_check(acme, simulator):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tenants_webhookendpoint SET secret = %s",
+            [Fernet(Fernet.generate_key()).encrypt(b"lost").decode()],
+        )
+    assert customer_drift_check(customer=acme) == []  # the check never needs the secret
+
+
+def test_an_entity_enabled_again_by_reconciling_is_audited_as_the_reconciler(
+    acme, simulator, account_key
+):
+    raw(simulator, account_key, acme, "POST", f"/entities/{acme.entity_id}/disable")
+    customer_drift_apply(customer=acme, actor="ops@partner")
+    assert StaffAction.objects.get(action="enable").actor_label == "ops@partner"

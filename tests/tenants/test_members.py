@@ -518,3 +518,26 @@ def test_a_sync_from_a_launch_waits_only_as_long_as_it_is_told(acme, settings):
         if other:
             other.close()
     assert time.monotonic() - started < 5
+
+
+def test_a_sync_that_failed_is_audited_as_failed(acme, make_member, simulator):
+    make_member(acme, "bo@acme.example", "viewer")
+    simulator.fault(path_prefix="/entities/users", method="POST", status=422, count=1)
+    members_sync(customer=acme, actor="staff-ana")
+    assert StaffAction.objects.get(action="sync_members").succeeded is False
+
+
+def test_a_customer_without_an_entity_is_refused_saying_so(make_customer):
+    from tenants.errors import NotProvisioned
+
+    with pytest.raises(NotProvisioned, match=r"^Fresh has no entity yet; provision it first\.$"):
+        members_sync(customer=make_customer(name="Fresh"))
+
+
+def test_a_role_change_goes_out_under_its_recorded_request_id(acme, simulator):
+    ana = acme.memberships.get()
+    ana.role = "editor"
+    ana.save()
+    members_sync(customer=acme)
+    [sent] = simulator.request_ids("PATCH /entities/users/{id}")
+    assert sent.startswith(f"portal:{acme.uuid}:member.role:{ana.uuid}:")

@@ -215,3 +215,16 @@ def test_a_rotation_whose_cleanup_cannot_list_says_it_rotated(provisioned, simul
     new = provisioned.webhook_endpoints.active().get().endpoint_id
     out = capsys.readouterr().out
     assert f"FAILED: rotated (now {new}), but could not look for stray webhook endpoints" in out
+
+
+def test_the_endpoint_is_recorded_as_space_invoices_answered(provisioned, simulator, account_key):
+    from datetime import datetime
+
+    [upstream] = upstream_endpoints(simulator, account_key, provisioned.entity_id)
+    local = provisioned.webhook_endpoints.get()
+    assert local.url == receiver_url()
+    assert local.registered_at == datetime.fromisoformat(upstream["created_at"])
+    webhook_endpoint_rotate(customer=provisioned, actor="t")
+    assert StaffAction.objects.get(action="rotate_webhook").customer == provisioned
+    [delete_id] = simulator.request_ids("DELETE /webhooks/{id}")
+    assert delete_id.startswith(f"portal:{provisioned.uuid}:webhook.delete:{local.pk}:")
