@@ -228,3 +228,41 @@ def test_the_endpoint_is_recorded_as_space_invoices_answered(provisioned, simula
     assert StaffAction.objects.get(action="rotate_webhook").customer == provisioned
     [delete_id] = simulator.request_ids("DELETE /webhooks/{id}")
     assert delete_id.startswith(f"portal:{provisioned.uuid}:webhook.delete:{local.pk}:")
+
+
+def test_registration_goes_out_once_under_its_recorded_request_id(provisioned, simulator):
+    [body] = simulator.bodies("POST /webhooks")
+    assert body["description"] == "partner portal" and body["url"] == receiver_url()
+    [sent] = simulator.request_ids("POST /webhooks")
+    assert sent.startswith(f"portal:{provisioned.uuid}:webhook.create:")
+
+
+def test_every_retired_endpoint_left_upstream_is_named(provisioned, simulator):
+    simulator.fault(path_prefix="/webhooks/", method="DELETE", status=503, count=50)
+    first = provisioned.webhook_endpoints.get().endpoint_id
+    webhook_endpoint_rotate(customer=provisioned, actor="t")
+    second = provisioned.webhook_endpoints.active().get().endpoint_id
+    warnings = webhook_endpoint_rotate(customer=provisioned, actor="t")
+    assert [w.split(" not deleted")[0] for w in warnings] == [
+        f"webhook endpoint {second}", f"webhook endpoint {first}",
+    ]  # fmt: skip
+
+
+def test_an_old_endpoint_with_an_unreadable_secret_is_still_deleted(
+    provisioned, simulator, account_key
+):
+    from cryptography.fernet import Fernet
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tenants_webhookendpoint SET secret = %s",
+            [Fernet(Fernet.generate_key()).encrypt(b"lost").decode()],
+        )
+    assert webhook_endpoint_rotate(customer=provisioned, actor="t") == []
+    assert len(upstream_endpoints(simulator, account_key, provisioned.entity_id)) == 1
+
+
+def test_a_stray_already_gone_counts_as_deleted(provisioned, simulator, account_key):
+    WebhookEndpoint.objects.filter(customer=provisioned).delete()  # ours is now a stray
+    simulator.fault(path_prefix="/webhooks/", method="DELETE", status=404, count=1)
+    assert webhook_endpoint_register(customer=provisioned, actor="t") == []
