@@ -139,3 +139,19 @@ def test_an_upstream_422_fails_the_step_and_names_the_field(make_customer, simul
     assert "post_code: Unknown post code" in customer.last_error
     assert simulator.stats()["entities"] == 0
     assert not StaffAction.objects.get(action="provision").succeeded
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "step"),
+    [
+        ("GET", "/entities", "create the entity"),
+        ("POST", "/entities/api-keys", "create the entity API key"),
+        ("POST", "/webhooks", "register the webhook endpoint"),
+        ("GET", "/entities/users", "sync members"),
+    ],
+)
+def test_a_failed_provisioning_says_which_step_failed(make_customer, simulator, method, path, step):
+    simulator.fault(path_prefix=path, method=method, status=503, count=30)
+    customer = customer_provision(customer=make_customer(), actor="t")
+    assert customer.provisioning_state == "failed"
+    assert customer.last_error.startswith(f"could not {step}: [503 injected_fault]")
