@@ -86,3 +86,34 @@ def test_staff_see_the_usage_chart_filter_it_and_export_it(
     page.get_by_label("Months").fill("99")
     page.get_by_role("button", name="Show").click()
     assert "less than or equal to 36" in page.locator("#months-errors").inner_text()
+
+
+def test_staff_rotate_a_webhook_secret_and_replay_a_delivery(
+    webhooked_demo, live_server, browser, simulator
+):
+    issue(simulator, "acme", 10.0)
+    simulator.deliveries_settled()
+    acme = Customer.objects.get(slug="acme")
+    old = acme.webhook_endpoints.get().endpoint_id
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    staff_sign_in(page, live_server.url, "staff@example.com", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/admin/tenants/customer/")
+    page.get_by_role("link", name="Acme d.o.o.").click()
+    page.get_by_role("link", name="Rotate webhook secret").click()
+    page.get_by_text("Deliveries signed with either secret are accepted").wait_for()
+    page.get_by_role("button", name="Yes, rotate webhook secret").click()
+    page.get_by_text("Rotate webhook secret: done for 1").wait_for()
+    new = acme.webhook_endpoints.active().get().endpoint_id
+    assert new != old
+    # The endpoints page shows both, never a secret.
+    page.goto(f"{live_server.url}/admin/tenants/webhookendpoint/")
+    listing = page.locator("#result_list").inner_text()
+    assert new in listing and old in listing and "whsec_" not in page.content()
+    # A delivery from the new endpoint arrives; staff replay it from the inbox.
+    issue(simulator, "acme", 20.0)
+    simulator.deliveries_settled()
+    page.goto(f"{live_server.url}/admin/activity/delivery/")
+    page.locator("input[name=_selected_action]").first.check()
+    page.locator("select[name=action]").select_option("replay")
+    page.get_by_role("button", name="Go").click()
+    page.get_by_text("Processed 1 delivery again.").wait_for()
