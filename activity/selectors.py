@@ -38,7 +38,8 @@ def month_start(moment: datetime | None = None) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _next_month(start: datetime) -> datetime:
+def month_after(start: datetime) -> datetime:
+    """The first moment of the month after ``start`` (itself a month's first moment)."""
     return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
 
 
@@ -64,7 +65,7 @@ def overdue_count(*, customer: Customer) -> int:
 def month_activity(*, customer: Customer, moment: datetime | None = None) -> MonthActivity:
     """Invoices issued and paid this month, and those overdue now (whenever issued)."""
     start = month_start(moment)
-    end = _next_month(start)
+    end = month_after(start)
     mine = InvoiceActivity.objects.filter(customer=customer)
     return MonthActivity(
         month=start.date(),

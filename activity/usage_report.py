@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from tenants.models import Customer
 
 from .processing import COUNTED_TYPES
-from .selectors import months_back, usage_by_month, usage_rows
+from .selectors import month_after, months_back, usage_by_month, usage_rows
 
 CHART_MONTHS = 12
 CHART_HEIGHT = 160  # pixels of the tallest bar
@@ -73,9 +73,7 @@ def usage_report_view(model_admin, request):
     chosen = form.cleaned_data if request.GET and valid else {}
     count = chosen.get("months") or CHART_MONTHS
     months = months_back(count=count)
-    until = months[-1].replace(
-        year=months[-1].year + months[-1].month // 12, month=months[-1].month % 12 + 1
-    )
+    until = month_after(months[-1])
     customer = chosen.get("customer")
     rows = []
     if valid:

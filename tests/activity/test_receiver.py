@@ -2,7 +2,7 @@
 replayed, stale or oversized request, and processed into activity and usage."""
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -11,7 +11,7 @@ from django.utils import timezone
 from activity.inbox import refusals_today
 from activity.models import Delivery, InvoiceActivity, UsageEvent
 from tenants.models import WebhookEndpoint
-from tests.activity.deliveries import RECEIVER, body_of, invoice, post
+from tests.activity.deliveries import RECEIVER, body_of, invoice, post, stamp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -151,10 +151,6 @@ def test_invoice_state_only_moves_forward(web, endpoint):
 
 
 def body_of_stamp(seconds_later: int) -> str:
-    from datetime import UTC, datetime
-
-    from tests.activity.deliveries import stamp
-
     return stamp(datetime.now(UTC) + timedelta(seconds=seconds_later))
 
 

@@ -6,6 +6,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from activity.reconciliation import usage_compare
+from activity.selectors import month_after
 from tenants.encryption import DecryptionError
 from tenants.management.customer_command import CustomerCommand
 from tenants.models import EntityApiKey
@@ -16,8 +17,8 @@ def month_bounds(text: str) -> tuple[datetime, datetime]:
         start = datetime.strptime(text, "%Y-%m")
     except ValueError:
         raise CommandError(f"--month must look like 2026-11, not {text!r}.") from None
-    end = start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
-    return timezone.make_aware(start), timezone.make_aware(end)
+    start = timezone.make_aware(start)
+    return start, month_after(start)
 
 
 class Command(CustomerCommand):
