@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench mutate clean
+.PHONY: run test lint format bench mutate messages clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache mutants
+
+# After changing a translatable string: update every catalogue, then compile (Babel).
+# makemessages needs GNU gettext (Debian: gettext); compiling does not.
+messages: $(STAMP)
+	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemessages --no-location --no-obsolete \
+		$(foreach code,sl de hr it,-l $(code)) \
+		--ignore='.venv/*' --ignore='mutants/*' --ignore='tests/*' --ignore='var/*' \
+		--ignore='staticfiles/*'
+	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py compile_catalogues
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.run

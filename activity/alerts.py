@@ -4,7 +4,9 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext, override
 
+from portal.language import recipient_language
 from tenants.models import Customer, Membership, Role, SyncState, User
 
 from .models import InvoiceActivity, OverdueAlert
@@ -18,38 +20,48 @@ def overdue_alert_set(*, customer: Customer, user: User, enabled: bool) -> None:
         OverdueAlert.objects.filter(customer=customer, user=user).delete()
 
 
-def overdue_alert_recipients(*, customer: Customer) -> list[str]:
+def _recipients(customer: Customer):
     """Opted-in users who are still active admins of the company."""
     admins = (
         Membership.objects.filter(customer=customer, role=Role.ADMIN, user__is_active=True)
         .exclude(sync_state=SyncState.REMOVING)  # leaving: no longer this company's admin
         .values("user_id")
     )
-    return list(
-        OverdueAlert.objects.filter(customer=customer, user_id__in=admins)
-        .order_by("user__email")
-        .values_list("user__email", flat=True)
-    )
+    return User.objects.filter(
+        pk__in=OverdueAlert.objects.filter(customer=customer, user_id__in=admins).values("user_id")
+    ).order_by("email")
+
+
+def overdue_alert_recipients(*, customer: Customer) -> list[str]:
+    """The addresses of the opted-in users who are still active admins of the company."""
+    return [user.email for user in _recipients(customer)]
 
 
 def overdue_alert_send(*, customer_id: int, invoice_id: str) -> int:
-    """Email the company's opted-in admins about one invoice; how many were emailed."""
+    """Email the company's opted-in admins about one invoice, each in their own language;
+    how many were emailed."""
     invoice = InvoiceActivity.objects.select_related("customer").get(
         customer_id=customer_id, invoice_id=invoice_id
     )
-    recipients = overdue_alert_recipients(customer=invoice.customer)
+    customer = invoice.customer
+    recipients = list(_recipients(customer))
     if not recipients or not invoice.is_overdue:
         return 0
     context = {
         "brand_name": settings.PORTAL_BRAND_NAME,
         "support_email": settings.PORTAL_SUPPORT_EMAIL,
-        "customer": invoice.customer,
+        "customer": customer,
         "invoice": invoice,
-        "link": settings.PORTAL_BASE_URL + reverse("customer", args=[invoice.customer.slug]),
+        "link": settings.PORTAL_BASE_URL + reverse("customer", args=[customer.slug]),
     }
-    subject = f"{settings.PORTAL_BRAND_NAME}: invoice {invoice} is overdue"
-    body = render_to_string("emails/overdue.txt", context)
-    # One message each: no admin sees the others' addresses.
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [to]) for to in recipients]
+    messages = []  # one message each: no admin sees the others' addresses
+    for user in recipients:
+        with override(recipient_language(user=user, fallback=customer.locale)):
+            subject = gettext("%(brand)s: invoice %(number)s is overdue") % {
+                "brand": settings.PORTAL_BRAND_NAME,
+                "number": invoice,
+            }
+            body = render_to_string("emails/overdue.txt", context)
+        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
     send_mass_mail(messages, fail_silently=False)
     return len(messages)

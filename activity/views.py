@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -45,13 +46,17 @@ def _answer(receipt) -> HttpResponse:
 @require_POST
 def overdue_alert_toggle(request, slug: str):
     """A company admin opts in or out of overdue emails for that company."""
-    membership = admin_membership_get(request.user, slug, why="chooses its overdue emails")
+    membership = admin_membership_get(
+        request.user,
+        slug,
+        refusal=gettext_lazy("Only an admin of this company chooses its overdue emails."),
+    )
     enabled = request.POST.get("enabled") == "on"
     overdue_alert_set(customer=membership.customer, user=request.user, enabled=enabled)
     messages.success(
         request,
-        "You will be emailed when an invoice becomes overdue."
+        gettext("You will be emailed when an invoice becomes overdue.")
         if enabled
-        else "You will no longer be emailed about overdue invoices.",
+        else gettext("You will no longer be emailed about overdue invoices."),
     )
     return redirect("customer", slug=slug)

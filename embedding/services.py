@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from embedding.models import LaunchEvent
 from portal.throttle import throttle_hit
@@ -18,7 +19,7 @@ from spaceinvoices.client import (
 from spaceinvoices.contract import INVITATION_PENDING, request_id_new
 from spaceinvoices.factory import account_client, launch_url
 from tenants.encryption import DecryptionError
-from tenants.launch_rules import launch_block
+from tenants.launch_rules import launch_block, turned_off
 from tenants.locking import CustomerBusy
 from tenants.models import AccessMode, EntityApiKey, Membership, SyncState
 from tenants.services import members_sync
@@ -81,8 +82,8 @@ def _unavailable(exc: SpaceInvoicesError | None = None) -> LaunchRefused:
     return LaunchRefused(
         Outcome.UNAVAILABLE,
         503,
-        "Invoicing is unavailable right now",
-        "We could not reach the invoicing service. Please try again in a moment.",
+        gettext("Invoicing is unavailable right now"),
+        gettext("We could not reach the invoicing service. Please try again in a moment."),
         upstream_status=getattr(exc, "status", None),
         retry_after=30,
     )
@@ -105,10 +106,12 @@ def _invited() -> LaunchRefused:
     return LaunchRefused(
         Outcome.INVITED,
         409,
-        "Your access is waiting for an invitation to be accepted",
-        "Invoicing still lists you as invited. If you have an invitation email from the "
-        "invoicing service, accept it and try again; if not, ask "
-        f"{settings.PORTAL_SUPPORT_EMAIL} to send it.",
+        gettext("Your access is waiting for an invitation to be accepted"),
+        gettext(
+            "Invoicing still lists you as invited. If you have an invitation email from the "
+            "invoicing service, accept it and try again; if not, ask %(email)s to send it."
+        )
+        % {"email": settings.PORTAL_SUPPORT_EMAIL},
     )
 
 
@@ -178,9 +181,11 @@ def _key_needs_attention(customer, upstream_status: int | None = None) -> Launch
     return LaunchRefused(
         Outcome.KEY_REJECTED,
         503,
-        "Invoicing is unavailable right now",
-        "Invoicing for your company needs attention from our team; we have been told. "
-        "Please try again later.",
+        gettext("Invoicing is unavailable right now"),
+        gettext(
+            "Invoicing for your company needs attention from our team; we have been told. "
+            "Please try again later."
+        ),
         upstream_status=upstream_status,
     )
 
@@ -208,9 +213,11 @@ def launch_token_create(*, user, slug: str, client_ip: str) -> Launch:
         raise LaunchRefused(
             Outcome.RATE_LIMITED,
             429,
-            "Too many attempts",
-            "You opened invoicing many times in a short while. Please wait a moment, "
-            "then try again.",
+            gettext("Too many attempts"),
+            gettext(
+                "You opened invoicing many times in a short while. Please wait a moment, "
+                "then try again."
+            ),
             retry_after=verdict.retry_after,
         )
     membership = _membership_for_launch(user=user, slug=slug)
@@ -245,13 +252,9 @@ def _mint_for(membership: Membership, client_ip: str) -> str:
         try:
             token = mint(membership, request_id)
         except Forbidden as exc:
+            block = turned_off(customer)
             raise LaunchRefused(
-                Outcome.INACTIVE,
-                403,
-                "Invoicing is turned off",
-                f"Invoicing for {customer.name} is turned off. Please contact "
-                f"{settings.PORTAL_SUPPORT_EMAIL}.",
-                upstream_status=exc.status,
+                Outcome.INACTIVE, 403, block.title, block.message, upstream_status=exc.status
             ) from None
         except SpaceInvoicesError as exc:
             logger.warning("launch for %s failed upstream: %r", customer.slug, exc)

@@ -9,8 +9,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import get_language, gettext_lazy, ngettext, override
 
 from portal.client_ip import client_ip
+from portal.language import recipient_language
 from portal.lockout import lockout_username
 from portal.throttle import throttle_hit
 
@@ -45,6 +47,12 @@ class PortalPasswordResetForm(PasswordResetForm):
             if user.email and email_key(user.email) == email_key(email)
         )
 
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        # In the account holder's language; who asks without one saved reads the page's.
+        language = recipient_language(user=context["user"], fallback=get_language())
+        with override(language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = PortalPasswordResetForm
@@ -62,9 +70,14 @@ class PasswordResetView(auth_views.PasswordResetView):
                 minutes = max(1, round(verdict.retry_after / 60))
                 form.add_error(
                     "email",
-                    "Several links were asked for in a short while. Please check your inbox "
-                    f"(and spam folder), or try again in {minutes} minute"
-                    f"{'s' if minutes != 1 else ''}.",
+                    ngettext(
+                        "Several links were asked for in a short while. Please check your "
+                        "inbox (and spam folder), or try again in %(minutes)d minute.",
+                        "Several links were asked for in a short while. Please check your "
+                        "inbox (and spam folder), or try again in %(minutes)d minutes.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
                 )
                 response = self.form_invalid(form)
                 response.status_code = 429
@@ -98,6 +111,8 @@ class PortalLoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         # Emails are matched whatever their case; only the password is case-sensitive.
-        "invalid_login": "That email and password do not match. The password is "
-        "case-sensitive; if you have none yet, or forgot it, choose one by email below.",
+        "invalid_login": gettext_lazy(
+            "That email and password do not match. The password is case-sensitive; if you "
+            "have none yet, or forgot it, choose one by email below."
+        ),
     }

@@ -15,6 +15,7 @@ from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
@@ -59,7 +60,7 @@ class StaffSecondFactorMiddleware:
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=16,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
     )
@@ -79,7 +80,7 @@ def _next(request) -> str:
 def second_factor(request):
     """Verify this session with a code; a staff user without a device enrols first."""
     if not request.user.is_staff:
-        return HttpResponseForbidden("Only partner staff use a second factor here.")
+        return HttpResponseForbidden(gettext("Only partner staff use a second factor here."))
     if not user_has_device(request.user, confirmed=True):
         return _enrol(request)
     form = CodeForm(request.POST or None)
@@ -88,7 +89,9 @@ def second_factor(request):
         if device is not None:
             otp_login(request, device)
             return redirect(_next(request))
-        form.add_error("code", "That code is not valid (or was used already). Try the next one.")
+        form.add_error(
+            "code", gettext("That code is not valid (or was used already). Try the next one.")
+        )
     return render(
         request, "registration/second_factor.html", {"form": form, "next": _next(request)}
     )
@@ -112,7 +115,7 @@ def _enrol(request):
                 "registration/second_factor_recovery.html",
                 {"codes": codes, "next": _next(request)},
             )
-        form.add_error("code", "That code does not match. Check the time on your phone.")
+        form.add_error("code", gettext("That code does not match. Check the time on your phone."))
     context = {
         "form": form,
         "next": _next(request),

@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 STARTED = "portal_signed_in_at"
 SEEN = "portal_seen_at"
@@ -49,9 +50,12 @@ class SessionLimitsMiddleware:
             return self.get_response(request)
         idle, absolute = session_limits(user)
         if now - seen > idle or now - started > absolute:
-            why = "without activity" if now - seen > idle else "since you signed in"
+            if now - seen > idle:
+                why = _("You were signed out after a while without activity. Please log in.")
+            else:
+                why = _("You were signed out after a while since you signed in. Please log in.")
             logout(request)
-            messages.info(request, f"You were signed out after a while {why}. Please log in.")
+            messages.info(request, why)
             return redirect_to_login(request.get_full_path() if request.method == "GET" else "/")
         if now - seen >= SEEN_RESOLUTION:
             session[SEEN] = now

@@ -91,9 +91,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the language cookie, then Accept-Language, then LANGUAGE_CODE; a signed-in
+    # user's saved choice overrides them (portal.language, once the user is known).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.language.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Staff reach /admin/ only with a second factor (when PORTAL_STAFF_2FA_REQUIRED).
     "portal.second_factor.StaffSecondFactorMiddleware",
@@ -134,6 +138,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "portal.branding.brand",
             ],
         },
@@ -172,8 +177,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The languages the portal ships (locale/<code>/LC_MESSAGES/django.po, compiled beside it),
+# each in its own name for the switcher. A partner offers some or all of them.
+SHIPPED_LANGUAGES = {
+    "en": "English",
+    "sl": "Slovenščina",
+    "de": "Deutsch",
+    "hr": "Hrvatski",
+    "it": "Italiano",
+}
+_offered = env.list("PORTAL_LANGUAGES", default=list(SHIPPED_LANGUAGES))
+_unknown = [code for code in _offered if code not in SHIPPED_LANGUAGES]
+if _unknown or not _offered:
+    raise ImproperlyConfigured(
+        f"PORTAL_LANGUAGES takes codes among {', '.join(SHIPPED_LANGUAGES)} "
+        f"(unknown: {', '.join(_unknown) or 'none given'})."
+    )
+LANGUAGES = [(code, SHIPPED_LANGUAGES[code]) for code in _offered]
+# Who states no preference (no saved choice, no browser language we offer) sees this one.
+LANGUAGE_CODE = env.str("PORTAL_DEFAULT_LANGUAGE", default=_offered[0])
+if LANGUAGE_CODE not in _offered:
+    raise ImproperlyConfigured("PORTAL_DEFAULT_LANGUAGE must be one of PORTAL_LANGUAGES.")
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "portal_language"
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Dates and times on pages and in emails are shown in this zone (stored in UTC).
+TIME_ZONE = env.str("PORTAL_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 

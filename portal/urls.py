@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import branding, health, password_reset, second_factor
+from . import branding, health, language, password_reset, second_factor
 
 admin.site.site_header = f"{settings.PORTAL_BRAND_NAME} — partner staff"
 admin.site.site_title = settings.PORTAL_BRAND_NAME
@@ -36,6 +36,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("brand.css", branding.brand_css, name="brand_css"),
+    path("language/", language.language_set, name="language_set"),
     path("", include("embedding.urls")),
     path("", include("activity.urls")),
     path("", include("tenants.urls")),

@@ -75,6 +75,9 @@ ENTITY_FIELD_LIMITS = {
 }
 ENTITY_TEXT_FIELDS = tuple(ENTITY_FIELD_LIMITS)
 ENTITY_OTHER_FIELDS = ("is_tax_subject", "metadata", "country_code", "locale")
+# The languages the embedded dashboard speaks, as an entity's `locale` takes them: two-letter
+# codes [chosen format; the official UI lists these languages].
+LOCALES = ("en", "sl", "de", "it", "fr", "es", "pt", "nl", "pl", "hr")
 # What a PATCH may change: everything but the country and the environment.
 ENTITY_FIXED_FIELDS = frozenset({"country", "country_code", "environment"})
 

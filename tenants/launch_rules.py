@@ -4,6 +4,7 @@ for the customer page (a disabled button with the reason) and for the launch its
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from tenants.models import AccessMode, Membership, Role
 
@@ -21,27 +22,40 @@ class LaunchBlock:
 def launch_block(*, membership: Membership) -> LaunchBlock | None:
     customer = membership.customer
     if not customer.is_active or customer.is_offboarding:
-        return LaunchBlock(
-            "inactive",
-            403,
-            "Invoicing is turned off",
-            f"Invoicing for {customer.name} is turned off. Please contact "
-            f"{settings.PORTAL_SUPPORT_EMAIL}.",
-        )
+        return turned_off(customer)
     if not customer.is_provisioned:
         return LaunchBlock(
             "not_provisioned",
             409,
-            "Invoicing is not set up yet",
-            f"Invoicing for {customer.name} is still being set up. Please try again later.",
+            gettext("Invoicing is not set up yet"),
+            gettext("Invoicing for %(company)s is still being set up. Please try again later.")
+            % {"company": customer.name},
         )
     floor = settings.PORTAL_KEY_MODE_MIN_ROLE
     if customer.access_mode == AccessMode.API_KEY and Role.rank(membership.role) < Role.rank(floor):
         return LaunchBlock(
             "role_too_low",
             403,
-            "Your role cannot open invoicing",
-            f"Opening invoicing for {customer.name} needs the {floor} role or higher; "
-            f"yours is {membership.role}. Ask an admin of your team.",
+            gettext("Your role cannot open invoicing"),
+            gettext(
+                "Opening invoicing for %(company)s needs the %(needed)s role or higher; yours "
+                "is %(yours)s. Ask an admin of your team."
+            )
+            % {
+                "company": customer.name,
+                "needed": Role.in_sentence(floor),
+                "yours": Role.in_sentence(membership.role),
+            },
         )
     return None
+
+
+def turned_off(customer) -> LaunchBlock:
+    """The customer is disabled (here, or found so upstream at launch)."""
+    return LaunchBlock(
+        "inactive",
+        403,
+        gettext("Invoicing is turned off"),
+        gettext("Invoicing for %(company)s is turned off. Please contact %(email)s.")
+        % {"company": customer.name, "email": settings.PORTAL_SUPPORT_EMAIL},
+    )

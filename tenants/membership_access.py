@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
 from tenants.models import Membership, Role, SyncState
 
@@ -20,8 +21,13 @@ def membership_get(user, slug: str) -> Membership:
         raise Http404("No such customer.") from None
 
 
-def admin_membership_get(user, slug: str, *, why: str = "manages its team") -> Membership:
+TEAM_ADMINS_ONLY = gettext_lazy("Only an admin of this company manages its team.")
+
+
+def admin_membership_get(user, slug: str, *, refusal=TEAM_ADMINS_ONLY) -> Membership:
+    """The user's membership of ``slug`` if they are its admin; ``refusal`` (the 403 page's
+    words) otherwise."""
     membership = membership_get(user, slug)
     if membership.role != Role.ADMIN:
-        raise PermissionDenied(f"Only an admin of this customer {why}.")
+        raise PermissionDenied(refusal)
     return membership

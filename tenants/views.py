@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from portal.throttle import throttle_hit
@@ -54,11 +55,16 @@ def _not_yet_applied(request, text: str, member: Membership | None = None) -> No
         # Refused, not unreachable: a retry will not help by itself.
         messages.error(
             request,
-            f"{text} Invoicing refused it; we have been told and will sort it out "
-            f"(or write to {settings.PORTAL_SUPPORT_EMAIL}).",
+            gettext(
+                "%(what)s Invoicing refused it; we have been told and will sort it out (or "
+                "write to %(email)s)."
+            )
+            % {"what": text, "email": settings.PORTAL_SUPPORT_EMAIL},
         )
         return
-    messages.warning(request, f"{text} It will be applied at the next sync.")
+    messages.warning(
+        request, gettext("%(what)s It will be applied at the next sync.") % {"what": text}
+    )
 
 
 @login_required
@@ -75,8 +81,14 @@ def team_add(request, slug: str):
         minutes = max(1, round(verdict.retry_after / 60))
         messages.error(
             request,
-            f"You added many colleagues in a short while. Please try again in {minutes} "
-            f"minute{'s' if minutes != 1 else ''}, or ask {settings.PORTAL_SUPPORT_EMAIL}.",
+            ngettext(
+                "You added many colleagues in a short while. Please try again in %(minutes)d "
+                "minute, or ask %(email)s.",
+                "You added many colleagues in a short while. Please try again in %(minutes)d "
+                "minutes, or ask %(email)s.",
+                minutes,
+            )
+            % {"minutes": minutes, "email": settings.PORTAL_SUPPORT_EMAIL},
         )
         return redirect("customer", slug=slug)
     email, role = form.cleaned_data["email"], form.cleaned_data["role"]
@@ -86,12 +98,14 @@ def team_add(request, slug: str):
         form.add_error("email", str(exc))
         return _customer_page(request, admin, add_form=form, status=400)
     else:
+        named = {"email": email, "role": Role.in_sentence(member.role)}
         if member.is_applied:
-            messages.success(request, f"{email} was added as {member.role}.")
+            messages.success(request, gettext("%(email)s was added as %(role)s.") % named)
         else:
             _not_yet_applied(
                 request,
-                f"{email} is saved here as {member.role}, but not yet added in invoicing.",
+                gettext("%(email)s is saved here as %(role)s, but not yet added in invoicing.")
+                % named,
                 member,
             )
     return redirect("customer", slug=slug)
@@ -102,7 +116,7 @@ def _teammate(admin: Membership, member_id: int) -> Membership:
         Membership.objects.select_related("user", "customer"), pk=member_id, customer=admin.customer
     )
     if member.pk == admin.pk:
-        raise PermissionDenied("You cannot change your own access; ask another admin.")
+        raise PermissionDenied(gettext("You cannot change your own access; ask another admin."))
     return member
 
 
@@ -112,7 +126,7 @@ def team_role(request, slug: str, member_id: int):
     member = _teammate(admin_membership_get(request.user, slug), member_id)
     form = TeamRoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose viewer, editor or admin.")
+        messages.error(request, gettext("Choose viewer, editor or admin."))
         return redirect("customer", slug=slug)
     try:
         member = membership_role_set(
@@ -124,20 +138,26 @@ def team_role(request, slug: str, member_id: int):
     except TenantError as exc:
         messages.error(request, str(exc))
         return redirect("customer", slug=slug)
-    email, wanted = member.user.email, member.role
+    named = {"email": member.user.email, "role": Role.in_sentence(member.role)}
     if member.is_applied:
-        messages.success(request, f"{email} is now {wanted}.")
+        messages.success(request, gettext("%(email)s is now %(role)s.") % named)
     elif member.applied_role and Role.rank(member.applied_role) > Role.rank(member.role):
         # Never let anyone believe a user lost rights they still have upstream.
         _not_yet_applied(
             request,
-            f"{email} is saved here as {wanted}, but invoicing did not take the change: "
-            f"they are still {member.applied_role} there, with its rights.",
+            gettext(
+                "%(email)s is saved here as %(role)s, but invoicing did not take the change: "
+                "they are still %(applied)s there, with its rights."
+            )
+            % {**named, "applied": Role.in_sentence(member.applied_role)},
             member,
         )
     else:
         _not_yet_applied(
-            request, f"{email} is saved here as {wanted}, but not yet changed in invoicing.", member
+            request,
+            gettext("%(email)s is saved here as %(role)s, but not yet changed in invoicing.")
+            % named,
+            member,
         )
     return redirect("customer", slug=slug)
 
@@ -157,11 +177,14 @@ def team_remove(request, slug: str, member_id: int):
         messages.error(request, str(exc))
         return redirect("customer", slug=slug)
     if removed:
-        messages.success(request, f"{email} was removed.")
+        messages.success(request, gettext("%(email)s was removed.") % {"email": email})
     else:
         _not_yet_applied(
             request,
-            f"{email} no longer has access here. Their removal from invoicing is not "
-            "applied yet: until it is, they can still sign in there directly.",
+            gettext(
+                "%(email)s no longer has access here. Their removal from invoicing is not "
+                "applied yet: until it is, they can still sign in there directly."
+            )
+            % {"email": email},
         )
     return redirect("customer", slug=slug)

@@ -116,6 +116,7 @@ def change_form_data(customer: Customer, **extra) -> dict:
         "city": customer.city,
         "post_code": customer.post_code,
         "tax_number": customer.tax_number,
+        "locale": customer.locale,
         "new_member_role": "viewer",
         "memberships-TOTAL_FORMS": "0",
         "memberships-INITIAL_FORMS": "0",

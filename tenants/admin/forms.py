@@ -8,7 +8,15 @@ from tenants.models import Customer, Role
 from tenants.services import entity_key_verify
 
 # What Space Invoices receives when the entity is created.
-ENTITY_DETAIL_FIELDS = ["address", "city", "post_code", "country", "tax_number", "is_tax_subject"]
+ENTITY_DETAIL_FIELDS = [
+    "address",
+    "city",
+    "post_code",
+    "country",
+    "tax_number",
+    "is_tax_subject",
+    "locale",
+]
 
 
 class CustomerAdminForm(forms.ModelForm):
@@ -45,6 +53,10 @@ class CustomerAdminForm(forms.ModelForm):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        # The language's default is a callable (the partner's default language), which makes
+        # Django compare with a hidden initial value; the instance is the initial value here.
+        if "locale" in self.fields:
+            self.fields["locale"].show_hidden_initial = False
         # (entity id, key) → the problem Space Invoices found, or None: checked beforehand.
         self.key_checks = key_checks or {}
         # Fields that act are absent, not hidden, for staff without their permission.

@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 
@@ -25,6 +26,12 @@ ONE_LINE = RegexValidator(
     message="Line breaks and control characters are not allowed here.",
     code="control_character",
 )
+
+
+def default_locale() -> str:
+    """A new customer's language: the portal's default (a callable, so that migrations do
+    not freeze one partner's setting)."""
+    return settings.LANGUAGE_CODE
 
 
 def _upstream_limit(field: str) -> list:
@@ -59,6 +66,16 @@ class Customer(models.Model):
         max_length=64, blank=True, validators=_upstream_limit("tax_number")
     )
     is_tax_subject = models.BooleanField(default=False)
+    # The entity's `locale`: the language of its invoicing dashboard, and of the portal's
+    # emails to members who have not chosen one. Every shipped language is an embed locale.
+    locale = models.CharField(
+        "language",
+        max_length=8,
+        choices=list(settings.SHIPPED_LANGUAGES.items()),
+        default=default_locale,
+        help_text="Of its invoicing dashboard at Space Invoices, and of our emails to members "
+        "who have not chosen a language.",
+    )
     environment = models.CharField(
         max_length=16,
         choices=Environment.choices,

@@ -4,24 +4,39 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from spaceinvoices import contract
 
 
 class Role(models.TextChoices):
     # Exactly the Space Invoices roles (contract.ROLES), lowest first; a test holds them equal.
-    VIEWER = "viewer", "Viewer"
-    EDITOR = "editor", "Editor"
-    ADMIN = "admin", "Admin"
+    VIEWER = "viewer", _("Viewer")
+    EDITOR = "editor", _("Editor")
+    ADMIN = "admin", _("Admin")
 
     @classmethod
     def rank(cls, role: str) -> int:
         return contract.role_rank(role)
 
     @classmethod
+    def in_sentence(cls, role: str) -> str:
+        """The role inside a sentence: "viewer" in English, "Betrachter" in German (whose
+        nouns keep their capital), so never the label lower-cased."""
+        return str(ROLE_IN_SENTENCE.get(role, role))
+
+    @classmethod
     def listed(cls) -> str:
         """``viewer, editor or admin``, for messages."""
         return ", ".join(cls.values[:-1]) + f" or {cls.values[-1]}"
+
+
+ROLE_IN_SENTENCE = {
+    "viewer": pgettext_lazy("role inside a sentence", "viewer"),
+    "editor": pgettext_lazy("role inside a sentence", "editor"),
+    "admin": pgettext_lazy("role inside a sentence", "admin"),
+}
 
 
 class SyncState(models.TextChoices):
@@ -37,10 +52,10 @@ class SyncState(models.TextChoices):
 # States in which Space Invoices matches the portal, and how the team page words them.
 APPLIED = (SyncState.SYNCED, SyncState.INVITED, SyncState.NOT_APPLICABLE, SyncState.INACTIVE)
 TEAM_WORDS = {
-    SyncState.SYNCED: "Active",
-    SyncState.NOT_APPLICABLE: "Active",
-    SyncState.INVITED: "Invited to invoicing, not accepted yet",
-    SyncState.INACTIVE: "Account turned off",
+    SyncState.SYNCED: _("Active"),
+    SyncState.NOT_APPLICABLE: _("Active"),
+    SyncState.INVITED: _("Invited to invoicing, not accepted yet"),
+    SyncState.INACTIVE: _("Account turned off"),
 }
 
 
@@ -90,15 +105,15 @@ class Membership(models.Model):
     def team_status(self) -> str:
         """Where this member stands, in words for the customer's own team page."""
         if self.sync_state == SyncState.REMOVING:
-            return (
+            return _(
                 "Removed here; not yet removed in invoicing, where they can still sign in "
                 "until the next sync."
             )
         if self.sync_state in (SyncState.PENDING, SyncState.FAILED):
             if self.applied_role and self.applied_role != self.role:
-                return (
-                    f"Change saved here, not yet applied in invoicing: still "
-                    f"{Role(self.applied_role).label.lower()} there until the next sync."
-                )
-            return "Saved here, not yet applied in invoicing; it will be at the next sync."
-        return TEAM_WORDS.get(self.sync_state, "Active")
+                return _(
+                    "Change saved here, not yet applied in invoicing: still %(role)s there "
+                    "until the next sync."
+                ) % {"role": Role.in_sentence(self.applied_role)}
+            return _("Saved here, not yet applied in invoicing; it will be at the next sync.")
+        return TEAM_WORDS.get(self.sync_state, _("Active"))

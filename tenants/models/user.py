@@ -6,6 +6,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class UserManager(BaseUserManager):
@@ -44,14 +45,17 @@ def email_characters_check(value: str) -> None:
     that looks like the first, and mail delivery drops it: the link reaches the other)."""
     if any(unicodedata.category(c)[0] in "CZ" for c in value):
         raise ValidationError(
-            "This address holds a space, an invisible or a control character; type it again.",
+            _("This address holds a space, an invisible or a control character; type it again."),
             code="email_characters",
         )
 
 
 class User(AbstractUser):
     username = None
-    email = models.EmailField("email address", unique=True, max_length=EMAIL_MAX_LENGTH)
+    email = models.EmailField(_("email address"), unique=True, max_length=EMAIL_MAX_LENGTH)
+    # Saved by the language switcher; blank until they choose (then the browser's decides).
+    # Free text against settings.LANGUAGES, which a partner may narrow after it was saved.
+    language = models.CharField(_("language"), max_length=8, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

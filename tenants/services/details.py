@@ -17,7 +17,7 @@ from .intents import upstream_write
 logger = logging.getLogger(__name__)
 # What the entity holds of the customer and the API lets us change; the country never
 # changes upstream, so it is read-only here once provisioned.
-DETAIL_FIELDS = ("name", "address", "city", "post_code", "tax_number", "is_tax_subject")
+DETAIL_FIELDS = ("name", "address", "city", "post_code", "tax_number", "is_tax_subject", "locale")
 
 
 def entity_details(customer: Customer) -> dict:

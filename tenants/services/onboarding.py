@@ -8,8 +8,32 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext, override
 
+from portal.language import recipient_language
 from tenants.models import Customer, User
+
+
+def _member_email_send(*, user: User, customer: Customer, template: str, context: dict) -> None:
+    """In the member's language: theirs if they chose one, else their company's."""
+    context = {
+        "brand_name": settings.PORTAL_BRAND_NAME,
+        "support_email": settings.PORTAL_SUPPORT_EMAIL,
+        "customer": customer,
+        **context,
+    }
+    with override(recipient_language(user=user, fallback=customer.locale)):
+        subject = gettext("%(brand)s: you have been added to %(company)s") % {
+            "brand": settings.PORTAL_BRAND_NAME,
+            "company": customer.name,
+        }
+        message = render_to_string(template, context)
+    send_mail(
+        subject=subject,
+        message=message,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
 
 
 def welcome_email_send(*, user: User, customer: Customer) -> None:
@@ -20,31 +44,15 @@ def welcome_email_send(*, user: User, customer: Customer) -> None:
             "token": default_token_generator.make_token(user),
         },
     )
-    context = {
-        "brand_name": settings.PORTAL_BRAND_NAME,
-        "support_email": settings.PORTAL_SUPPORT_EMAIL,
-        "customer": customer,
-        "link": settings.PORTAL_BASE_URL.rstrip("/") + path,
-    }
-    send_mail(
-        subject=f"{settings.PORTAL_BRAND_NAME}: you have been added to {customer.name}",
-        message=render_to_string("emails/welcome.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[user.email],
+    link = settings.PORTAL_BASE_URL.rstrip("/") + path
+    _member_email_send(
+        user=user, customer=customer, template="emails/welcome.txt", context={"link": link}
     )
 
 
 def added_email_send(*, user: User, customer: Customer) -> None:
     """An existing login added to another company is told so (and where to sign in)."""
-    context = {
-        "brand_name": settings.PORTAL_BRAND_NAME,
-        "support_email": settings.PORTAL_SUPPORT_EMAIL,
-        "customer": customer,
-        "link": settings.PORTAL_BASE_URL.rstrip("/") + reverse("login"),
-    }
-    send_mail(
-        subject=f"{settings.PORTAL_BRAND_NAME}: you have been added to {customer.name}",
-        message=render_to_string("emails/added.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[user.email],
+    link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("login")
+    _member_email_send(
+        user=user, customer=customer, template="emails/added.txt", context={"link": link}
     )

@@ -2,6 +2,7 @@
 and reported as applied only when they are."""
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from portal.redaction import redact
 from spaceinvoices.client import SpaceInvoicesError
@@ -48,6 +49,10 @@ def _pending_audit(*, actor: Actor, action: str, customer: Customer, detail: str
     )
 
 
+def _unknown_role(role: str) -> str:
+    return gettext("Unknown role %(role)r; use %(roles)s.") % {"role": role, "roles": Role.listed()}
+
+
 def membership_add(
     *, customer: Customer, email: str, role: str, actor: Actor, sync: bool = True
 ) -> Membership:
@@ -55,7 +60,7 @@ def membership_add(
     With ``sync`` off the caller syncs later (outside its transaction). The returned
     membership says whether Space Invoices has it yet (``is_applied``)."""
     if role not in Role.values:
-        raise TenantError(f"Unknown role {role!r}; use {Role.listed()}.")
+        raise TenantError(_unknown_role(role))
     refuse_if_offboarding(customer)
     email = User.objects.normalize_email(email.strip()).lower()
     try:
@@ -63,7 +68,9 @@ def membership_add(
             customer=customer, email=email, role=role, actor=actor, sync=sync
         )
     except IntegrityError:  # the same address added twice at once: one wins
-        raise TenantError(f"{email} was just added by someone else; reload the page.") from None
+        raise TenantError(
+            gettext("%(email)s was just added by someone else; reload the page.") % {"email": email}
+        ) from None
     if sync:
         _push(customer=customer, audit=audit)
         return _fresh(membership)
@@ -77,7 +84,10 @@ def _membership_create(*, customer: Customer, email: str, role: str, actor: Acto
         if created:
             user = User.objects.create_user(email=email)  # no usable password yet
         if Membership.objects.filter(user=user, customer=customer).exists():
-            raise TenantError(f"{email} is already a member of this team ({customer}).")
+            raise TenantError(
+                gettext("%(email)s is already a member of this team (%(company)s).")
+                % {"email": email, "company": customer}
+            )
         membership = Membership.objects.create(user=user, customer=customer, role=role)
         if sync:
             audit = _pending_audit(
@@ -111,7 +121,8 @@ def _refuse_if_last_admin(membership: Membership) -> None:
     # Every admin row is locked, this one included, before the others are counted.
     if not [pk for pk in admins.values_list("pk", flat=True) if pk != membership.pk]:
         raise TenantError(
-            f"{membership.user.email} is the team's only admin: make someone else admin first."
+            gettext("%(email)s is the team's only admin: make someone else admin first.")
+            % {"email": membership.user.email}
         )
 
 
@@ -122,14 +133,17 @@ def membership_role_set(
     membership stays pending, and ``applied_role`` says what they can still do there.
     ``keep_an_admin`` (the customer's own team page) refuses to demote the last admin."""
     if role not in Role.values:
-        raise TenantError(f"Unknown role {role!r}; use {Role.listed()}.")
+        raise TenantError(_unknown_role(role))
     customer = membership.customer
     refuse_if_offboarding(customer)
     with transaction.atomic():
         # Read again under the write: a removal may have started (or ended) since the page.
         current = Membership.objects.select_for_update().filter(pk=membership.pk).first()
         if current is None or current.sync_state == SyncState.REMOVING:
-            raise TenantError(f"{membership.user.email} is being removed from this team.")
+            raise TenantError(
+                gettext("%(email)s is being removed from this team.")
+                % {"email": membership.user.email}
+            )
         previous = current.role
         if role == previous and current.is_applied:
             return current
@@ -154,7 +168,10 @@ def _fresh(membership: Membership) -> Membership:
     try:
         membership.refresh_from_db()
     except Membership.DoesNotExist:
-        raise TenantError(f"{membership.user.email} is no longer a member of this team.") from None
+        raise TenantError(
+            gettext("%(email)s is no longer a member of this team.")
+            % {"email": membership.user.email}
+        ) from None
     return membership
 
 

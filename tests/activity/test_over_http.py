@@ -66,11 +66,11 @@ def test_an_invoice_made_upstream_shows_in_activity_and_usage(acme, simulator, l
     [first, second] = simulator.deliveries_settled()
     assert first["state"] == second["state"] == "delivered"
     assert tallies(login_as("bo@acme.example")) == {
-        "issued": "2 250.00 EUR 40.00 USD", "paid": "0", "overdue": "0",
+        "issued": "2 €250.00 $40.00", "paid": "0", "overdue": "0",
     }  # fmt: skip
     pay(simulator, acme, invoice)
     simulator.deliveries_settled()
-    assert tallies(login_as("bo@acme.example"))["paid"] == "1 250.00 EUR"
+    assert tallies(login_as("bo@acme.example"))["paid"] == "1 €250.00"
     assert UsageEvent.objects.filter(customer=acme).count() == 2
     login_as(staff.email)
     report = login_as(staff.email).get("/admin/activity/usageevent/").content.decode()
@@ -244,7 +244,7 @@ def test_a_partial_payment_lowers_what_is_overdue(acme, simulator, login_as):
     pay_part(20.0)
     simulator.deliveries_settled()
     overdue = tallies(login_as("ana@acme.example"))["overdue"]
-    assert "20.00 USD" in overdue  # 50 less 30 paid
+    assert "$20.00" in overdue  # 50 less 30 paid (as English writes dollars)
 
 
 def test_a_member_who_may_not_open_invoicing_sees_no_figures(

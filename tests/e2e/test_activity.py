@@ -41,7 +41,7 @@ def test_a_company_page_shows_this_months_invoices_and_overdue_emails_can_be_cho
     page.get_by_role("link", name="Acme d.o.o.").click()
     issued = page.locator("[data-tally=issued]")
     assert issued.locator(".count").inner_text() == "2"
-    assert issued.locator(".amount").inner_text() == "500.00 EUR"
+    assert issued.locator(".amount").inner_text() == "€500.00"
     assert page.locator("[data-tally=overdue] .count").inner_text() == "0"
     page.get_by_label("Email me when an invoice becomes overdue").check()
     page.get_by_role("button", name="Save").click()

@@ -22,7 +22,10 @@ def launch_url(slug: str) -> str:
 
 
 def unmasked(html: bytes) -> bytes:
-    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", html)
+    """The page without what differs per request and says nothing of the customer: the CSRF
+    token, and the language switcher's way back (the path the browser itself asked for)."""
+    html = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", html)
+    return re.sub(rb'name="next" value="[^"]+"', b"", html)
 
 
 def minted(simulator) -> int:

@@ -49,7 +49,7 @@ def test_an_edited_city_reaches_the_entity(
     assert provisioned.details_state == DetailsState.IN_STEP
     audit = StaffAction.objects.get(action="update_details")
     assert (audit.succeeded, audit.actor, audit.customer) == (True, staff, provisioned)
-    assert audit.detail == "name, address, city, post_code, tax_number, is_tax_subject"
+    assert audit.detail == "name, address, city, post_code, tax_number, is_tax_subject, locale"
     [intent] = UpstreamIntent.objects.filter(customer=provisioned, step="entity.update")
     assert simulator.request_ids("PATCH /entities/{id}") == [intent.request_id]
 
@@ -172,3 +172,32 @@ def test_details_of_a_customer_without_an_entity_go_with_provisioning(make_custo
     ):
         customer_details_update(customer=newco, actor="t")
     assert simulator.requests_to("PATCH /entities/{id}") == 0
+
+
+def test_the_entity_is_made_in_the_customers_language(make_customer, simulator, account_key):
+    customer = customer_provision(customer=make_customer(name="Kranj", locale="sl"), actor="t")
+    assert upstream_entity(simulator, account_key, customer.entity_id)["locale"] == "sl"
+
+
+def test_a_new_customer_takes_the_partners_default_language(make_customer, settings):
+    settings.LANGUAGE_CODE = "de"
+    assert make_customer(name="Graz").locale == "de"
+
+
+def test_a_changed_language_reaches_the_entity_and_drift_sees_it_differ(
+    staff_client, provisioned, simulator, account_key
+):
+    from tenants.services.drift import customer_drift_check
+
+    edit(staff_client, provisioned, locale="it")
+    assert upstream_entity(simulator, account_key, provisioned.entity_id)["locale"] == "it"
+    assert customer_drift_check(customer=provisioned) == []
+    Customer.objects.filter(pk=provisioned.pk).update(locale="hr")  # changed past the service
+    [finding] = customer_drift_check(customer=provisioned)
+    assert finding.detail == "locale differ"
+
+
+def test_a_language_the_portal_does_not_ship_is_refused_on_the_form(staff_client, provisioned):
+    page = edit(staff_client, provisioned, locale="fr")
+    assert "Select a valid choice" in page.content.decode()
+    assert Customer.objects.get(pk=provisioned.pk).locale == "en"
