@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.admin_readonly import ReadOnlyModelAdmin
 
@@ -28,11 +29,11 @@ class DeliveryAdmin(ReadOnlyModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("body")
 
-    @admin.display(description="Processed", boolean=True)
+    @admin.display(description=gettext_lazy("Processed"), boolean=True)
     def processed(self, obj):
         return obj.processed_at is not None
 
-    @admin.display(description="Body")
+    @admin.display(description=gettext_lazy("Body"))
     def body_text(self, obj):
         return format_html("<pre>{}</pre>", bytes(obj.body).decode("utf-8", "replace"))
 
@@ -41,13 +42,19 @@ class DeliveryAdmin(ReadOnlyModelAdmin):
         extra_context = {**(extra_context or {}), "refused_today": refusals_today()}
         return super().changelist_view(request, extra_context)
 
-    @admin.action(description="Replay (process again)", permissions=["replay"])
+    @admin.action(description=gettext_lazy("Replay (process again)"), permissions=["replay"])
     def replay(self, request, queryset):
         done = 0
         for pk in queryset.values_list("pk", flat=True):
             delivery_process(delivery_id=pk)
             done += 1
-        messages.success(request, f"Processed {done} deliver{'y' if done == 1 else 'ies'} again.")
+        messages.success(
+            request,
+            ngettext(
+                "Processed %(count)d delivery again.", "Processed %(count)d deliveries again.", done
+            )
+            % {"count": done},
+        )
 
     def has_replay_permission(self, request):
         return request.user.has_perm("activity.replay_delivery")

@@ -5,6 +5,7 @@ import csv
 from django import forms
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, gettext_lazy
 
 from tenants.models import Customer
 
@@ -19,15 +20,21 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 class UsageFilterForm(forms.Form):
     customer = forms.ModelChoiceField(
-        queryset=Customer.objects.order_by("name"), required=False, empty_label="All customers"
+        queryset=Customer.objects.order_by("name"),
+        required=False,
+        label=gettext_lazy("Customer"),
+        empty_label=gettext_lazy("All customers"),
     )
     document_type = forms.ChoiceField(
-        choices=[("", "All documents")] + [(t, t.replace("_", " ")) for t in COUNTED_TYPES],
+        choices=[("", gettext_lazy("All documents"))]
+        + [(t, t.replace("_", " ")) for t in COUNTED_TYPES],
         required=False,
+        label=gettext_lazy("Document type"),
     )
     months = forms.IntegerField(
         min_value=1, max_value=36, initial=CHART_MONTHS, required=False,
-        help_text="How many months back, this one included (1 to 36).",
+        label=gettext_lazy("Months"),
+        help_text=gettext_lazy("How many months back, this one included (1 to 36)."),
     )  # fmt: skip
 
 
@@ -57,7 +64,8 @@ def _chart(months, rows) -> list[dict]:
     tallest = max((count for _, count in per_month), default=0) or 1
     return [
         {
-            "label": month.strftime("%b %Y"),
+            "label": month.strftime("%b %Y"),  # a stable name for the bar; shown by its month
+            "month": month,
             "count": count,
             "height": round(CHART_HEIGHT * count / tallest),
             "x": index * 40,
@@ -88,7 +96,7 @@ def usage_report_view(model_admin, request):
     chart_months = months[-CHART_MONTHS:]
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": "Usage",
+        "title": gettext("Usage"),
         "opts": model_admin.model._meta,
         "form": form,
         "rows": rows,

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tenants.admin.customer_runs import PERMISSIONS
@@ -44,7 +45,7 @@ class JobAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="Done / failed / pending")
+    @admin.display(description=gettext_lazy("Done / failed / pending"))
     def progress(self, job: Job) -> str:
         return f"{job._done} / {job._failed} / {job._waiting}"
 
@@ -107,5 +108,7 @@ class JobAdmin(admin.ModelAdmin):
         if retried:
             job_items_enqueue(item_ids=[item_id])
         else:
-            self.message_user(request, "Only a failed item can be retried.", messages.ERROR)
+            self.message_user(
+                request, gettext("Only a failed item can be retried."), messages.ERROR
+            )
         return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))

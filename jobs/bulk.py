@@ -5,7 +5,9 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext
 
+from tenants.admin.confirmation import done_message
 from tenants.admin.customer_runs import RUNS
 from tenants.models import Customer
 
@@ -47,7 +49,8 @@ def job_start_from_admin(modeladmin, request, queryset, *, name: str, verb: str)
     else:
         modeladmin.message_user(
             request,
-            f"{verb}: queued for {len(customers)} customer(s); this page follows its progress.",
+            gettext("%(verb)s: queued for %(count)d customer(s); this page follows its progress.")
+            % {"verb": verb, "count": len(customers)},
             messages.INFO,
         )
     return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))
@@ -64,5 +67,4 @@ def job_report(modeladmin, request, job: Job) -> None:
         elif item.state == JobItem.State.DONE:
             done += 1
     if done:
-        noun = Customer._meta.verbose_name_plural
-        modeladmin.message_user(request, f"{job.label}: done for {done} {noun}.", messages.SUCCESS)
+        modeladmin.message_user(request, done_message(job.label, done, Customer), messages.SUCCESS)

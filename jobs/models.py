@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Job(models.Model):
@@ -28,10 +29,10 @@ class Job(models.Model):
 
 class JobItem(models.Model):
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
     customer = models.ForeignKey("tenants.Customer", on_delete=models.CASCADE, related_name="+")

@@ -16,6 +16,7 @@ SAME_AS_ENGLISH = frozenset(
         "Code",  # de
         "Status",  # de
         "Password",  # it: the usual word in Italian business software
+        "Home",  # it: likewise (the admin's breadcrumbs)
     }
 )
 

@@ -4,12 +4,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from . import branding, health, language, password_reset, second_factor
 
-admin.site.site_header = f"{settings.PORTAL_BRAND_NAME} — partner staff"
+admin.site.site_header = format_lazy(gettext_lazy("{} — partner staff"), settings.PORTAL_BRAND_NAME)
 admin.site.site_title = settings.PORTAL_BRAND_NAME
-admin.site.index_title = "Customers and invoicing"
+admin.site.index_title = gettext_lazy("Customers and invoicing")
 second_factor.device_admins_remove(admin.site)
 
 urlpatterns = [

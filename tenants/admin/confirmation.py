@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import TenantError
@@ -25,11 +26,13 @@ def confirm_then(
     queryset,
     *,
     verb: str,
+    confirm: str,
     explanation: str,
     run: Callable[[object], str | None],
     name: str = "",
 ):
-    """First show what will happen; on confirmation run ``run`` per object and report.
+    """First show what will happen (``explanation``, and ``confirm`` on the button); on
+    confirmation run ``run`` per object and report.
 
     ``run`` returns a warning (or None); a typed failure becomes an error message for that
     object, never a traceback. A list action with a ``name`` goes to the bulk runner when
@@ -38,8 +41,9 @@ def confirm_then(
     if request.POST.get("confirmed") != "yes":
         context = {
             **modeladmin.admin_site.each_context(request),
-            "title": f"{verb}: are you sure?",
+            "title": gettext("%(verb)s: are you sure?") % {"verb": verb},
             "verb": verb,
+            "confirm": confirm,
             "explanation": explanation,
             "objects": queryset,
             "action": request.POST.get("action"),
@@ -63,6 +67,17 @@ def confirm_then(
         else:
             done += 1
     if done:
-        noun = modeladmin.model._meta.verbose_name_plural
-        modeladmin.message_user(request, f"{verb}: done for {done} {noun}.", messages.SUCCESS)
+        modeladmin.message_user(
+            request, done_message(verb, done, modeladmin.model), messages.SUCCESS
+        )
     return None
+
+
+def done_message(verb: str, count: int, model) -> str:
+    """ "Rotate key: done for 2 customers." """
+    noun = model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural
+    return gettext("%(verb)s: done for %(count)d %(noun)s.") % {
+        "verb": verb,
+        "count": count,
+        "noun": noun,
+    }

@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from tenants.errors import TenantError
 from tenants.importing import COLUMNS, ImportInvalid, customers_import, import_check
@@ -25,7 +27,10 @@ STALE_AFTER_SECONDS = 24 * 3600
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text=f"Columns: {', '.join(COLUMNS)}.")
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        help_text=format_lazy(gettext_lazy("Columns: {}."), ", ".join(COLUMNS)),
+    )
 
 
 def _upload_dir() -> Path:
@@ -63,7 +68,7 @@ class CustomerImport:
         form = UploadForm(request.POST or None, request.FILES or None)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Import customers from CSV",
+            "title": gettext("Import customers from CSV"),
             "opts": self.model._meta,
             "form": form,
         }
@@ -84,20 +89,27 @@ class CustomerImport:
     def _import(self, request):
         token = request.session.pop(SESSION_KEY, None)
         if token != request.POST.get("token") or not token:
-            self.message_user(request, "That upload has expired; upload it again.", messages.ERROR)
+            self.message_user(
+                request, gettext("That upload has expired; upload it again."), messages.ERROR
+            )
             return redirect(reverse("admin:tenants_customer_import"))
         upload = _upload_path(token)
         try:
             created = customers_import(path=upload, actor=request.user)
         except (ImportInvalid, TenantError) as exc:
-            self.message_user(request, f"Nothing imported: {exc}.", messages.ERROR)
+            self.message_user(
+                request, gettext("Nothing imported: %(error)s.") % {"error": exc}, messages.ERROR
+            )
             return redirect(reverse("admin:tenants_customer_import"))
         finally:
             upload.unlink(missing_ok=True)
         self.message_user(
             request,
-            f"Imported: {len(created)} new customer(s), left pending; provision them from "
-            "the list (filter “Not provisioned yet”) or with provision_customers --all-pending.",
+            gettext(
+                "Imported: %(count)d new customer(s), left pending; provision them from the list "
+                "(filter “Not provisioned yet”) or with provision_customers --all-pending."
+            )
+            % {"count": len(created)},
             messages.SUCCESS,
         )
         return redirect(reverse("admin:tenants_customer_changelist"))

@@ -5,6 +5,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy
 
 from tenants.models import DetailsState, EntityApiKey, Membership, ProvisioningState, SyncState
 
@@ -15,11 +16,14 @@ class MembersFilter(admin.SimpleListFilter):
     """Customers with members still invited, or whose sync failed; select all, then
     "Sync members" re-syncs them in bulk."""
 
-    title = "members"
+    title = gettext_lazy("members")
     parameter_name = "members"
 
     def lookups(self, request, model_admin):
-        return [("invited", "Some still invited"), ("failed", "Some failed to sync")]
+        return [
+            ("invited", gettext_lazy("Some still invited")),
+            ("failed", gettext_lazy("Some failed to sync")),
+        ]
 
     def queryset(self, request, queryset):
         state = {"invited": SyncState.INVITED, "failed": SyncState.FAILED}.get(self.value())
@@ -33,17 +37,22 @@ class MembersFilter(admin.SimpleListFilter):
 class LifecycleFilter(admin.SimpleListFilter):
     """Current customers by default; offboarding and archived ones on request."""
 
-    title = "lifecycle"
+    title = gettext_lazy("lifecycle")
     parameter_name = "lifecycle"
 
     def lookups(self, request, model_admin):
-        return [("offboarding", "Offboarding unfinished"), ("archived", "Archived"), ("all", "All")]
+        return [
+            ("offboarding", gettext_lazy("Offboarding unfinished")),
+            ("archived", gettext_lazy("Archived")),
+            ("all", gettext_lazy("All")),
+        ]
 
     def choices(self, changelist):
-        # "Current" replaces the usual "All" as the unfiltered default.
+        # "Current" replaces the usual "All" as the unfiltered default (the one choice whose
+        # link carries no lifecycle; its label is Django's, in the page's language).
         for choice in super().choices(changelist):
-            if choice["display"] == "All" and choice["query_string"].find("lifecycle") == -1:
-                choice["display"] = "Current"
+            if "lifecycle" not in choice["query_string"]:
+                choice["display"] = gettext("Current")
             yield choice
 
     def queryset(self, request, queryset):
@@ -61,21 +70,21 @@ def _problems(customer) -> list[str]:
     """What needs a person's attention; a healthy customer has none."""
     problems = []
     if customer.offboarded_at:
-        return ["Archived"]
+        return [gettext("Archived")]
     if customer.offboarding_started_at:
-        problems.append("Offboarding unfinished")
+        problems.append(gettext("Offboarding unfinished"))
     if customer.provisioning_state == ProvisioningState.FAILED:
-        problems.append("Provisioning failed")
+        problems.append(gettext("Provisioning failed"))
     elif customer.provisioning_state == ProvisioningState.PENDING:
-        problems.append("Not provisioned yet")
+        problems.append(gettext("Not provisioned yet"))
     if not customer.is_active:
-        problems.append("Disabled")
+        problems.append(gettext("Disabled"))
     if customer.key_rejected_at:
-        problems.append("Key refused")
+        problems.append(gettext("Key refused"))
     if customer.details_state == DetailsState.FAILED:
-        problems.append("Details update failed")
+        problems.append(gettext("Details update failed"))
     elif customer.details_state == DetailsState.PENDING:
-        problems.append("Details not sent")
+        problems.append(gettext("Details not sent"))
     if customer._failed_members:
         problems.append(f"{customer._failed_members} member(s) failed to sync")
     return problems
@@ -120,7 +129,7 @@ class CustomerList:
             )
         )
 
-    @admin.display(description="Status")
+    @admin.display(description=gettext_lazy("Status"))
     def status(self, obj):
         problems = _problems(obj)
         if not problems:
@@ -129,10 +138,10 @@ class CustomerList:
             " ", '<span class="status-problem">{}</span>', ((p,) for p in problems)
         )
 
-    @admin.display(description="Active key", ordering="_key_hint")
+    @admin.display(description=gettext_lazy("Active key"), ordering="_key_hint")
     def key_hint(self, obj):
         return obj._key_hint or "—"
 
-    @admin.display(description="Members", ordering="_member_count")
+    @admin.display(description=gettext_lazy("Members"), ordering="_member_count")
     def member_count(self, obj):
         return obj._member_count

@@ -1,6 +1,7 @@
 """Customer admin: list, detail with members and keys, and actions on Space Invoices."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext, gettext_lazy
 
 from spaceinvoices.client import SpaceInvoicesError
 from tenants.models import Customer, DetailsState, EntityApiKey, Membership
@@ -23,6 +24,8 @@ from .drift import DriftShown
 from .forms import ENTITY_DETAIL_FIELDS, CustomerAdminForm, attach_key_problem
 from .keys import KEY_COLUMNS, KeyStatus, with_token
 
+ADD_A_MEMBER = gettext_lazy("Add a member")  # a fieldset some staff do not see
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership
@@ -40,7 +43,7 @@ class EntityApiKeyInline(KeyStatus, admin.TabularInline):
     fields = [*KEY_COLUMNS, "upstream_deleted_at"]
     readonly_fields = fields
     can_delete = False
-    verbose_name_plural = "Entity API keys (hints only)"
+    verbose_name_plural = gettext_lazy("Entity API keys (hints only)")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -87,22 +90,22 @@ class CustomerAdmin(
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
             (None, {"fields": ["name", "slug", "access_mode"]}),
-            ("Entity details", {"fields": ENTITY_DETAIL_FIELDS}),
-            ("Add a member", {"fields": ["new_member_email", "new_member_role"]}),
+            (gettext_lazy("Entity details"), {"fields": ENTITY_DETAIL_FIELDS}),
+            (ADD_A_MEMBER, {"fields": ["new_member_email", "new_member_role"]}),
         ]
         if obj:
             fieldsets.insert(
                 1,
-                (
-                    "Space Invoices",
-                    {"fields": self.upstream_fields},
-                ),
+                ("Space Invoices", {"fields": self.upstream_fields}),
             )
         if not request.user.has_perm("tenants.add_membership"):
-            fieldsets = [f for f in fieldsets if f[0] != "Add a member"]
+            fieldsets = [f for f in fieldsets if f[0] is not ADD_A_MEMBER]
         if request.user.has_perm("tenants.rotate_entityapikey"):
             fieldsets.append(
-                ("Entity API key", {"fields": ["attach_entity_key", "attach_entity_id"]})
+                (
+                    gettext_lazy("Entity API key"),
+                    {"fields": ["attach_entity_key", "attach_entity_id"]},
+                )
             )
         return fieldsets
 
@@ -212,8 +215,11 @@ class CustomerAdmin(
         except SpaceInvoicesError as exc:
             self.message_user(
                 request,
-                f"Saved here, but Space Invoices was not updated: {exc}. Use “Send "
-                "details to Space Invoices” to try again.",
+                gettext(
+                    "Saved here, but Space Invoices was not updated: %(error)s. Use “Send "
+                    "details to Space Invoices” to try again."
+                )
+                % {"error": exc},
                 messages.ERROR,
             )
 
@@ -226,7 +232,9 @@ class CustomerAdmin(
             if "user" in changed:
                 self.message_user(
                     request,
-                    "A membership's user cannot change: remove it and add the other person.",
+                    gettext(
+                        "A membership's user cannot change: remove it and add the other person."
+                    ),
                     messages.WARNING,
                 )
 

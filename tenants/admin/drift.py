@@ -2,7 +2,10 @@
 
 from django.contrib import admin
 from django.db.models import Exists, OuterRef
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
+from django.utils.translation import gettext, gettext_lazy
 
 from tenants.models import DriftFinding
 
@@ -11,11 +14,14 @@ class DriftFilter(admin.SimpleListFilter):
     """Customers that differ from Space Invoices, as the last check found them; select
     them, then "Reconcile" brings Space Invoices back in line."""
 
-    title = "drift"
+    title = gettext_lazy("drift")
     parameter_name = "drift"
 
     def lookups(self, request, model_admin):
-        return [("differs", "Differs from Space Invoices"), ("unchecked", "Never checked")]
+        return [
+            ("differs", gettext_lazy("Differs from Space Invoices")),
+            ("unchecked", gettext_lazy("Never checked")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "differs":
@@ -29,18 +35,24 @@ class DriftShown:
     """Mixed into CustomerAdmin: the last check's findings, read-only, on the customer page
     (a field, not an inline, so that saving the page never carries a formset for them)."""
 
-    @admin.display(description="Drift from Space Invoices")
+    @admin.display(description=gettext_lazy("Drift from Space Invoices"))
     def drift_report(self, customer) -> str:
         if customer.drift_checked_at is None:
-            return "Never checked (Check drift compares it with Space Invoices)."
+            return gettext("Never checked (Check drift compares it with Space Invoices).")
         found = list(customer.drift_findings.all())
         if not found:
-            return f"In line with Space Invoices at {customer.drift_checked_at:%Y-%m-%d %H:%M} UTC."
+            return gettext("In line with Space Invoices at %(moment)s.") % {
+                "moment": date_format(localtime(customer.drift_checked_at), "DATETIME_FORMAT")
+            }
         rows = format_html_join(
             "",
             "<li>{}: {}{}</li>",
             (
-                (f.get_kind_display(), f.detail, "" if f.fixable else " (for staff to decide)")
+                (
+                    f.get_kind_display(),
+                    f.detail,
+                    "" if f.fixable else " " + gettext("(for staff to decide)"),
+                )
                 for f in found
             ),
         )

@@ -1,6 +1,7 @@
 """The customer form: add a member by email, attach a key by hand (replace-only, never shown)."""
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import KeyRejected
@@ -22,22 +23,26 @@ ENTITY_DETAIL_FIELDS = [
 class CustomerAdminForm(forms.ModelForm):
     new_member_email = forms.EmailField(
         required=False,
-        label="Add a member by email",
-        help_text="A new portal user gets an email to set a password.",
+        label=gettext_lazy("Add a member by email"),
+        help_text=gettext_lazy("A new portal user gets an email to set a password."),
     )
-    new_member_role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER, required=False)
+    new_member_role = forms.ChoiceField(
+        label=gettext_lazy("Role"), choices=Role.choices, initial=Role.VIEWER, required=False
+    )
     attach_entity_key = forms.CharField(
         required=False,
         strip=True,
-        label="Replace the entity API key",
+        label=gettext_lazy("Replace the entity API key"),
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="For an entity made elsewhere: paste its key. It is checked with Space "
-        "Invoices before it is saved, and never shown again.",
+        help_text=gettext_lazy(
+            "For an entity made elsewhere: paste its key. It is checked with Space Invoices "
+            "before it is saved, and never shown again."
+        ),
     )
     attach_entity_id = forms.CharField(
         required=False,
-        label="Entity id for that key",
-        help_text="Only when this customer has no entity yet.",
+        label=gettext_lazy("Entity id for that key"),
+        help_text=gettext_lazy("Only when this customer has no entity yet."),
     )
 
     class Meta:
@@ -71,9 +76,13 @@ class CustomerAdminForm(forms.ModelForm):
         if key:
             entity_id = self.instance.entity_id or data.get("attach_entity_id", "").strip()
             if not entity_id:
-                self.add_error("attach_entity_id", "Give the entity id this key belongs to.")
+                self.add_error(
+                    "attach_entity_id", gettext("Give the entity id this key belongs to.")
+                )
                 return data
-            checked = self.key_checks.get((entity_id, key), "The key could not be checked.")
+            checked = self.key_checks.get(
+                (entity_id, key), gettext("The key could not be checked.")
+            )
             if checked:
                 self.add_error("attach_entity_key", checked)
         return data
@@ -87,5 +96,5 @@ def attach_key_problem(*, entity_id: str, key: str) -> str | None:
     except KeyRejected as exc:
         return str(exc)
     except SpaceInvoicesError as exc:
-        return f"Could not check the key now: {exc}"
+        return gettext("Could not check the key now: %(error)s") % {"error": exc}
     return None

@@ -8,6 +8,8 @@ may remove such a row, audited, once a replacement key is attached.
 from django.contrib import admin, messages
 from django.db.models import TextField
 from django.db.models.functions import Cast
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from tenants.encryption import readable
 from tenants.models import EntityApiKey, StaffAction
@@ -26,15 +28,15 @@ def with_token(queryset):
 class KeyStatus:
     """Mixed into the key admin and the customer page's key inline."""
 
-    @admin.display(description="Status")
+    @admin.display(description=_("Status"))
     def status(self, obj):
         if not readable(obj._token):
-            return "Unreadable here (remove it once a replacement key is attached)"
+            return gettext("Unreadable here (remove it once a replacement key is attached)")
         if obj.revoked_at is None:
-            return "Active"
+            return gettext("Active")
         if obj.upstream_deleted_at:
-            return "Revoked, deleted at Space Invoices"
-        return "Revoked, not yet deleted at Space Invoices"
+            return gettext("Revoked, deleted at Space Invoices")
+        return gettext("Revoked, not yet deleted at Space Invoices")
 
 
 @admin.register(EntityApiKey)
@@ -64,7 +66,7 @@ class EntityApiKeyAdmin(KeyStatus, admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    @admin.action(description="Remove unreadable key rows", permissions=["remove"])
+    @admin.action(description=_("Remove unreadable key rows"), permissions=["remove"])
     def remove_unreadable(self, request, queryset):
         unreadable = [
             row for row in queryset.select_related("customer") if not readable(row._token)
@@ -72,7 +74,10 @@ class EntityApiKeyAdmin(KeyStatus, admin.ModelAdmin):
         if len(unreadable) < len(queryset):
             self.message_user(
                 request,
-                "Only rows this portal cannot read are removed; readable keys leave by rotation.",
+                gettext(
+                    "Only rows this portal cannot read are removed; readable keys leave by "
+                    "rotation."
+                ),
                 messages.WARNING,
             )
 
@@ -90,12 +95,15 @@ class EntityApiKeyAdmin(KeyStatus, admin.ModelAdmin):
             self,
             request,
             queryset.filter(pk__in=[row.pk for row in unreadable]),
-            verb="Remove key rows",
+            verb=_("Remove key rows"),
+            confirm=pgettext_lazy("confirmation button", "Yes, remove key rows"),
             run=run,
-            explanation="Removes these rows from the portal only. Their keys could not be "
-            "read here, so they could not be deleted at Space Invoices and may still work "
-            "there: delete them in the Space Invoices dashboard. A customer whose active key "
-            "is removed cannot open invoicing until a key is rotated in or attached.",
+            explanation=_(
+                "Removes these rows from the portal only. Their keys could not be read here, "
+                "so they could not be deleted at Space Invoices and may still work there: "
+                "delete them in the Space Invoices dashboard. A customer whose active key is "
+                "removed cannot open invoicing until a key is rotated in or attached."
+            ),
         )
 
     def has_remove_permission(self, request):

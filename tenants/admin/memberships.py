@@ -2,6 +2,8 @@
 
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from tenants.errors import TenantError
 from tenants.models import Membership
@@ -106,13 +108,15 @@ class MembershipAdmin(admin.ModelAdmin):
         for member in pending:
             self.message_user(
                 request,
-                f"{member}: removal pending at Space Invoices; the next sync finishes it.",
+                gettext("%(member)s: removal pending at Space Invoices; the next sync finishes it.")
+                % {"member": member},
                 messages.WARNING,
             )
         if removed:
             self.message_user(
                 request,
-                f"Removed here and in Space Invoices: {', '.join(removed)}.",
+                gettext("Removed here and in Space Invoices: %(members)s.")
+                % {"members": ", ".join(removed)},
                 messages.SUCCESS,
             )
         # The bulk action's own "Successfully deleted N" would count pending ones as done.
@@ -132,7 +136,9 @@ class MembershipAdmin(admin.ModelAdmin):
             return
         super().message_user(request, message, level, *args, **kwargs)
 
-    @admin.action(description="Resend the Space Invoices invitation email", permissions=["resend"])
+    @admin.action(
+        description=_("Resend the Space Invoices invitation email"), permissions=["resend"]
+    )
     def resend_invitation(self, request, queryset):
         def run(membership):
             invitation_resend(membership=membership, actor=request.user)
@@ -141,11 +147,14 @@ class MembershipAdmin(admin.ModelAdmin):
             self,
             request,
             queryset.select_related("user", "customer"),
-            verb="Resend invitation",
+            verb=_("Resend invitation"),
+            confirm=pgettext_lazy("confirmation button", "Yes, resend invitation"),
             run=run,
-            explanation="Warning: Space Invoices sends this email itself, in Space Invoices' "
-            "branding, not yours; it asks the member to accept an invitation to the "
-            "invoicing dashboard. Only members still invited get one.",
+            explanation=_(
+                "Warning: Space Invoices sends this email itself, in Space Invoices' branding, "
+                "not yours; it asks the member to accept an invitation to the invoicing "
+                "dashboard. Only members still invited get one."
+            ),
         )
 
     def has_resend_permission(self, request):

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from tenants.models import User
 from tenants.services import user_active_set
@@ -18,12 +19,12 @@ class UserAdmin(AuditedAccessAdmin, DjangoUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Personal info", {"fields": ["first_name", "last_name"]}),
+        (gettext_lazy("Personal info"), {"fields": ["first_name", "last_name"]}),
         (
-            "Permissions",
+            gettext_lazy("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        ("Important dates", {"fields": ["last_login", "date_joined"]}),
+        (gettext_lazy("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     actions = ["deactivate", "activate"]
@@ -84,8 +85,11 @@ class UserAdmin(AuditedAccessAdmin, DjangoUserAdmin):
             if staff.exists():
                 self.message_user(
                     request,
-                    "Only a superuser may activate or deactivate staff accounts: "
-                    f"{', '.join(map(str, staff))} left as they were.",
+                    gettext(
+                        "Only a superuser may activate or deactivate staff accounts: "
+                        "%(users)s left as they were."
+                    )
+                    % {"users": ", ".join(map(str, staff))},
                     messages.ERROR,
                 )
                 queryset = queryset.filter(is_staff=False)
@@ -95,16 +99,32 @@ class UserAdmin(AuditedAccessAdmin, DjangoUserAdmin):
             if errors:
                 self.message_user(
                     request,
-                    f"{user}: {'activated' if active else 'deactivated'} here, but not yet "
-                    f"everywhere in Space Invoices ({'; '.join(errors)}); the next sync "
-                    "finishes it.",
+                    (
+                        gettext(
+                            "%(user)s: activated here, but not yet everywhere in Space "
+                            "Invoices (%(errors)s); the next sync finishes it."
+                        )
+                        if active
+                        else gettext(
+                            "%(user)s: deactivated here, but not yet everywhere in Space "
+                            "Invoices (%(errors)s); the next sync finishes it."
+                        )
+                    )
+                    % {"user": user, "errors": "; ".join(errors)},
                     messages.WARNING,
                 )
             else:
                 done += 1
         if done:
-            verb = "Activated" if active else "Deactivated"
-            self.message_user(request, f"{verb} {done} user(s).", messages.SUCCESS)
+            if active:
+                done_text = ngettext(
+                    "Activated %(count)d user.", "Activated %(count)d users.", done
+                )
+            else:
+                done_text = ngettext(
+                    "Deactivated %(count)d user.", "Deactivated %(count)d users.", done
+                )
+            self.message_user(request, done_text % {"count": done}, messages.SUCCESS)
 
     def has_activate_permission(self, request):
         return request.user.has_perm("tenants.activate_user")

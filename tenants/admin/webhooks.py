@@ -5,6 +5,7 @@ behind its own permission.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext, gettext_lazy
 
 from portal.admin_readonly import ReadOnlyModelAdmin
 from tenants.models import WebhookEndpoint
@@ -22,10 +23,12 @@ class WebhookEndpointAdmin(ReadOnlyModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("secret")
 
-    @admin.display(description="State")
+    @admin.display(description=gettext_lazy("State"))
     def state(self, obj):
         if obj.retired_at is None:
-            return "Active"
+            return gettext("Active")
         if obj.upstream_deleted_at:
-            return "Retired, deleted at Space Invoices"
-        return "Retired, not yet deleted at Space Invoices (its deliveries are still accepted)"
+            return gettext("Retired, deleted at Space Invoices")
+        return gettext(
+            "Retired, not yet deleted at Space Invoices (its deliveries are still accepted)"
+        )

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from spaceinvoices import contract
 
@@ -122,6 +123,8 @@ class Customer(models.Model):
     drift_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["name"]
         indexes = [models.Index(fields=["provisioning_state"])]
         # Each action that writes to Space Invoices or changes access has its own.

@@ -82,6 +82,8 @@ class Membership(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         ordering = ["customer__name", "user__email"]
         constraints = [
             models.UniqueConstraint(fields=["user", "customer"], name="one_membership_per_user")

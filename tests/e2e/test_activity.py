@@ -76,7 +76,7 @@ def test_staff_see_the_usage_chart_filter_it_and_export_it(
     page.get_by_role("button", name="Show").click()
     assert page.locator("#usage-chart g.bar").last.get_attribute("data-count") == "3"
     row = page.locator("#usage-table tbody tr").first
-    assert "Acme d.o.o." in row.inner_text() and "60.00 EUR" in row.inner_text()
+    assert "Acme d.o.o." in row.inner_text() and "€60.00" in row.inner_text()
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
     with open(download.value.path()) as csv_file:

@@ -89,6 +89,6 @@ def test_a_bulk_sync_is_followed_on_its_job_page_without_reloading(
     page.get_by_text("Never checked").wait_for()
     page.get_by_role("link", name="Check drift from Space Invoices").click()
     page.get_by_role("button", name="Yes, check drift").click()
-    page.get_by_text("Check drift: done for 1 customers.").wait_for()
+    page.get_by_text("Check drift: done for 1 customer.").wait_for()
     assert page.get_by_text("In line with Space Invoices at").count() == 1
     assert Job.objects.count() == 1  # a page's button acts at once, no job

@@ -39,7 +39,7 @@ def test_details_reach_space_invoices_and_an_invitation_is_resent(
     page.get_by_text("in Space Invoices' branding, not yours").wait_for()
     assert simulator.stats()["emails_sent"] == 0
     page.get_by_role("button", name="Yes, resend invitation").click()
-    page.get_by_text("Resend invitation: done for 1 memberships.").wait_for()
+    page.get_by_text("Resend invitation: done for 1 membership.").wait_for()
     assert simulator.stats()["emails_sent"] == 1
 
 
@@ -60,7 +60,7 @@ def test_staff_sign_in_with_totp_and_rotate_a_key_from_the_customer_page(
     page.get_by_text("Launches keep working throughout.").wait_for()
     assert simulator.requests_to("POST /entities/api-keys") == keys_before  # asked first
     page.get_by_role("button", name="Yes, rotate key").click()
-    page.get_by_text("Rotate key: done for 1 customers.").wait_for()
+    page.get_by_text("Rotate key: done for 1 customer.").wait_for()
     assert page.url.endswith("/change/")  # back on the customer's page
     assert simulator.requests_to("POST /entities/api-keys") == keys_before + 1
 
@@ -82,13 +82,13 @@ def test_csv_import_from_the_customer_list_previews_then_imports(
     page.get_by_role("button", name="Check the file").click()
     page.get_by_text("row 3, column name: This field is required.").wait_for()
     assert page.locator("#count-invalid").inner_text() == "1"
-    assert page.get_by_role("button", name="Import 2 row(s)").count() == 0  # all or none
+    assert page.get_by_role("button", name="Import 2 rows").count() == 0  # all or none
     page.set_input_files("input[name=file]", files=[
         {"name": "c.csv", "mimeType": "text/csv", "buffer": csv.rsplit(b",bad", 1)[0]}
     ])  # fmt: skip
     page.get_by_role("button", name="Check the file").click()
     assert page.locator("#count-new").inner_text() == "1"
     assert not Customer.objects.filter(slug="new-co").exists()
-    page.get_by_role("button", name="Import 1 row(s)").click()
+    page.get_by_role("button", name="Import 1 row").click()
     page.get_by_text("Imported: 1 new customer(s), left pending").wait_for()
     assert Customer.objects.get(slug="new-co").provisioning_state == "pending"

@@ -40,7 +40,7 @@ def test_disable_and_enable_from_the_admin_act_upstream_and_audit(
         simulator, account_key, acme.entity_id
     )
     done = client.post(CHANGELIST, {**data, "confirmed": "yes"}, follow=True)
-    assert b"Disable: done for 1 customers" in done.content
+    assert b"Disable: done for 1 customer." in done.content
     assert not enabled_upstream(simulator, account_key, acme.entity_id)
     assert not Customer.objects.get(pk=acme.pk).is_active
     audit = StaffAction.objects.get(action="disable")
@@ -152,7 +152,7 @@ def test_the_list_action_switches_only_those_in_the_other_mode_and_reports_laggi
     assert lagging[0].startswith("Bolt: switched here, but Space Invoices is not in step yet: ")
     errors = lagging[0].split("not in step yet: ", 1)[1].split("; ")
     assert [e.split(":")[0] for e in errors] == ["ana@bolt.example", "bo@bolt.example"]
-    assert ("success", "Switch to user-based access: done for 1 customers.") in shown
+    assert ("success", "Switch to user-based access: done for 1 customer.") in shown
     assert Customer.objects.get(pk=bolt.pk).access_mode == "user"  # switched here all the same
     assert upstream_users(simulator, account_key, cobalt.entity_id) == {
         "ana@cobalt.example": "admin",

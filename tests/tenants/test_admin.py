@@ -324,6 +324,21 @@ def test_the_confirmation_lists_what_will_change_and_reports_each_outcome(
     simulator.fault(path_prefix=f"/entities/api-keys/{old}", method="DELETE", status=503, count=9)
     done = staff_client.post(CHANGELIST, {**data, "confirmed": "yes"}, follow=True)
     text = done.content.decode()
-    assert "Rotate key: done for 1 customers." in text
+    assert "Rotate key: done for 1 customer." in text
     assert "Second Ltd: old key ek_sandbox_" in text and "not deleted yet" in text
     assert "First Ltd:" not in text
+
+
+def test_staff_who_chose_german_confirm_and_read_the_outcome_in_german(
+    staff_client, staff, make_customer, simulator
+):
+    staff.language = "de"
+    staff.save()
+    customer = make_customer(name="Sprich deutsch")
+    data = {"action": "provision", "_selected_action": [customer.pk]}
+    assert "Bei Space Invoices einrichten" in staff_client.get(CHANGELIST).content.decode()
+    first = staff_client.post(CHANGELIST, data).content.decode()
+    assert "<h1>Einrichten</h1>" in first and 'value="Ja, einrichten"' in first
+    done = staff_client.post(CHANGELIST, {**data, "confirmed": "yes"}, follow=True)
+    assert "Einrichten: erledigt, Kunde: 1." in done.content.decode()
+    assert simulator.stats()["entities"] == 1

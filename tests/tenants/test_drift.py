@@ -255,7 +255,7 @@ def test_the_list_actions_check_and_reconcile_as_jobs(client, staff, acme, simul
     assert "<li>Details differ: city differ</li>" in page
     fixed = client.post(changelist, {**data, "action": "reconcile"}, follow=True)
     shown = [(m.level_tag, m.message) for m in fixed.context["messages"]]
-    assert shown == [("success", "Reconcile: done for 1 customers.")]
+    assert shown == [("success", "Reconcile: done for 1 customer.")]
     assert StaffAction.objects.get(action="reconcile").actor == staff
     assert simulator.api("GET", f"/entities/{acme.entity_id}", account_key).json()["city"] == (
         "Ljubljana"
