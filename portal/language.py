@@ -51,7 +51,6 @@ def language_set(request):
     response = HttpResponseRedirect(back)
     if not offered(code):
         return response  # a language no longer offered: the page as it was
-    translation.activate(code)
     if request.user.is_authenticated and request.user.language != code:
         request.user.language = code
         request.user.save(update_fields=["language"])

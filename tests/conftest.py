@@ -112,6 +112,17 @@ def client():
 
 
 @pytest.fixture(autouse=True)
+def _no_language_left_over():
+    """A request activates its language in the thread and Django leaves it there; the next
+    test's command or email in the same thread would speak it. Each test starts neutral."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache: every test starts with none."""
     from django.core.cache import cache

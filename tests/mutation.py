@@ -98,7 +98,10 @@ def run(*, patterns: list[str]) -> int:
     reset = survivors_recheck(ROOT / "mutants")
     if reset:
         print(f"re-checking {reset} mutants that survived the last run")
-    workers = os.cpu_count() or 2
+    # Two sessions per core: a mutant's tests wait on the simulator and on SQLite about half
+    # the time (each session used ~50 % of a core with one per core), so twice as many keep
+    # the cores busy. MUTATE_WORKERS overrides it.
+    workers = int(os.environ.get("MUTATE_WORKERS") or 2 * (os.cpu_count() or 1))
     state = ROOT / "var" / "mutation"
     simulators = slots_start(state=state, workers=workers)
     env = {**os.environ, SLOTS_ENV: str(state / "slots.json")}
