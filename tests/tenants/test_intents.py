@@ -183,3 +183,72 @@ def test_an_adopted_entity_gets_only_details_that_differ(make_customer, simulato
     Customer.objects.filter(pk=customer.pk).update(**edit)
     assert customer_provision(customer=customer, actor="t").is_provisioned
     assert (simulator.requests_to("PATCH /entities/{id}") == 1) is sent
+
+
+def test_a_request_id_refused_as_reused_is_closed_and_the_write_made_under_a_new_one(
+    provisioned, simulator, account_key
+):
+    """A lost answer leaves the intent open; if the body has changed by the next attempt,
+    Space Invoices refuses the old id: that intent is closed as refused, and the write goes
+    out once more under a new id."""
+    client = account_client()
+    entity = provisioned.entity_id
+    simulator.fault(path_prefix="/entities/", method="PATCH", drop="after", count=9)
+    with pytest.raises(Unavailable):
+        upstream_write(
+            customer=provisioned,
+            step="entity.update",
+            call=lambda rid: client.entity_update(entity, city="Kranj", request_id=rid),
+        )
+    simulator.clear_faults()
+    upstream_write(
+        customer=provisioned,
+        step="entity.update",
+        call=lambda rid: client.entity_update(entity, city="Koper", request_id=rid),
+    )
+    intents = list(UpstreamIntent.objects.filter(step="entity.update").order_by("pk"))
+    assert [(i.outcome, i.detail) for i in intents] == [
+        (Outcome.REFUSED, "request id reused with another body"),
+        (Outcome.DONE, ""),
+    ]
+    assert all(i.answered_at for i in intents)
+    assert intents[0].request_id != intents[1].request_id
+    assert simulator.api("GET", f"/entities/{entity}", account_key).json()["city"] == "Koper"
+
+
+def test_a_refusal_is_kept_short_and_without_secrets(provisioned):
+    from spaceinvoices.client import InvalidRequest
+
+    def refused(rid):
+        raise InvalidRequest("sk_live_" + "a" * 40 + " " + "x" * 600)
+
+    with pytest.raises(InvalidRequest):
+        upstream_write(customer=provisioned, step="entity.update", call=refused)
+    [intent] = UpstreamIntent.objects.filter(step="entity.update")
+    assert intent.outcome == Outcome.REFUSED and intent.answered_at is not None
+    assert intent.detail.startswith("sk_live_*** xxx") and len(intent.detail) == 500
+
+
+def test_another_customers_open_intent_is_neither_replayed_nor_superseded(make_customer, simulator):
+    """Intents belong to their customer: another's open one at the same step lends no id,
+    and another's later write does not make ours stale."""
+    one = customer_provision(customer=make_customer(access_mode="api_key"), actor="t")
+    two = customer_provision(customer=make_customer(access_mode="api_key"), actor="t")
+    client = account_client()
+
+    def update(customer):
+        return lambda rid: client.entity_update(customer.entity_id, city="Bled", request_id=rid)
+
+    simulator.fault(path_prefix="/entities/", method="PATCH", status=503, count=3)
+    with pytest.raises(Unavailable):
+        upstream_write(customer=one, step="entity.update", call=update(one))
+    [open_one] = UpstreamIntent.objects.filter(customer=one, step="entity.update")
+    upstream_write(customer=two, step="entity.update", call=update(two))
+    [done_two] = UpstreamIntent.objects.filter(customer=two, step="entity.update")
+    assert done_two.request_id != open_one.request_id
+    upstream_write(customer=one, step="entity.update", call=update(one))
+    assert list(
+        UpstreamIntent.objects.filter(customer=one, step="entity.update").values_list(
+            "request_id", "outcome"
+        )
+    ) == [(open_one.request_id, Outcome.DONE)]

@@ -2,7 +2,14 @@
 
 import pytest
 
-from tenants.models import EntityApiKey, ProvisioningState, StaffAction, SyncState
+from tenants.models import (
+    Customer,
+    EntityApiKey,
+    ProvisioningState,
+    StaffAction,
+    SyncState,
+    UpstreamIntent,
+)
 from tenants.services import customer_provision
 from tests.fixtures_portal import upstream_users
 
@@ -155,3 +162,68 @@ def test_a_failed_provisioning_says_which_step_failed(make_customer, simulator, 
     customer = customer_provision(customer=make_customer(), actor="t")
     assert customer.provisioning_state == "failed"
     assert customer.last_error.startswith(f"could not {step}: [503 injected_fault]")
+
+
+def test_provisioning_records_when_who_and_for_which_customer(make_customer, simulator, caplog):
+    customer = make_customer(slug="when-who")
+    with caplog.at_level("INFO", logger="tenants.services.provisioning"):
+        done = customer_provision(customer=customer, actor="t")
+    assert done.environment == "sandbox" and done.provisioned_at is not None
+    audit = StaffAction.objects.get(action="provision")
+    assert (audit.customer, audit.actor_label) == (done, "t")
+    assert "provision when-who: provisioned" in caplog.messages
+    first = done.provisioned_at
+    assert customer_provision(customer=done, actor="t").provisioned_at == first  # kept
+
+
+def test_an_adopted_entity_records_the_environment_and_settles_only_its_own_intent(
+    make_customer, simulator
+):
+    lost, other = make_customer(), make_customer()
+    simulator.fault(path_prefix="/entities", method="POST", drop="after", count=30)
+    for customer in (lost, other):
+        customer_provision(customer=customer, actor="t")
+    simulator.clear_faults()
+    adopted = customer_provision(customer=lost, actor="t")
+    assert adopted.is_provisioned and adopted.environment == "sandbox"
+    [mine] = UpstreamIntent.objects.filter(customer=lost, step="entity.create")
+    assert mine.outcome == UpstreamIntent.Outcome.DONE and mine.answered_at is not None
+    [theirs] = UpstreamIntent.objects.filter(customer=other, step="entity.create")
+    assert theirs.outcome == UpstreamIntent.Outcome.OPEN
+    # The create that was lost went out under the intent's own id.
+    assert mine.request_id in simulator.request_ids("POST /entities")
+
+
+def test_a_failed_details_update_is_named_and_a_key_left_upstream_kept_as_a_problem(make_customer, simulator):
+    from tenants.services import entity_key_rotate
+
+    customer = customer_provision(customer=make_customer(), actor="t")
+    Customer.objects.filter(pk=customer.pk).update(details_state="pending")
+    simulator.fault(path_prefix="/entities/", method="PATCH", status=503, count=30)
+    failed = customer_provision(customer=customer, actor="staff")
+    assert failed.last_error.startswith("could not update the entity's details: [503")
+    assert StaffAction.objects.filter(action="update_details", actor_label="staff").exists()
+    simulator.clear_faults()
+    simulator.fault(path_prefix="/entities/api-keys", method="DELETE", status=503, count=30)
+    entity_key_rotate(customer=customer, actor="t")  # the old key stays to be deleted
+    failed = customer_provision(customer=customer, actor="t")  # and is still refused
+    assert failed.provisioning_state == ProvisioningState.FAILED
+    assert failed.last_error.startswith("old key ek_sandbox_")
+    assert failed.last_error.endswith("not deleted yet: [503 injected_fault] Service Unavailable")
+
+
+def test_every_problem_of_a_run_is_kept(make_customer, simulator):
+    """The webhook's warning and the members' errors both reach last_error, joined."""
+    customer = make_customer()
+    simulator.fault(path_prefix="/webhooks", method="GET", status=503, count=30)
+    simulator.fault(path_prefix="/entities/users", method="POST", status=422, count=30)
+    from tenants.models import Membership, User
+
+    Membership.objects.create(
+        user=User.objects.create_user(email="m@x.example"), customer=customer, role="viewer"
+    )
+    failed = customer_provision(customer=customer, actor="t")
+    problems = failed.last_error.split("; ")
+    assert len(problems) >= 2, failed.last_error
+    assert problems[0].startswith("could not look for stray webhook endpoints")
+    assert any("m@x.example" in p for p in problems[1:])
