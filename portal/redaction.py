@@ -3,7 +3,7 @@
 import logging
 import re
 
-from spaceinvoices.redaction import SECRET_PATTERNS
+from spaceinvoices.redaction import SECRET_HINT, SECRET_PATTERNS
 from spaceinvoices.redaction import redact as _redact
 
 # The portal's own secrets: Fernet ciphertext of the stored keys, and the token in the path
@@ -15,11 +15,13 @@ PORTAL_PATTERNS = (
     (re.compile(r"(/reset/[A-Za-z0-9_\-%]+/)(?!set-password/)[A-Za-z0-9_\-%]+"), r"\1***"),
 )
 PATTERNS = SECRET_PATTERNS + PORTAL_PATTERNS
+# Space Invoices' literals, and ours: every secret-shaped part contains one of them.
+HINT = re.compile(SECRET_HINT.pattern + r"|gaaaaa|/reset/")
 
 
 def redact(text: object) -> str:
     """Return ``text`` as a string with every key- or token-shaped part masked."""
-    return _redact(text, PATTERNS)
+    return _redact(text, PATTERNS, HINT)
 
 
 class RedactingFilter(logging.Filter):

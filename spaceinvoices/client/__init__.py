@@ -13,7 +13,7 @@ from .errors import (
     Unauthorized,
     Unavailable,
 )
-from .transport import RetryPolicy, Transport, new_session
+from .transport import RetryPolicy, Transport
 from .types import (
     ApiKeyInfo,
     CreatedApiKey,
@@ -49,5 +49,4 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "WebhookEndpoint",
-    "new_session",
 ]

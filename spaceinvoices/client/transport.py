@@ -1,4 +1,4 @@
-"""HTTP for the client: one pooled session, timeouts, retries, request ids, error mapping."""
+"""HTTP for the client: pooled connections, timeouts, retries, request ids, error mapping."""
 
 import logging
 import math
@@ -7,13 +7,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import requests
-from requests.adapters import HTTPAdapter
+from urllib.parse import urlsplit
 
 from .. import contract
 from ..redaction import redact
 from . import errors
+from .http import ConnectionFailed, ConnectionPool, Response, TimedOut
 
 logger = logging.getLogger("spaceinvoices.client")
 
@@ -31,16 +30,6 @@ _ERRORS_BY_STATUS = {
     409: errors.Conflict,
     422: errors.InvalidRequest,
 }
-
-
-def new_session(pool_size: int = 32) -> requests.Session:
-    """A keep-alive session; urllib3's pool is thread-safe, so one serves every thread."""
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.trust_env = False  # no proxy or netrc surprises carrying our credentials
-    return session
 
 
 @dataclass(frozen=True)
@@ -69,7 +58,7 @@ class Transport:
         connect_timeout: float = 3.05,
         read_timeout: float = 10.0,
         retry: RetryPolicy | None = None,
-        session: requests.Session | None = None,
+        pool_size: int = 32,
         before_request: Callable[[], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -77,9 +66,18 @@ class Transport:
         # portal refuses a call made inside a database transaction) or wait (the portal's
         # share of Space Invoices' rate limit).
         self.before_request = before_request
-        self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
-        self.session = session or new_session()
+        # Connections are kept per origin; the base URL's path (if any) prefixes each call.
+        origin = urlsplit(self.base_url)
+        self.prefix = origin.path
+        # One pool serves every thread; no proxy or netrc from the environment ever carries
+        # our credentials (http.client reads neither).
+        self.pool = ConnectionPool(
+            f"{origin.scheme}://{origin.netloc}",
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            size=pool_size,
+        )
 
     def request(
         self,
@@ -103,7 +101,7 @@ class Transport:
         if method in WRITE_METHODS:
             # One id for every attempt of this write: a retry replays, never acts twice.
             headers[REQUEST_ID_HEADER] = request_id or contract.request_id_new("call")
-        url = self.base_url + path
+        url = self.prefix + path
         started = time.monotonic()
         attempt = 0
         while True:
@@ -132,27 +130,22 @@ class Transport:
         sent_id = headers.get(REQUEST_ID_HEADER)
         started = time.monotonic()
         try:
-            response = self.session.request(
-                method, url, headers=headers, json=json, params=params, timeout=self.timeout
-            )
-        except requests.Timeout:
+            response = self.pool.request(method, url, headers=headers, json=json, params=params)
+        except TimedOut:
             return errors.Unavailable("Space Invoices did not answer in time", request_id=sent_id)
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+        except ConnectionFailed:
             return errors.Unavailable("Space Invoices could not be reached", request_id=sent_id)
-        except requests.RequestException as exc:
-            raise errors.SpaceInvoicesError(
-                f"request failed: {type(exc).__name__}", request_id=sent_id
-            ) from None
         request_id = response.headers.get(REQUEST_ID_HEADER, sent_id)
-        logger.debug(
-            "space invoices %s %s -> %s in %.0fms (request %s)",
-            method,
-            redact(response.request.path_url),
-            response.status_code,
-            (time.monotonic() - started) * 1000,
-            request_id,
-        )
-        status = response.status_code
+        if logger.isEnabledFor(logging.DEBUG):  # the redaction is not free: only when shown
+            logger.debug(
+                "space invoices %s %s -> %s in %.0fms (request %s)",
+                method,
+                redact(response.path),
+                response.status,
+                (time.monotonic() - started) * 1000,
+                request_id,
+            )
+        status = response.status
         if 200 <= status < 300:
             return Answer(status, self._json(response, request_id), request_id)
         error = self._error(response, request_id)
@@ -161,7 +154,7 @@ class Transport:
         raise error
 
     @staticmethod
-    def _json(response: requests.Response, request_id: str | None) -> Any:
+    def _json(response: Response, request_id: str | None) -> Any:
         """The body of a 2xx answer, or None when it has none or it is not JSON: a call that
         needs a body then raises MalformedResponse; one that does not (a delete) succeeds."""
         if not response.content:
@@ -171,16 +164,16 @@ class Transport:
         except ValueError:
             logger.warning(
                 "space invoices answered %s with a body that is not JSON (request %s)",
-                response.status_code,
+                response.status,
                 request_id,
             )
             return None
 
     @staticmethod
-    def _error(response: requests.Response, request_id: str | None) -> errors.SpaceInvoicesError:
+    def _error(response: Response, request_id: str | None) -> errors.SpaceInvoicesError:
         # Errors are {"code", "message"}; a 422 adds Zod's {"cause": {"issues": [...]}}. A
         # body of another shape (a proxy's HTML 502, nothing at all) still keeps its status.
-        status = response.status_code
+        status = response.status
         try:
             body = response.json()
         except ValueError:
@@ -210,8 +203,8 @@ class Transport:
         return random.uniform(0, retry.backoff * (2**attempt)) + retry.backoff / 2
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    raw = response.headers.get("Retry-After", "")
+def _retry_after(response: Response) -> float | None:
+    raw = response.headers.get("Retry-After") or ""
     try:
         seconds = float(raw)
     except ValueError:

@@ -18,6 +18,7 @@ class Seen:
     params: dict
     headers: dict
     body: object
+    client_port: int = 0  # tells one kept-alive connection from a new one
 
 
 @dataclass
@@ -31,12 +32,17 @@ class CannedServer:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def answer(self, method: str, path: str, status: int, body=None, headers=None) -> None:
-        """Queue one answer; a body that is not bytes is sent as JSON."""
+    def answer(
+        self, method: str, path: str, status: int, body=None, headers=None, *, hang_up=False
+    ) -> None:
+        """Queue one answer; a body that is not bytes is sent as JSON. With ``hang_up`` the
+        server closes the connection after it without saying so (as an idle timeout does)."""
         if body is not None and not isinstance(body, bytes):
             body = json.dumps(body).encode()
             headers = {"Content-Type": "application/json", **(headers or {})}
-        self.answers.setdefault((method, path), []).append((status, headers or {}, body or b""))
+        self.answers.setdefault((method, path), []).append(
+            (status, headers or {}, body or b"", hang_up)
+        )
 
     def start(self) -> "CannedServer":
         canned = self
@@ -55,10 +61,12 @@ class CannedServer:
                         dict(parse_qsl(url.query)),
                         dict(self.headers),
                         json.loads(raw) if raw else None,
+                        self.client_address[1],
                     )
                 )
-                queue = canned.answers.get((self.command, url.path)) or [(599, {}, b"")]
-                status, headers, body = queue.pop(0) if len(queue) > 1 else queue[0]
+                queue = canned.answers.get((self.command, url.path)) or [(599, {}, b"", False)]
+                status, headers, body, hang_up = queue.pop(0) if len(queue) > 1 else queue[0]
+                self.close_connection = hang_up
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)

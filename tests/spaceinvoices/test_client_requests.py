@@ -1,5 +1,7 @@
 """What each client call puts on the wire: method, path, entity header and request id."""
 
+import time
+
 import pytest
 
 from spaceinvoices.client import InvalidRequest, MalformedResponse, RateLimited
@@ -171,17 +173,48 @@ def test_a_base_url_with_a_trailing_slash_and_the_hook_before_every_request(cann
     assert calls == [1, 1]
 
 
-def test_both_schemes_use_the_pooled_adapter_without_urllib3_retries():
-    from requests.adapters import HTTPAdapter
+def test_calls_share_one_kept_alive_connection(canned, canned_client):
+    canned.answer("GET", "/entities", 200, {"data": []})
+    for _ in range(3):
+        canned_client.entities_page()
+    assert len({sent.client_port for sent in canned.seen}) == 1
 
-    from spaceinvoices.client.transport import new_session
 
-    session = new_session(pool_size=7)
-    for url in ("http://si.example/entities", "https://si.example/entities"):
-        adapter = session.get_adapter(url)
-        assert isinstance(adapter, HTTPAdapter)
-        assert (adapter._pool_maxsize, adapter.max_retries.total) == (7, 0)
-    assert session.trust_env is False
+def test_a_connection_the_server_dropped_while_idle_is_replaced_not_failed(canned):
+    """An idle connection the server closed (its keep-alive timeout) is noticed before it
+    is reused: the next call goes out on a new one, even with no retry allowed."""
+    from spaceinvoices.client import RetryPolicy, SpaceInvoicesClient, Transport
+
+    transport = Transport(base_url=canned.url, retry=RetryPolicy(max_retries=0))
+    client = SpaceInvoicesClient(transport=transport, api_key="sk_sandbox_" + "1" * 32)
+    canned.answer("GET", "/entities", 200, {"data": []}, hang_up=True)
+    canned.answer("GET", "/entities", 200, {"data": []})
+    client.entities_page()
+    time.sleep(0.05)  # the server's close reaches the idle connection
+    client.entities_page()
+    first, second = canned.seen
+    assert first.client_port != second.client_port
+
+
+def test_https_checks_the_certificate_and_the_host_name():
+    import ssl
+
+    from spaceinvoices.client.http import ConnectionPool
+
+    pool = ConnectionPool("https://si.example", connect_timeout=1, read_timeout=1)
+    assert pool.tls.verify_mode == ssl.CERT_REQUIRED and pool.tls.check_hostname
+    with pytest.raises(ValueError, match="not an http"):
+        ConnectionPool("ftp://si.example", connect_timeout=1, read_timeout=1)
+
+
+def test_a_base_url_with_a_path_prefixes_every_call(canned):
+    from spaceinvoices.client import SpaceInvoicesClient, Transport
+
+    transport = Transport(base_url=canned.url + "/v1/")
+    client = SpaceInvoicesClient(transport=transport, api_key="sk_sandbox_" + "1" * 32)
+    canned.answer("GET", "/v1/entities", 200, {"data": []})
+    client.entities_page()
+    assert [sent.path for sent in canned.seen] == ["/v1/entities"]
 
 
 def test_an_entity_user_is_read_in_full_and_added_with_an_invitation_by_default(

@@ -1,0 +1,36 @@
+"""The redaction's quick look: a text without any secret's literal is left as it is at the
+cost of one search, and never at the cost of a secret."""
+
+import pytest
+
+from portal.redaction import HINT, PATTERNS, redact
+from spaceinvoices.redaction import redact as redact_with
+
+# One text in each secret shape, as the patterns describe them, written in odd cases too.
+SHAPED = [
+    "key sk_live_AbC123 used",
+    "key EK_sandbox_x9 refused",  # upper case: not a key shape, left alone either way
+    "ek_sandbox_Zz9 in a DELETE path /entities/api-keys/ek_sandbox_Zz9",
+    "signing whsec_q1w2e3r4",
+    "Authorization: BEARER abc.def",
+    "https://embed.example/?a=1&TOKEN=eyJ.x.y",
+    '{"Token": "opaque-123"}',
+    "stored gAAAAABlYWFhYWFhYWFhYWFhYWFhYWFh",
+    "GET /accounts/reset/MQ/abc-123-def/ 302",
+]
+
+
+@pytest.mark.parametrize("text", SHAPED)
+def test_the_quick_look_masks_exactly_what_the_full_one_does(text):
+    assert redact(text) == redact_with(text, PATTERNS, hint=None)
+
+
+def test_each_shape_contains_a_literal_of_the_hint():
+    masked = [t for t in SHAPED if redact_with(t, PATTERNS, hint=None) != t]
+    assert len(masked) == len(SHAPED) - 1  # all but the upper-case look-alike
+    assert all(HINT.search(t) for t in masked)
+
+
+def test_a_plain_line_is_returned_as_it_came():
+    line = "request method=POST path=/customers/acme/open-invoicing/ status=303"
+    assert redact(line) == line and not HINT.search(line)
