@@ -194,7 +194,9 @@ def test_an_adopted_entity_records_the_environment_and_settles_only_its_own_inte
     assert mine.request_id in simulator.request_ids("POST /entities")
 
 
-def test_a_failed_details_update_is_named_and_a_key_left_upstream_kept_as_a_problem(make_customer, simulator):
+def test_a_failed_details_update_is_named_and_a_key_left_upstream_kept_as_a_problem(
+    make_customer, simulator
+):
     from tenants.services import entity_key_rotate
 
     customer = customer_provision(customer=make_customer(), actor="t")
