@@ -169,3 +169,71 @@ def test_an_attach_whose_old_key_cannot_be_deleted_says_so_in_a_failed_audit_row
         warned.detail
     )
     assert old.key not in warned.detail
+
+
+def test_a_rotation_clears_a_refused_key_flag_and_records_the_new_key_in_full(
+    provisioned, simulator, account_key
+):
+    from django.utils import timezone
+
+    from tenants.models import Customer, UpstreamIntent
+
+    Customer.objects.filter(pk=provisioned.pk).update(key_rejected_at=timezone.now())
+    provisioned.refresh_from_db()
+    assert entity_key_rotate(customer=provisioned, actor="test") == []
+    assert Customer.objects.get(pk=provisioned.pk).key_rejected_at is None
+    new = provisioned.api_keys.active().get()
+    assert new.name == "portal"
+    from portal.redaction import redact
+
+    [audit] = StaffAction.objects.filter(action="rotate_key")
+    assert audit.detail == redact(f"now {new.prefix_hint}")
+    listed = simulator.api(
+        "GET", "/entities/api-keys", account_key, headers={"x-entity-id": provisioned.entity_id}
+    ).json()["data"]
+    assert [k["name"] for k in listed] == ["portal"]  # the name the replay relies on
+    [delete] = UpstreamIntent.objects.filter(step__startswith="key.delete:")
+    assert simulator.request_ids("DELETE /entities/api-keys/{id}") == [delete.request_id]
+
+
+def test_a_key_made_with_a_ttl_keeps_its_expiry(provisioned):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenants.services.keys import key_store
+
+    expires = timezone.now() + timedelta(days=30)
+    key_store(
+        customer=provisioned,
+        secret="ek_sandbox_" + "e" * 32,
+        prefix_hint="ek_…e",
+        expires_at=expires,
+    )
+    assert provisioned.api_keys.active().get().expires_at == expires
+
+
+def test_an_unreadable_old_key_does_not_stop_the_next_ones_deletion(
+    provisioned, simulator, settings
+):
+    """Two revoked keys wait for deletion upstream; the first cannot be decrypted any more:
+    it is reported, and the second is still deleted."""
+    from cryptography.fernet import Fernet
+
+    simulator.fault(path_prefix="/entities/api-keys/", method="DELETE", status=503, count=30)
+    entity_key_rotate(customer=provisioned, actor="test")  # the first key left upstream
+    entity_key_rotate(customer=provisioned, actor="test")  # and the second
+    simulator.clear_faults()
+    unreadable = EntityApiKey.objects.awaiting_upstream_deletion().first()  # tried first
+    # That key's row is re-encrypted under a key nobody has any more.
+    lost = Fernet(Fernet.generate_key()).encrypt(b"ek_sandbox_gone").decode()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tenants_entityapikey SET key = %s WHERE id = %s", [lost, unreadable.pk]
+        )
+    warnings = entity_key_rotate(customer=provisioned, actor="test")
+    assert len(warnings) == 1 and "cannot be decrypted" in warnings[0]
+    waiting = EntityApiKey.objects.awaiting_upstream_deletion().values_list("pk", flat=True)
+    assert list(waiting) == [unreadable.pk]  # every readable one deleted
