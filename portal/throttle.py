@@ -3,9 +3,12 @@
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+
+from spaceinvoices.factory import CacheCounter
 
 PERIODS = {"s": 1, "m": 60, "h": 3600}
 RATE_SHAPE = re.compile(r"(\d+)/([smh])")
@@ -18,6 +21,7 @@ class Verdict:
     first_refusal: bool  # the first attempt past the limit in this window: worth one record
 
 
+@lru_cache(maxsize=64)  # a handful of configured rates, parsed on every request otherwise
 def rate_parse(rate: str) -> tuple[int, int]:
     """``"10/m"`` → (10, 60)."""
     match = RATE_SHAPE.fullmatch(rate)
@@ -30,13 +34,7 @@ def throttle_hit(*, bucket: str, key: str, rate: str) -> Verdict:
     """Count one attempt of ``key`` in ``bucket`` in the current window."""
     limit, period = rate_parse(rate)
     now = int(time.time())
-    counter = f"throttle:{bucket}:{key}:{now // period}"
-    try:
-        count = cache.incr(counter)  # one round trip, the usual case
-    except ValueError:
-        # First attempt of the window. add() is atomic: of two racing first attempts one
-        # creates the counter, the other counts on it.
-        count = 1 if cache.add(counter, 1, timeout=period + 5) else cache.incr(counter)
+    count = CacheCounter(cache).hit(f"throttle:{bucket}:{key}:{now // period}", period + 5)
     return Verdict(
         allowed=count <= limit, retry_after=period - now % period, first_refusal=count == limit + 1
     )

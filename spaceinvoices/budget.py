@@ -30,12 +30,10 @@ _bulk = contextvars.ContextVar("spaceinvoices_bulk_calls", default=False)
 
 
 class Counter(Protocol):
-    """What the budget needs of a shared counter (Django's cache API has both; ``incr`` of
-    a missing key raises ValueError)."""
+    """What the budget needs of a shared counter: count one hit of ``key`` and return the
+    count, creating it (to expire after ``timeout`` seconds) on the window's first hit."""
 
-    def add(self, key: str, value: int, timeout: int) -> bool: ...
-
-    def incr(self, key: str, delta: int = 1) -> int: ...
+    def hit(self, key: str, timeout: int) -> int: ...
 
 
 @contextlib.contextmanager
@@ -94,9 +92,6 @@ class CallBudget:
             self.sleep(max(pause, 0.001))
 
     def _count(self, kind: str, window: int) -> int:
+        # One round trip where the counter allows: this is on every launch's path.
         key = f"{self.prefix}:{kind}:{window}"
-        try:
-            return self.counter.incr(key)  # one round trip: this is on every launch's path
-        except ValueError:  # the window's first call: make the counter, which expires
-            self.counter.add(key, 0, max(1, math.ceil(self.window * 3)))
-            return self.counter.incr(key)
+        return self.counter.hit(key, max(1, math.ceil(self.window * 3)))

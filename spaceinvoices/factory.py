@@ -27,10 +27,40 @@ def no_transaction_open() -> None:
         raise TransactionOpenError("a call to Space Invoices inside a database transaction")
 
 
+class CacheCounter:
+    """Counters in a Django cache, shared by every process when it is Redis.
+
+    ``hit(key, timeout)`` counts one and returns the count, creating the counter (expiring
+    after ``timeout`` seconds) if need be. On Redis that is one round trip (INCR, and
+    EXPIRE NX in the same pipeline); Django's own ``incr`` asks EXISTS first, and a missing
+    key costs an ``add`` and another ``incr``: five round trips per launch became three."""
+
+    def __init__(self, cache) -> None:
+        self.cache = cache
+        raw = getattr(cache, "_cache", None)
+        self._redis = raw if hasattr(raw, "get_client") else None
+
+    def hit(self, key: str, timeout: int) -> int:
+        if self._redis is not None:
+            full = self.cache.make_and_validate_key(key)
+            pipeline = self._redis.get_client(full, write=True).pipeline(transaction=False)
+            pipeline.incr(full)
+            pipeline.expire(full, timeout, nx=True)  # only the window's first hit sets it
+            return pipeline.execute()[0]
+        try:
+            return self.cache.incr(key)
+        except ValueError:
+            # The first hit of the window. add() is atomic: of two racing first hits one
+            # creates the counter, the other counts on it.
+            return 1 if self.cache.add(key, 1, timeout=timeout) else self.cache.incr(key)
+
+
 # Keyed by the settings it is built from, so a changed setting gets a new one.
 @lru_cache(maxsize=1)
 def _budget(limit: int, period: float, bulk_share: float) -> CallBudget:
-    return CallBudget(counter=caches["default"], limit=limit, period=period, bulk_share=bulk_share)
+    return CallBudget(
+        counter=CacheCounter(caches["default"]), limit=limit, period=period, bulk_share=bulk_share
+    )
 
 
 def rate_limit_per_minute() -> int:

@@ -23,18 +23,15 @@ class Clock:
 
 
 class Counter:
-    """The cache's add/incr, in a dict (the budget's contract with Django's cache)."""
+    """A shared counter in a dict (the budget's contract; the factory's is the cache)."""
 
     def __init__(self) -> None:
         self.values: dict[str, int] = {}
+        self.timeouts: dict[str, int] = {}
 
-    def add(self, key, value, timeout):
-        return self.values.setdefault(key, value) == value
-
-    def incr(self, key, delta=1):
-        if key not in self.values:
-            raise ValueError(f"Key '{key}' not found")  # as Django's cache does
-        self.values[key] += delta
+    def hit(self, key, timeout):
+        self.timeouts.setdefault(key, timeout)
+        self.values[key] = self.values.get(key, 0) + 1
         return self.values[key]
 
 

@@ -1,0 +1,46 @@
+"""The factory's shared counter: counts per key, created with an expiry on the first hit,
+in Django's local cache and (one round trip) in Redis."""
+
+import time
+
+import pytest
+from django.core.cache import caches
+
+from spaceinvoices.factory import CacheCounter
+from tests.conftest import require
+from tests.security.test_rate_limit_shared import REDIS_URL, redis_up
+
+
+@pytest.fixture
+def redis_cache(settings):
+    require(redis_up(), f"needs Redis at {REDIS_URL}")
+    settings.CACHES = {
+        **settings.CACHES,
+        "counters": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
+    }
+    cache = caches["counters"]
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+def test_counts_from_one_and_expires_in_the_local_cache():
+    counter = CacheCounter(caches["default"])
+    assert [counter.hit("k", 1) for _ in range(3)] == [1, 2, 3]
+    time.sleep(1.1)
+    assert counter.hit("k", 1) == 1  # a new window's counter
+
+
+def test_in_redis_the_first_hit_sets_the_expiry_and_later_ones_keep_it(redis_cache):
+    counter = CacheCounter(redis_cache)
+    assert [counter.hit("w", 30) for _ in range(3)] == [1, 2, 3]
+    raw = redis_cache._cache.get_client(None)
+    key = redis_cache.make_and_validate_key("w")
+    first_ttl = raw.ttl(key)
+    assert 0 < first_ttl <= 30
+    counter.hit("w", 300)  # a later hit never stretches the window
+    assert raw.ttl(key) <= first_ttl
+    assert redis_cache.get("w") == 4  # Django's own reads agree
