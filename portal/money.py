@@ -11,12 +11,15 @@ def money_format(*, amount, currency: str, language: str | None = None) -> str:
     """``amount`` in ``currency`` for ``language`` (the active one by default). A currency
     code CLDR does not know is written as it came (CLDR writes it as given); a locale it
     does not know, or an amount that is no number, falls back to "1234.50 XYZ"."""
+    currency = (currency or "").strip().upper()
     try:
         value = Decimal(str(amount))
-    except InvalidOperation:
-        return f"{amount} {currency}"
+    except (InvalidOperation, ValueError):
+        return f"{amount} {currency}".strip()
+    if not value.is_finite():
+        return f"{amount} {currency}".strip()
     locale = to_locale(language or get_language() or "en")
     try:
         return format_currency(value, currency, locale=locale).strip()
-    except (UnknownLocaleError, ValueError):
-        return f"{value:.2f} {currency}"
+    except (UnknownLocaleError, ValueError, ArithmeticError):
+        return f"{value:.2f} {currency}".strip()

@@ -69,12 +69,13 @@ class UserAdmin(AuditedAccessAdmin, DjangoUserAdmin):
             )
 
     @admin.action(
-        description="Deactivate (removes them from Space Invoices)", permissions=["activate"]
+        description=gettext_lazy("Deactivate (removes them from Space Invoices)"),
+        permissions=["activate"],
     )
     def deactivate(self, request, queryset):
         self._set_active(request, queryset, False)
 
-    @admin.action(description="Activate", permissions=["activate"])
+    @admin.action(description=gettext_lazy("Activate"), permissions=["activate"])
     def activate(self, request, queryset):
         self._set_active(request, queryset, True)
 

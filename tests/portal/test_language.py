@@ -140,3 +140,44 @@ def test_amounts_and_months_are_written_as_the_language_writes_them(login_as, ac
     slovenian = ["januar", "februar", "marec", "april", "maj", "junij", "julij", "avgust",
                  "september", "oktober", "november", "december"][month - 1]  # fmt: skip
     assert f"{slovenian} {timezone.localdate().year}, kot nam je sporočil Space Invoices" in page
+
+
+def test_switching_on_a_page_answered_to_a_form_goes_home_not_to_a_post_only_url(login_as, acme):
+    client = login_as("ana@acme.example")
+    page = client.post(reverse("team_add", args=["acme"]), {"email": "not-an-email"})
+    assert page.status_code == 400 and 'name="next" value=""' in page.content.decode()
+    answer = client.post(reverse("language_set"), {"language": "de", "next": ""})
+    assert answer["Location"] == "/"
+
+
+def test_each_language_is_named_in_its_own_tongue_whatever_the_page_speaks(login_as, acme):
+    User.objects.filter(email="bo@acme.example").update(language="de")
+    page = login_as("bo@acme.example").get(reverse("customer", args=["acme"])).content.decode()
+    assert 'lang="en" class="link-button">English</button>' in page
+    assert 'lang="sl" class="link-button">Slovenščina</button>' in page
+
+
+def test_odd_amounts_and_currencies_are_written_not_crashed():
+    from portal.money import money_format
+
+    assert money_format(amount="12.5", currency="eur", language="en") == "€12.50"
+    assert money_format(amount="12.5", currency=None, language="sl") == "12,50"
+    assert money_format(amount="NaN", currency="EUR", language="de") == "NaN EUR"
+    assert money_format(amount="1e30", currency="EUR", language="de").endswith("EUR")  # no crash
+
+
+def test_an_overdue_invoice_without_a_due_date_reads_whole(acme):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from activity.alerts import overdue_alert_send
+    from activity.models import InvoiceActivity, OverdueAlert
+
+    OverdueAlert.objects.create(customer=acme, user=User.objects.get(email="ana@acme.example"))
+    InvoiceActivity.objects.create(
+        customer=acme, invoice_id="inv_7", number="7", currency="EUR", total=Decimal("5"),
+        total_due=Decimal("5"), overdue_at=timezone.now(),
+    )  # fmt: skip
+    assert overdue_alert_send(customer_id=acme.pk, invoice_id="inv_7") == 1
+    assert "Invoice 7 of Acme d.o.o. is overdue: €5.00 is still to be paid." in mail.outbox[0].body
