@@ -2,8 +2,10 @@
 
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -53,16 +55,55 @@ def _launch_event_record(
     request_id: str = "",
 ) -> None:
     customer = membership.customer if membership else None
-    LaunchEvent.objects.create(
-        user_id=user_id,
-        customer=customer,
-        customer_slug=slug[:80],
-        mode=customer.access_mode if customer else "",
-        outcome=outcome,
-        upstream_status=upstream_status,
-        request_id=request_id,
-        client_ip=client_ip or None,
+    values = {
+        "user_id": user_id,
+        "customer_id": customer.pk if customer else None,
+        "customer_slug": slug[:80],
+        "mode": customer.access_mode if customer else "",
+        "outcome": outcome,
+        "upstream_status": upstream_status,
+        "request_id": request_id,
+        "client_ip": client_ip or None,
+        "created_at": timezone.now(),
+    }
+    # One prepared INSERT, committed before the response (autocommit): the ORM's create()
+    # compiled the same statement on every launch, a third of the view's CPU.
+    with connection.cursor() as cursor:
+        cursor.execute(_audit_insert(), [_db_value(name, value) for name, value in values.items()])
+
+
+@lru_cache(maxsize=1)
+def _audit_insert() -> str:
+    """``INSERT INTO embedding_launchevent (user_id, …) VALUES (%s, …)``, built once from
+    the model, so that a renamed column is followed."""
+    meta = LaunchEvent._meta
+    columns = [meta.get_field(name).column for name in _AUDIT_FIELDS]
+    quote = connection.ops.quote_name
+    # Table and column names come from the model, quoted; every value is a parameter.
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
+
+
+_AUDIT_FIELDS = (
+    "user",
+    "customer",
+    "customer_slug",
+    "mode",
+    "outcome",
+    "upstream_status",
+    "request_id",
+    "client_ip",
+    "created_at",
+)
+
+
+def _db_value(name: str, value):
+    """As the ORM would send it (a datetime in the database's time zone handling)."""
+    if name == "created_at":
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
 
 
 def _membership_for_launch(*, user, slug: str) -> Membership | None:

@@ -83,6 +83,15 @@ class PortalClient:
         return answer.status_code == 303 and "token=" in answer.headers.get("Location", "")
 
 
+class PeerClient(PortalClient):
+    """The same browser, logged in at the portal (the session is shared), clicking the
+    peer's bare view instead."""
+
+    def __init__(self, portal_url: str, peer_url: str, email: str, password: str, slug: str):
+        super().__init__(portal_url, email, password, slug)
+        self.launch_url = f"{peer_url}/customers/{slug}/open-invoicing/"
+
+
 class FloorClient:
     """The same click without the portal: mint the token straight at Space Invoices."""
 

@@ -98,7 +98,9 @@ class Stack:
             timeout=600,
         )
 
-    def gunicorn(self, *, workers: int, threads: int) -> tuple[str, subprocess.Popen]:
+    def gunicorn(
+        self, *, workers: int, threads: int, app: str = "portal.wsgi", env: dict | None = None
+    ) -> tuple[str, subprocess.Popen]:
         port = free_port()
         log = (self.workdir / f"gunicorn-{port}.log").open("w")
         process = subprocess.Popen(
@@ -106,7 +108,7 @@ class Stack:
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "portal.wsgi",
+                app,
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
@@ -119,7 +121,7 @@ class Stack:
                 "256",
             ],
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -132,21 +134,43 @@ class Stack:
                     return url, process
             except requests.RequestException:
                 time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start")
+        tail = (self.workdir / f"gunicorn-{port}.log").read_text()[-2000:]
+        raise RuntimeError(f"gunicorn {app} did not start:\n{tail}")
 
     def stop(self) -> None:
         for process in self.gunicorns:
-            process.terminate()
-            process.wait(timeout=20)
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=20)
         self.simulator.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def worker_pids(master: subprocess.Popen) -> list[str]:
+    return Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+
+
+def cpu_seconds(pids: list[str]) -> float:
+    """User and system CPU the processes have used so far (from /proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (the 14th and 15th)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> float:
+    """CPU every core spent not idle since boot (from /proc/stat): the whole machine's
+    share of a run, load generator, simulator, database and cache included."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def worker_rss_mb(master: subprocess.Popen) -> list[float]:
     """Resident memory of each gunicorn worker (children of the master), in MB."""
-    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
     sizes = []
-    for pid in children:
+    for pid in worker_pids(master):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 sizes.append(int(line.split()[1]) / 1024)
