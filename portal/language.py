@@ -32,7 +32,9 @@ class UserLanguageMiddleware:
         user = getattr(request, "user", None)
         # The lazy user is only read from the session when it holds one: a visitor's
         # page costs no query.
-        if request.session.get("_auth_user_id") and offered(user.language):
+        # A session can outlive its user's right to it (deactivated, removed): then the
+        # user is anonymous here, with no saved choice.
+        if request.session.get("_auth_user_id") and offered(getattr(user, "language", None)):
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
         return self.get_response(request)

@@ -181,3 +181,10 @@ def test_an_overdue_invoice_without_a_due_date_reads_whole(acme):
     )  # fmt: skip
     assert overdue_alert_send(customer_id=acme.pk, invoice_id="inv_7") == 1
     assert "Invoice 7 of Acme d.o.o. is overdue: €5.00 is still to be paid." in mail.outbox[0].body
+
+
+def test_a_session_whose_user_was_deactivated_is_signed_out_not_an_error(login_as, acme):
+    client = login_as("bo@acme.example")
+    User.objects.filter(email="bo@acme.example").update(is_active=False, language="de")
+    page = client.get(reverse("customer", args=["acme"]))
+    assert page.status_code == 302 and page["Location"].startswith(reverse("login"))
