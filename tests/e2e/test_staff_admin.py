@@ -92,3 +92,23 @@ def test_csv_import_from_the_customer_list_previews_then_imports(
     page.get_by_role("button", name="Import 1 row").click()
     page.get_by_text("Imported: 1 new customer(s), left pending").wait_for()
     assert Customer.objects.get(slug="new-co").provisioning_state == "pending"
+
+
+def test_staff_switch_the_admin_to_german_and_confirm_an_action_in_it(
+    invited_demo, live_server, browser, simulator
+):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    staff_sign_in(page, live_server.url, "staff@example.com", PASSWORD)
+    page.goto(f"{live_server.url}/admin/tenants/customer/")
+    customers = page.url
+    page.get_by_role("button", name="Deutsch").click()
+    page.get_by_role("link", name="Aus CSV importieren").wait_for()
+    assert page.url == customers  # the same page, now in German
+    assert page.locator("html").get_attribute("lang") == "de"
+    page.get_by_role("row").filter(has_text="Acme d.o.o.").locator(
+        "input[name=_selected_action]"
+    ).check()
+    page.locator("select[name=action]").select_option("rotate_key")
+    page.get_by_role("button", name="Ausführen").click()
+    page.get_by_role("button", name="Ja, Schlüssel austauschen").click()
+    page.get_by_text("Schlüssel austauschen: erledigt, Kunde: 1.").wait_for()
