@@ -122,6 +122,10 @@ OTP_TOTP_ISSUER = env.str(
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # ModelBackend's rules, with the signed-in user read by a query compiled once.
+    "tenants.authentication.UserBackend",
+    # Only for sessions signed in before UserBackend existed (the session names the backend
+    # that signed it in); UserBackend ends every failed sign-in before this one is asked.
     "django.contrib.auth.backends.ModelBackend",
 ]
 

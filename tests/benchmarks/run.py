@@ -56,9 +56,7 @@ def launch_latency(stack: Stack, servers: dict, customer, members) -> dict:
             FloorClient(stack.simulator.url, stack.account_key, customer.entity_id, m.si_user_id)
             for m in members
         ],
-        "peer": [
-            PeerClient(portal_url, peer_url, m.user.email, PASSWORD, "bench") for m in members
-        ],
+        "peer": [PeerClient(peer_url, m.user.email, PASSWORD, "bench") for m in members],
         "portal": [PortalClient(portal_url, m.user.email, PASSWORD, "bench") for m in members],
     }
     workers = {"floor": [], "peer": worker_pids(peer), "portal": worker_pids(portal)}

@@ -1,11 +1,15 @@
-"""The bare launch: login required, one requests call to mint, a 303 to the embed."""
+"""The bare launch: login required, one requests call to mint, a 303 to the embed; and a
+sign-in with Django's stock backend, so that the peer's sessions are its own."""
 
 import uuid
 
 import requests
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
+from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
 SESSION = requests.Session()  # pooled keep-alive connections, as anyone would
@@ -32,3 +36,17 @@ def launch(request, slug: str):
     )
     response.status_code = 303
     return response
+
+
+def login(request):
+    """The form's token on GET (as the benchmark's browser reads it); the stock backend on POST."""
+    if request.method == "POST":
+        user = auth.authenticate(
+            request, username=request.POST["username"], password=request.POST["password"]
+        )
+        if user is None:
+            return HttpResponse("Wrong email or password.", status=400)
+        auth.login(request, user)
+        return HttpResponseRedirect("/")
+    token = escape(get_token(request))
+    return HttpResponse(f'<input name="csrfmiddlewaretoken" value="{token}">')
