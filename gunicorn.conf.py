@@ -13,7 +13,13 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Each launch waits on Space Invoices (read timeout SPACEINVOICES_TIMEOUT, plus retries).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
-keepalive = 5
+# A worker takes a new connection only while one of its threads is free for it: requests
+# then spread over the workers instead of queueing behind one worker's busy threads while
+# another idles (gthread otherwise accepts up to 1,000 per worker). A connection then ends
+# with its answer (kept alive, it would hold a thread's place while idle): behind the load
+# balancer that costs a local connect, not a TLS handshake.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS") or threads)
+keepalive = 5 if worker_connections > threads else 0
 # Recycle workers now and then, with jitter so that they do not all restart at once.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = 1000
