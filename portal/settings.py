@@ -89,7 +89,8 @@ MIDDLEWARE = [
     "portal.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, on pages (not on redirects, which render nothing).
+    "portal.csp.PageCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the language cookie, then Accept-Language, then LANGUAGE_CODE; a signed-in
     # user's saved choice overrides them (portal.language, once the user is known).

@@ -76,6 +76,13 @@ def test_pages_carry_csp_and_security_headers(client):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert len(response["X-Request-Id"]) == 32
+    # A redirect renders nothing: no policy is built for it (the page it leads to has one).
+    redirect = client.get(reverse("home"))
+    assert redirect.status_code == 302 and "Content-Security-Policy" not in redirect
+    assert redirect["X-Content-Type-Options"] == "nosniff"
+    # An error page is a page.
+    missing = client.get("/nowhere/")
+    assert missing.status_code == 404 and "script-src 'self'" in missing["Content-Security-Policy"]
 
 
 def test_one_request_line_with_its_own_id_and_no_token(client, caplog, settings):

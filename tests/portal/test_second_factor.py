@@ -31,6 +31,14 @@ def test_a_password_alone_does_not_open_the_admin(plain):
     assert response["Location"].startswith(SECOND + "?next=/admin/tenants/customer/")
 
 
+def test_without_a_second_factor_staff_can_still_sign_out_of_the_admin(plain):
+    # The admin's sign-in and sign-out pages are the two it never guards.
+    assert plain.get(reverse("admin:login")).status_code == 302  # signed in: to the index
+    out = plain.post(reverse("admin:logout"))
+    assert out.status_code == 302 and not out["Location"].startswith(SECOND)
+    assert "_auth_user_id" not in plain.session
+
+
 def test_enrolment_then_recovery_codes_then_the_admin(plain, staff):
     page = plain.get(SECOND).content.decode()
     assert "Set up a second factor" in page and "<svg" in page
