@@ -2,7 +2,6 @@
 
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,15 +30,11 @@ def rate_parse(rate: str) -> tuple[int, int]:
     return int(match[1]), PERIODS[match[2]]
 
 
-def throttle_hit(
-    *, bucket: str, key: str, rate: str, count: Callable[[str, int], int] | None = None
-) -> Verdict:
-    """Count one attempt of ``key`` in ``bucket`` in the current window; ``count(key,
-    timeout)``, when given, does the counting (say, together with other counts)."""
+def throttle_hit(*, bucket: str, key: str, rate: str) -> Verdict:
+    """Count one attempt of ``key`` in ``bucket`` in the current window."""
     limit, period = rate_parse(rate)
     now = int(time.time())
-    count = count or CacheCounter(cache).hit
-    count = count(f"throttle:{bucket}:{key}:{now // period}", period + 5)
+    count = CacheCounter(cache).hit(f"throttle:{bucket}:{key}:{now // period}", period + 5)
     return Verdict(
         allowed=count <= limit, retry_after=period - now % period, first_refusal=count == limit + 1
     )

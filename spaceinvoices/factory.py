@@ -3,8 +3,6 @@
 The only module of this package that reads settings.
 """
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
 from functools import lru_cache
 
 from django.conf import settings
@@ -12,7 +10,7 @@ from django.core.cache import caches
 from django.db import connection
 
 from . import contract
-from .budget import Ahead, CallBudget
+from .budget import CallBudget
 from .client import RetryPolicy, SpaceInvoicesClient, Transport
 
 
@@ -43,41 +41,18 @@ class CacheCounter:
         self._redis = raw if hasattr(raw, "get_client") else None
 
     def hit(self, key: str, timeout: int) -> int:
-        return self.hit_many([(key, timeout)])[0]
-
-    def hit_many(self, keys: Sequence[tuple[str, int]]) -> list[int]:
-        """``hit`` for each ``(key, timeout)``; on Redis all in one round trip."""
         if self._redis is not None:
-            names = [self.cache.make_and_validate_key(key) for key, _ in keys]
-            pipeline = self._redis.get_client(names[0], write=True).pipeline(transaction=False)
-            for name, (_, timeout) in zip(names, keys, strict=True):
-                pipeline.incr(name)
-                pipeline.expire(name, timeout, nx=True)  # only the window's first hit sets it
-            return pipeline.execute()[::2]
-        return [self._hit_in_cache(key, timeout) for key, timeout in keys]
-
-    def give_back(self, key: str) -> None:
-        """One hit less (a unit taken and not used); nothing if the counter has expired."""
-        if self._redis is not None:
-            name = self.cache.make_and_validate_key(key)
-            # DECR only an existing counter: one that expired meanwhile is not recreated.
-            self._redis.get_client(name, write=True).eval(_DECR_IF_EXISTS, 1, name)
-            return
-        with suppress(ValueError):  # expired: nothing to give back to
-            self.cache.decr(key)
-
-    def _hit_in_cache(self, key: str, timeout: int) -> int:
+            full = self.cache.make_and_validate_key(key)
+            pipeline = self._redis.get_client(full, write=True).pipeline(transaction=False)
+            pipeline.incr(full)
+            pipeline.expire(full, timeout, nx=True)  # only the window's first hit sets it
+            return pipeline.execute()[0]
         try:
             return self.cache.incr(key)
         except ValueError:
             # The first hit of the window. add() is atomic: of two racing first hits one
             # creates the counter, the other counts on it.
             return 1 if self.cache.add(key, 1, timeout=timeout) else self.cache.incr(key)
-
-
-_DECR_IF_EXISTS = (
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end"
-)
 
 
 # Keyed by the settings it is built from, so a changed setting gets a new one.
@@ -97,27 +72,15 @@ def rate_limit_per_minute() -> int:
     return settings.SPACEINVOICES_RATE_LIMIT or default
 
 
-def _configured_budget() -> CallBudget:
-    return _budget(
-        rate_limit_per_minute(),
-        settings.SPACEINVOICES_RATE_PERIOD,
-        settings.SPACEINVOICES_BULK_SHARE,
-    )
-
-
 def before_request() -> None:
     """Before each HTTP request to Space Invoices: never inside a transaction, and within
     the portal's share of the rate limit (waits while it is spent)."""
     no_transaction_open()
-    _configured_budget().take()
-
-
-@contextmanager
-def call_budget_ahead() -> Iterator[Ahead]:
-    """The next request to Space Invoices inside the block may have its unit of the rate
-    limit taken ahead, together with another count (``count_with``): one round trip."""
-    with _configured_budget().ahead() as ahead:
-        yield ahead
+    _budget(
+        rate_limit_per_minute(),
+        settings.SPACEINVOICES_RATE_PERIOD,
+        settings.SPACEINVOICES_BULK_SHARE,
+    ).take()
 
 
 @lru_cache(maxsize=1)

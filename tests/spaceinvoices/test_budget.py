@@ -28,23 +28,11 @@ class Counter:
     def __init__(self) -> None:
         self.values: dict[str, int] = {}
         self.timeouts: dict[str, int] = {}
-        self.trips = 0  # round trips to the shared counter
 
     def hit(self, key, timeout):
-        return self.hit_many([(key, timeout)])[0]
-
-    def hit_many(self, keys):
-        self.trips += 1
-        counts = []
-        for key, timeout in keys:
-            self.timeouts.setdefault(key, timeout)
-            self.values[key] = self.values.get(key, 0) + 1
-            counts.append(self.values[key])
-        return counts
-
-    def give_back(self, key):
-        self.trips += 1
-        self.values[key] -= 1
+        self.timeouts.setdefault(key, timeout)
+        self.values[key] = self.values.get(key, 0) + 1
+        return self.values[key]
 
 
 def budget(clock, counter=None, **options) -> CallBudget:
@@ -117,71 +105,6 @@ def test_past_the_budget_even_a_launch_waits_for_the_next_window():
     assert most_in_any_minute(times) <= 60
     window = [int(t // spend.window) for t in times]
     assert window.count(window[0]) == spend.per_window  # the window is full, then the next
-
-
-def _spent(spend, counter, clock) -> int:
-    return counter.values.get(spend._key("all", int(clock.now // spend.window)), 0)
-
-
-def test_a_unit_taken_ahead_rides_with_the_other_count_and_serves_the_next_request():
-    clock, counter = Clock(), Counter()
-    spend = budget(clock, counter, limit=600)
-    with spend.ahead() as ahead:
-        assert ahead.count_with("mine", 60) == 1 and counter.values["mine"] == 1
-        assert counter.trips == 1 and _spent(spend, counter, clock) == 1
-        spend.take()  # the request the unit was for: no second count, no trip
-        assert counter.trips == 1 and _spent(spend, counter, clock) == 1
-        spend.take()  # a second request (a retry) takes its own
-        assert counter.trips == 2 and _spent(spend, counter, clock) == 2
-    assert _spent(spend, counter, clock) == 2  # both used: nothing given back
-
-
-def test_a_unit_taken_ahead_and_not_used_is_given_back():
-    clock, counter = Clock(), Counter()
-    spend = budget(clock, counter, limit=600)
-    with spend.ahead() as ahead:
-        ahead.count_with("mine", 60)
-    assert _spent(spend, counter, clock) == 0 and counter.values["mine"] == 1
-    with pytest.raises(RuntimeError), spend.ahead() as ahead:
-        ahead.count_with("mine", 60)
-        raise RuntimeError("the launch failed before its request")
-    assert _spent(spend, counter, clock) == 0
-    spend.take()  # after the block, nothing is left ahead for an unrelated request
-    assert _spent(spend, counter, clock) == 1 and counter.trips == 5
-
-
-def test_a_unit_taken_ahead_does_not_cross_into_the_next_window():
-    clock, counter = Clock(), Counter()
-    spend = budget(clock, counter, limit=600)
-    with spend.ahead() as ahead:
-        ahead.count_with("mine", 60)
-        first = spend._key("all", int(clock.now // spend.window))
-        clock.now += spend.window  # the launch took long
-        spend.take()
-        assert counter.values[first] == 1  # spent where it was counted (not given back)
-        assert _spent(spend, counter, clock) == 1  # and the request counted in its own
-
-
-def test_past_the_budget_a_unit_taken_ahead_is_no_unit():
-    clock, counter = Clock(), Counter()
-    spend = budget(clock, counter, limit=60)
-    for _ in range(spend.per_window):
-        spend.take()
-    with spend.ahead() as ahead:
-        assert ahead.count_with("mine", 60) == 1  # the other count still counts
-        slept = len(clock.slept)
-        spend.take()  # waits for the next window, as any request past the budget
-        assert len(clock.slept) == slept + 1
-
-
-def test_bulk_work_takes_nothing_ahead():
-    clock, counter = Clock(), Counter()
-    spend = budget(clock, counter, limit=600)
-    with bulk_calls(), spend.ahead() as ahead:
-        assert ahead.count_with("mine", 60) == 1
-        assert _spent(spend, counter, clock) == 0
-        spend.take()
-        assert _spent(spend, counter, clock) == 1
 
 
 @pytest.mark.parametrize(

@@ -44,27 +44,3 @@ def test_in_redis_the_first_hit_sets_the_expiry_and_later_ones_keep_it(redis_cac
     counter.hit("w", 300)  # a later hit never stretches the window
     assert raw.ttl(key) <= first_ttl
     assert redis_cache.get("w") == 4  # Django's own reads agree
-
-
-def test_several_counts_at_once_and_one_given_back_in_the_local_cache():
-    counter = CacheCounter(caches["default"])
-    assert counter.hit_many([("a", 60), ("b", 60)]) == [1, 1]
-    assert counter.hit_many([("a", 60), ("b", 60)]) == [2, 2]
-    counter.give_back("a")
-    assert counter.hit("a", 60) == 2
-    counter.give_back("never-counted")  # expired or never there: nothing happens
-    assert caches["default"].get("never-counted") is None
-
-
-def test_in_redis_several_counts_keep_their_own_expiry_and_a_give_back_never_recreates(
-    redis_cache,
-):
-    counter = CacheCounter(redis_cache)
-    raw = redis_cache._cache.get_client(None)
-    assert counter.hit_many([("a", 30), ("b", 300)]) == [1, 1]
-    assert 0 < raw.ttl(redis_cache.make_and_validate_key("a")) <= 30
-    assert 30 < raw.ttl(redis_cache.make_and_validate_key("b")) <= 300
-    counter.give_back("a")
-    assert redis_cache.get("a") == 0 and redis_cache.get("b") == 1
-    counter.give_back("expired")
-    assert raw.exists(redis_cache.make_and_validate_key("expired")) == 0
