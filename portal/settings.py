@@ -167,10 +167,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 # Persistent connections: opening one costs more than a whole launch's queries.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The same backend; its health check polls the kept connection's socket instead of
-    # sending SELECT 1 before each request's first query (portal.postgresql).
-    DATABASES["default"]["ENGINE"] = "portal.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}

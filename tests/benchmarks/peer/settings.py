@@ -8,9 +8,6 @@ import os
 from portal.settings import *  # noqa: F403 (the same stack, deliberately)
 
 ROOT_URLCONF = "tests.benchmarks.peer.urls"
-# Django's own database backend (the portal's checks a kept connection without a query).
-if DATABASES["default"]["ENGINE"] == "portal.postgresql":  # noqa: F405
-    DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"  # noqa: F405
 WSGI_APPLICATION = "tests.benchmarks.peer.wsgi.application"
 LOGIN_URL = "/accounts/login/"
 # As `django-admin startproject` writes them.
