@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
-from django.urls import get_urlconf, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -39,12 +39,15 @@ ENROLLING = "enrolling"  # the name of a device not yet confirmed by a first cod
 
 @lru_cache(maxsize=8)
 def _admin_paths(urlconf) -> tuple[str, tuple[str, str]]:
-    """The admin's prefix, and its sign-in and sign-out pages: reversed once per URLconf,
-    not on every request (each reverse() cost more than the rest of this middleware)."""
-    return reverse("admin:index", urlconf), (
-        reverse("admin:login", urlconf),
-        reverse("admin:logout", urlconf),
-    )
+    """The admin's prefix, and its sign-in and sign-out pages, as paths inside the site
+    (what ``request.path_info`` holds): reversed once per URLconf, not on every request.
+    Without the script prefix: that is the request's own (SCRIPT_NAME), and the first
+    request's must never decide which paths later ones guard."""
+
+    def inside(name: str) -> str:
+        return "/" + reverse(name, urlconf).removeprefix(get_script_prefix())
+
+    return inside("admin:index"), (inside("admin:login"), inside("admin:logout"))
 
 
 class StaffSecondFactorMiddleware:
@@ -61,7 +64,8 @@ class StaffSecondFactorMiddleware:
     @staticmethod
     def _needs_second_factor(request) -> bool:
         admin, open_doors = _admin_paths(get_urlconf() or settings.ROOT_URLCONF)
-        if not request.path.startswith(admin) or request.path in open_doors:
+        path = request.path_info
+        if not path.startswith(admin) or path in open_doors:
             return False
         user = request.user
         return user.is_authenticated and user.is_staff and not user.is_verified()

@@ -31,6 +31,18 @@ def test_a_password_alone_does_not_open_the_admin(plain):
     assert response["Location"].startswith(SECOND + "?next=/admin/tenants/customer/")
 
 
+@pytest.mark.parametrize("later", ["", "/portal"])
+def test_the_first_requests_script_prefix_never_decides_what_is_guarded(plain, later):
+    """Behind a proxy that mounts the site under a prefix (SCRIPT_NAME), the admin stays
+    guarded whatever prefix the process's first request came with."""
+    from portal.second_factor import _admin_paths
+
+    _admin_paths.cache_clear()  # as in a new worker process
+    assert Client().get("/healthz", SCRIPT_NAME="/x").status_code == 200
+    page = plain.get(reverse("admin:tenants_customer_changelist"), SCRIPT_NAME=later)
+    assert page.status_code == 302 and f"{SECOND}?next={later}/admin/tenants/" in page["Location"]
+
+
 def test_without_a_second_factor_staff_can_still_sign_out_of_the_admin(plain):
     # The admin's sign-in and sign-out pages are the two it never guards.
     assert plain.get(reverse("admin:login")).status_code == 302  # signed in: to the index
