@@ -17,8 +17,15 @@ graceful_timeout = 30
 # then spread over the workers instead of queueing behind one worker's busy threads while
 # another idles (gthread otherwise accepts up to 1,000 per worker). A connection then ends
 # with its answer (kept alive, it would hold a thread's place while idle): behind the load
-# balancer that costs a local connect, not a TLS handshake.
+# balancer that costs a local connect, not a TLS handshake. The load balancer (or nginx)
+# must buffer requests: a client that connects and sends slowly holds a thread meanwhile.
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS") or threads)
+if worker_connections < threads:
+    # Fewer would leave threads idle; none would accept and never answer.
+    raise ValueError(
+        f"GUNICORN_WORKER_CONNECTIONS must be at least GUNICORN_THREADS ({threads}), "
+        f"not {worker_connections}"
+    )
 keepalive = 5 if worker_connections > threads else 0
 # Recycle workers now and then, with jitter so that they do not all restart at once.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))

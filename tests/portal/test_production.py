@@ -192,3 +192,20 @@ def test_gunicorn_keeps_connections_alive_when_allowed_more_than_its_threads(tmp
         assert first.status_code == 200
         assert first.headers.get("Connection", "keep-alive").lower() == "keep-alive"
         assert browser.get(f"{url}/healthz", timeout=5).status_code == 200
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("value", ["0", "2"])
+def test_gunicorn_refuses_fewer_connections_than_threads(tmp_path, value):
+    check = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--check-config", "portal.wsgi"],
+        cwd=ROOT,
+        env=production_env(tmp_path, GUNICORN_THREADS="4", GUNICORN_WORKER_CONNECTIONS=value),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode != 0
+    assert f"GUNICORN_WORKER_CONNECTIONS must be at least GUNICORN_THREADS (4), not {value}" in (
+        check.stdout + check.stderr
+    )
