@@ -23,19 +23,27 @@ class RequestLogMiddleware:
         request.log_fields = {}
         started = time.monotonic()
         response = self.get_response(request)
-        user = getattr(request, "user", None)
         fields = {
             "request_id": request.request_id,
             "method": request.method,
             "path": redact(request.get_full_path()),
             "status": response.status_code,
             "ms": round((time.monotonic() - started) * 1000, 1),
-            "user": user.pk if user is not None and user.is_authenticated else "-",
+            "user": _user_id(request),
             **request.log_fields,
         }
         logger.info("request", extra={"fields": fields})
         response["X-Request-Id"] = request.request_id
         return response
+
+
+def _user_id(request) -> object:
+    user = getattr(request, "user", None)
+    try:
+        return user.pk if user is not None and user.is_authenticated else "-"
+    except Exception:  # the user could not be read (the database failed)
+        # The answer (an error page already) and its log line go out all the same.
+        return "?"
 
 
 class FieldsFormatter(logging.Formatter):

@@ -1,0 +1,24 @@
+"""The request line goes out even when the user cannot be read (the database failed)."""
+
+from django.db import OperationalError
+from django.http import HttpResponseServerError
+from django.utils.functional import SimpleLazyObject
+
+from portal.request_log import FieldsFormatter, RequestLogMiddleware
+
+
+def _unreadable_user():
+    raise OperationalError("server closed the connection unexpectedly")
+
+
+def test_a_user_that_cannot_be_read_leaves_the_answer_and_its_line_alone(rf, caplog):
+    page = HttpResponseServerError("the branded error page")
+    middleware = RequestLogMiddleware(lambda request: page)
+    request = rf.get("/customers/acme/")
+    request.user = SimpleLazyObject(_unreadable_user)
+    with caplog.at_level("INFO", logger="portal.request"):
+        answer = middleware(request)
+    assert answer is page and len(answer["X-Request-Id"]) == 32
+    [record] = [r for r in caplog.records if r.name == "portal.request"]
+    line = FieldsFormatter("%(message)s").format(record)
+    assert "status=500" in line and "user=?" in line
