@@ -20,7 +20,7 @@ from spaceinvoices.client import (
     Unauthorized,
 )
 from spaceinvoices.contract import INVITATION_PENDING, request_id_new
-from spaceinvoices.factory import account_client, launch_url
+from spaceinvoices.factory import account_client, call_budget_ahead, launch_url
 from tenants.encryption import DecryptionError
 from tenants.launch_rules import launch_block, turned_off
 from tenants.locking import CustomerBusy
@@ -245,9 +245,20 @@ def launch_token_create(*, user, slug: str, client_ip: str) -> Launch:
     """Open invoicing for ``user`` at customer ``slug``: the embed URL with a fresh token, or
     LaunchRefused saying why not (404 for a stranger, exactly as for no such customer).
     Every attempt is audited; the token never is."""
+    # The mint's unit of Space Invoices' rate limit is taken ahead, in the same round trip
+    # as the user's own count, and only by an attempt within the user's limit: a script's
+    # throttled attempts never touch the budget every launch shares. A unit no request used
+    # (a stranger, a blocked customer) is given back when the block ends.
+    with call_budget_ahead() as ahead:
+        return _launch(user=user, slug=slug, client_ip=client_ip, ahead=ahead)
+
+
+def _launch(*, user, slug: str, client_ip: str, ahead) -> Launch:
     # Counted first, for every attempt, members' or not: past the limit nothing is looked up
     # and nothing more is written, so a script cannot fill the audit (or probe slugs).
-    verdict = throttle_hit(bucket="launch", key=str(user.pk), rate=settings.PORTAL_LAUNCH_RATE)
+    verdict = throttle_hit(
+        bucket="launch", key=str(user.pk), rate=settings.PORTAL_LAUNCH_RATE, count=ahead.count_with
+    )
     if not verdict.allowed:
         if verdict.first_refusal:  # one audit row per window, whoever's slug it names
             _launch_event_record(

@@ -2,6 +2,7 @@
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,11 +31,21 @@ def rate_parse(rate: str) -> tuple[int, int]:
     return int(match[1]), PERIODS[match[2]]
 
 
-def throttle_hit(*, bucket: str, key: str, rate: str) -> Verdict:
-    """Count one attempt of ``key`` in ``bucket`` in the current window."""
+def throttle_hit(
+    *, bucket: str, key: str, rate: str, count: Callable[[str, int, int], int] | None = None
+) -> Verdict:
+    """Count one attempt of ``key`` in ``bucket`` in the current window; ``count(key,
+    timeout, limit)``, when given, does the counting (say, with another count that only an
+    attempt within the limit may make)."""
     limit, period = rate_parse(rate)
     now = int(time.time())
-    count = CacheCounter(cache).hit(f"throttle:{bucket}:{key}:{now // period}", period + 5)
+    window_key = f"throttle:{bucket}:{key}:{now // period}"
+    if count is None:
+        attempts = CacheCounter(cache).hit(window_key, period + 5)
+    else:
+        attempts = count(window_key, period + 5, limit)
     return Verdict(
-        allowed=count <= limit, retry_after=period - now % period, first_refusal=count == limit + 1
+        allowed=attempts <= limit,
+        retry_after=period - now % period,
+        first_refusal=attempts == limit + 1,
     )

@@ -12,6 +12,10 @@ launch never waits behind bulk work:
 - A call past its budget (bulk: its share) waits for the next window, so no sliding
   minute ever passes the limit: a launch waits at most one window, and only when
   launches and staff themselves spent the rest of it.
+- A caller that counts something else first (the launch counts its user's rate limit)
+  may take its next request's unit ahead, in the same round trip (``ahead()``), and only
+  if that other count is within its own limit: an attempt refused there takes nothing. A
+  unit taken ahead and not used by the end of the block is given back.
 
 The counts live in a shared counter (the Django cache, Redis in production), so that
 every web and worker process draws on the same budget. This module knows nothing of
@@ -20,20 +24,32 @@ Django: the factory hands it the counter.
 
 import contextlib
 import contextvars
+import logging
 import math
 import random
 import time
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
+logger = logging.getLogger(__name__)
 _bulk = contextvars.ContextVar("spaceinvoices_bulk_calls", default=False)
+# The unit taken ahead for this context's next request: (budget, window, key), or None.
+_ahead = contextvars.ContextVar("spaceinvoices_budget_ahead", default=None)
 
 
 class Counter(Protocol):
     """What the budget needs of a shared counter: count one hit of ``key`` and return the
-    count, creating it (to expire after ``timeout`` seconds) on the window's first hit."""
+    count, creating it (to expire after ``timeout`` seconds) on the window's first hit; the
+    same, then a second key's hit only if the first count is within ``limit`` (its count, or
+    None), in one round trip; and a hit given back (nothing if the counter expired)."""
 
     def hit(self, key: str, timeout: int) -> int: ...
+
+    def hit_then(
+        self, key: str, timeout: int, *, limit: int, then: tuple[str, int]
+    ) -> tuple[int, int | None]: ...
+
+    def give_back(self, key: str) -> None: ...
 
 
 @contextlib.contextmanager
@@ -79,6 +95,14 @@ class CallBudget:
 
     def take(self) -> None:
         bulk = _bulk.get()
+        ahead = _ahead.get()
+        if ahead is not None and not bulk:
+            _ahead.set(None)  # one request's unit, whatever happens next
+            budget, window, _ = ahead
+            # Only in the window it was counted in: a unit carried into the next window
+            # would let a sliding minute hold one call more than its windows counted.
+            if budget is self and window == int(self.clock() // self.window):
+                return
         while True:
             now = self.clock()
             window = int(now // self.window)
@@ -91,7 +115,71 @@ class CallBudget:
             pause = (window + 1) * self.window - now + random.uniform(0, self.window / 50)
             self.sleep(max(pause, 0.001))
 
+    @contextlib.contextmanager
+    def ahead(self) -> Iterator["Ahead"]:
+        """Within the block, ``count_with(key, timeout, limit)`` counts ``key`` and, if that
+        count is within ``limit``, takes the unit of the block's next request in the same
+        round trip; unused, it is given back."""
+        ahead = Ahead(self)
+        try:
+            yield ahead
+        finally:
+            ahead.settle()
+
     def _count(self, kind: str, window: int) -> int:
         # One round trip where the counter allows: this is on every launch's path.
-        key = f"{self.prefix}:{kind}:{window}"
-        return self.counter.hit(key, max(1, math.ceil(self.window * 3)))
+        return self.counter.hit(self._key(kind, window), self._timeout())
+
+    def _key(self, kind: str, window: int) -> str:
+        return f"{self.prefix}:{kind}:{window}"
+
+    def _timeout(self) -> int:
+        return max(1, math.ceil(self.window * 3))
+
+
+class Ahead:
+    """A unit taken ahead by ``CallBudget.ahead()`` (at most one per block)."""
+
+    def __init__(self, budget: CallBudget) -> None:
+        self.budget = budget
+        self._taken: tuple | None = None
+        self._token = None
+
+    def count_with(self, key: str, timeout: int, limit: int) -> int:
+        """Count one hit of ``key`` (its count returned) and, in the same round trip and only
+        if that count is within ``limit``, take a unit for this block's next request. Past
+        ``limit`` nothing is taken: an attempt refused there must not spend, even for a
+        moment, a budget every launch shares. Past the window's budget the request takes its
+        unit (waiting) as any other."""
+        budget = self.budget
+        if _bulk.get() or self._taken is not None:
+            return budget.counter.hit(key, timeout)  # bulk work keeps to its own share
+        window = int(budget.clock() // budget.window)
+        unit = budget._key("all", window)
+        count, spent = budget.counter.hit_then(
+            key, timeout, limit=limit, then=(unit, budget._timeout())
+        )
+        # A count past the window's budget is not given back, as take() leaves its own: the
+        # window is spent either way.
+        if spent is not None and spent <= budget.per_window:
+            self._taken = (budget, window, unit)
+            self._token = _ahead.set(self._taken)
+        return count
+
+    def settle(self) -> None:
+        """At the end of the block: an unused unit is given back. Giving back is a courtesy
+        to other launches (the unit would otherwise stay counted, on the safe side), so a
+        failure to give it back is logged, never raised over the block's own outcome."""
+        try:
+            if self._taken is not None and _ahead.get() is self._taken:
+                self.budget.counter.give_back(self._taken[2])
+        except Exception as exc:  # any failure of the shared counter: see above
+            # The type alone: a counter's error may name its server.
+            logger.warning(
+                "a call budget unit taken ahead was not given back: %s", type(exc).__name__
+            )
+        finally:
+            self._taken = None
+            if self._token is not None:
+                _ahead.reset(self._token)
+                self._token = None

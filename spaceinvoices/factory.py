@@ -3,6 +3,8 @@
 The only module of this package that reads settings.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 
 from django.conf import settings
@@ -10,7 +12,7 @@ from django.core.cache import caches
 from django.db import connection
 
 from . import contract
-from .budget import CallBudget
+from .budget import Ahead, CallBudget
 from .client import RetryPolicy, SpaceInvoicesClient, Transport
 
 
@@ -47,12 +49,54 @@ class CacheCounter:
             pipeline.incr(full)
             pipeline.expire(full, timeout, nx=True)  # only the window's first hit sets it
             return pipeline.execute()[0]
+        return self._hit_in_cache(key, timeout)
+
+    def hit_then(
+        self, key: str, timeout: int, *, limit: int, then: tuple[str, int]
+    ) -> tuple[int, int | None]:
+        """``hit(key, timeout)``, then, only if that count is within ``limit``, a hit of
+        ``then`` (a ``(key, timeout)``): both counts, the second None if not counted. On
+        Redis one round trip: a script decides on the server, where a pipeline could not."""
+        if self._redis is not None:
+            names = [self.cache.make_and_validate_key(k) for k in (key, then[0])]
+            client = self._redis.get_client(names[0], write=True)
+            counts = client.eval(_HIT_THEN, 2, *names, timeout, limit, then[1])
+            return counts[0], (counts[1] if len(counts) > 1 else None)
+        count = self._hit_in_cache(key, timeout)
+        return count, (self._hit_in_cache(*then) if count <= limit else None)
+
+    def give_back(self, key: str) -> None:
+        """One hit less (a unit taken and not used); nothing if the counter has expired."""
+        if self._redis is not None:
+            name = self.cache.make_and_validate_key(key)
+            # DECR only an existing counter: one that expired meanwhile is not recreated.
+            self._redis.get_client(name, write=True).eval(_DECR_IF_EXISTS, 1, name)
+            return
+        with suppress(ValueError):  # expired: nothing to give back to
+            self.cache.decr(key)
+
+    def _hit_in_cache(self, key: str, timeout: int) -> int:
         try:
             return self.cache.incr(key)
         except ValueError:
             # The first hit of the window. add() is atomic: of two racing first hits one
             # creates the counter, the other counts on it.
             return 1 if self.cache.add(key, 1, timeout=timeout) else self.cache.incr(key)
+
+
+# KEYS: the counted key, the key counted only within the limit; ARGV: the first's expiry,
+# the limit, the second's expiry. EXPIRE NX: only a window's first hit sets it.
+_HIT_THEN = """
+local count = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1], 'NX')
+if count > tonumber(ARGV[2]) then return {count} end
+local spent = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[3], 'NX')
+return {count, spent}
+"""
+_DECR_IF_EXISTS = (
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end"
+)
 
 
 # Keyed by the settings it is built from, so a changed setting gets a new one.
@@ -72,15 +116,27 @@ def rate_limit_per_minute() -> int:
     return settings.SPACEINVOICES_RATE_LIMIT or default
 
 
+def _configured_budget() -> CallBudget:
+    return _budget(
+        rate_limit_per_minute(),
+        settings.SPACEINVOICES_RATE_PERIOD,
+        settings.SPACEINVOICES_BULK_SHARE,
+    )
+
+
 def before_request() -> None:
     """Before each HTTP request to Space Invoices: never inside a transaction, and within
     the portal's share of the rate limit (waits while it is spent)."""
     no_transaction_open()
-    _budget(
-        rate_limit_per_minute(),
-        settings.SPACEINVOICES_RATE_PERIOD,
-        settings.SPACEINVOICES_BULK_SHARE,
-    ).take()
+    _configured_budget().take()
+
+
+@contextmanager
+def call_budget_ahead() -> Iterator[Ahead]:
+    """The next request to Space Invoices inside the block may have its unit of the rate
+    limit taken ahead, together with another count (``count_with``): one round trip."""
+    with _configured_budget().ahead() as ahead:
+        yield ahead
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,7 @@
 """POST /customers/<slug>/open-invoicing/: every outcome, proven by the simulator's counts."""
 
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -438,3 +439,28 @@ def test_a_key_mode_launch_mints_with_its_own_request_id(login_as, globex, simul
 def test_an_overlong_slug_is_audited_cut_to_the_columns_length(login_as, acme, simulator):
     assert login_as("bo@acme.example").post(launch_url("x" * 100)).status_code == 404
     assert LaunchEvent.objects.get().customer_slug == "x" * 80
+
+
+def _budget_spent() -> int:
+    """Units of Space Invoices' rate limit the portal counted in this window and the last."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    window = int(time.time() // (settings.SPACEINVOICES_RATE_PERIOD / 6))
+    return sum(cache.get(f"si-budget:all:{w}", 0) for w in (window - 1, window))
+
+
+def test_a_launch_takes_one_unit_of_the_rate_limit_and_a_refusal_gives_its_back(
+    login_as, acme, globex, simulator, settings
+):
+    settings.PORTAL_LAUNCH_RATE = "2/m"
+    before, calls = _budget_spent(), sum(simulator.stats()["requests"].values())
+    bo = login_as("bo@acme.example")
+    assert bo.post(launch_url("acme")).status_code == 303
+    assert sum(simulator.stats()["requests"].values()) - calls == 1  # the mint alone
+    assert _budget_spent() - before == 1
+    assert bo.post(launch_url("globex")).status_code == 404  # a stranger there: no call
+    assert bo.post(launch_url("acme")).status_code == 429  # past the user's limit: no call
+    assert bo.post(launch_url("acme")).status_code == 429
+    assert sum(simulator.stats()["requests"].values()) - calls == 1
+    assert _budget_spent() - before == 1

@@ -28,8 +28,26 @@ class Counter:
     def __init__(self) -> None:
         self.values: dict[str, int] = {}
         self.timeouts: dict[str, int] = {}
+        self.trips = 0  # round trips to the shared counter
+
+        self.broken = False  # give_back fails, as a lost Redis would
 
     def hit(self, key, timeout):
+        self.trips += 1
+        return self._count(key, timeout)
+
+    def hit_then(self, key, timeout, *, limit, then):
+        self.trips += 1
+        count = self._count(key, timeout)
+        return count, (self._count(*then) if count <= limit else None)
+
+    def give_back(self, key):
+        self.trips += 1
+        if self.broken:
+            raise ConnectionError("the counter is gone")
+        self.values[key] -= 1
+
+    def _count(self, key, timeout):
         self.timeouts.setdefault(key, timeout)
         self.values[key] = self.values.get(key, 0) + 1
         return self.values[key]
@@ -105,6 +123,97 @@ def test_past_the_budget_even_a_launch_waits_for_the_next_window():
     assert most_in_any_minute(times) <= 60
     window = [int(t // spend.window) for t in times]
     assert window.count(window[0]) == spend.per_window  # the window is full, then the next
+
+
+def _spent(spend, counter, clock) -> int:
+    return counter.values.get(spend._key("all", int(clock.now // spend.window)), 0)
+
+
+def test_a_unit_taken_ahead_rides_with_the_other_count_and_serves_the_next_request():
+    clock, counter = Clock(), Counter()
+    spend = budget(clock, counter, limit=600)
+    with spend.ahead() as ahead:
+        assert ahead.count_with("mine", 60, 5) == 1 and counter.values["mine"] == 1
+        assert counter.trips == 1 and _spent(spend, counter, clock) == 1
+        spend.take()  # the request the unit was for: no second count, no trip
+        assert counter.trips == 1 and _spent(spend, counter, clock) == 1
+        spend.take()  # a second request (a retry) takes its own
+        assert counter.trips == 2 and _spent(spend, counter, clock) == 2
+    assert _spent(spend, counter, clock) == 2  # both used: nothing given back
+
+
+def test_a_unit_taken_ahead_and_not_used_is_given_back():
+    clock, counter = Clock(), Counter()
+    spend = budget(clock, counter, limit=600)
+    with spend.ahead() as ahead:
+        ahead.count_with("mine", 60, 5)
+    assert _spent(spend, counter, clock) == 0 and counter.values["mine"] == 1
+    with pytest.raises(RuntimeError), spend.ahead() as ahead:
+        ahead.count_with("mine", 60, 5)
+        raise RuntimeError("the launch failed before its request")
+    assert _spent(spend, counter, clock) == 0
+    spend.take()  # after the block, nothing is left ahead for an unrelated request
+    assert _spent(spend, counter, clock) == 1 and counter.trips == 5
+
+
+def test_a_unit_taken_ahead_does_not_cross_into_the_next_window():
+    clock, counter = Clock(), Counter()
+    spend = budget(clock, counter, limit=600)
+    with spend.ahead() as ahead:
+        ahead.count_with("mine", 60, 5)
+        first = spend._key("all", int(clock.now // spend.window))
+        clock.now += spend.window  # the launch took long
+        spend.take()
+        assert counter.values[first] == 1  # spent where it was counted (not given back)
+        assert _spent(spend, counter, clock) == 1  # and the request counted in its own
+
+
+def test_past_the_budget_a_unit_taken_ahead_is_no_unit():
+    clock, counter = Clock(), Counter()
+    spend = budget(clock, counter, limit=60)
+    for _ in range(spend.per_window):
+        spend.take()
+    with spend.ahead() as ahead:
+        assert ahead.count_with("mine", 60, 5) == 1  # the other count still counts
+        slept = len(clock.slept)
+        spend.take()  # waits for the next window, as any request past the budget
+        assert len(clock.slept) == slept + 1
+
+
+def test_an_attempt_past_its_own_limit_takes_no_unit_ahead_even_for_a_moment():
+    clock, counter = Clock(), Counter()
+    spend = budget(clock, counter, limit=600)
+    for attempt in range(1, 5):
+        with spend.ahead() as ahead:
+            assert ahead.count_with("mine", 60, 2) == attempt
+            # Within the limit, one unit is held for the block; past it, none is counted.
+            assert _spent(spend, counter, clock) == (1 if attempt <= 2 else 0)
+    assert _spent(spend, counter, clock) == 0  # the two units held were given back
+    assert counter.trips == 4 + 2  # one trip per attempt, and one per give-back
+
+
+def test_a_unit_that_cannot_be_given_back_is_logged_and_the_block_ends_as_it_would(caplog):
+    clock, counter = Clock(), Counter()
+    spend = budget(clock, counter, limit=600)
+    counter.broken = True
+    with pytest.raises(LookupError), spend.ahead() as ahead:
+        ahead.count_with("mine", 60, 5)
+        raise LookupError("the block's own outcome")  # not replaced by the counter's error
+    assert _spent(spend, counter, clock) == 1  # stays counted: on the safe side
+    assert "not given back: ConnectionError" in caplog.text
+    assert "the counter is gone" not in caplog.text  # a counter's error may name its server
+    spend.take()  # nothing is left ahead for the next request: it counts its own
+    assert _spent(spend, counter, clock) == 2
+
+
+def test_bulk_work_takes_nothing_ahead():
+    clock, counter = Clock(), Counter()
+    spend = budget(clock, counter, limit=600)
+    with bulk_calls(), spend.ahead() as ahead:
+        assert ahead.count_with("mine", 60, 5) == 1
+        assert _spent(spend, counter, clock) == 0
+        spend.take()
+        assert _spent(spend, counter, clock) == 1
 
 
 @pytest.mark.parametrize(

@@ -44,3 +44,34 @@ def test_in_redis_the_first_hit_sets_the_expiry_and_later_ones_keep_it(redis_cac
     counter.hit("w", 300)  # a later hit never stretches the window
     assert raw.ttl(key) <= first_ttl
     assert redis_cache.get("w") == 4  # Django's own reads agree
+
+
+def test_a_second_count_only_within_the_first_ones_limit_and_one_given_back_locally():
+    counter = CacheCounter(caches["default"])
+    assert counter.hit_then("a", 60, limit=2, then=("b", 60)) == (1, 1)
+    assert counter.hit_then("a", 60, limit=2, then=("b", 60)) == (2, 2)
+    assert counter.hit_then("a", 60, limit=2, then=("b", 60)) == (3, None)
+    assert caches["default"].get("b") == 2  # past the limit, b was not counted
+    counter.give_back("b")
+    assert counter.hit("b", 60) == 2
+    counter.give_back("never-counted")  # expired or never there: nothing happens
+    assert caches["default"].get("never-counted") is None
+
+
+def test_in_redis_one_script_counts_within_the_limit_and_a_give_back_never_recreates(
+    redis_cache,
+):
+    counter = CacheCounter(redis_cache)
+    raw = redis_cache._cache.get_client(None)
+    assert counter.hit_then("a", 30, limit=1, then=("b", 300)) == (1, 1)
+    assert 0 < raw.ttl(redis_cache.make_and_validate_key("a")) <= 30
+    assert 30 < raw.ttl(redis_cache.make_and_validate_key("b")) <= 300
+    assert counter.hit_then("a", 30, limit=1, then=("b", 300)) == (2, None)
+    assert redis_cache.get("a") == 2 and redis_cache.get("b") == 1
+    raw.expire(redis_cache.make_and_validate_key("a"), 1000)
+    counter.hit_then("a", 30, limit=1, then=("b", 300))  # a later hit never stretches it
+    assert raw.ttl(redis_cache.make_and_validate_key("a")) > 30
+    counter.give_back("b")
+    assert redis_cache.get("b") == 0
+    counter.give_back("expired")
+    assert raw.exists(redis_cache.make_and_validate_key("expired")) == 0
