@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from embedding.models import LaunchEvent
-from portal.compiled_select import CompiledSelect
 from portal.throttle import throttle_hit
 from spaceinvoices.client import (
     Conflict,
@@ -21,10 +20,11 @@ from spaceinvoices.client import (
 )
 from spaceinvoices.contract import INVITATION_PENDING, request_id_new
 from spaceinvoices.factory import account_client, call_budget_ahead, launch_url
+from tenants.authentication import membership_of
 from tenants.encryption import DecryptionError
 from tenants.launch_rules import launch_block, turned_off
 from tenants.locking import CustomerBusy
-from tenants.models import AccessMode, Customer, EntityApiKey, Membership, SyncState
+from tenants.models import AccessMode, EntityApiKey, Membership, SyncState
 from tenants.services import members_sync
 
 logger = logging.getLogger(__name__)
@@ -105,20 +105,6 @@ def _db_value(name: str, value):
     if name == "created_at":
         return connection.ops.adapt_datetimefield_value(value)
     return value
-
-
-# The user's membership of a customer, the customer with it: one indexed query per launch,
-# compiled once (the ORM compiled this select_related on every click). A membership being
-# removed counts as none, whatever Space Invoices still holds.
-_MEMBERSHIP_FOR_LAUNCH = CompiledSelect(
-    [(Membership, "m"), (Customer, "c")],
-    "{m.user} = %s AND {c.slug} = %s AND {m.sync_state} <> %s",
-)
-
-
-def _membership_for_launch(*, user, slug: str) -> Membership | None:
-    """The user's membership of the customer ``slug`` (customer loaded), or None."""
-    return _MEMBERSHIP_FOR_LAUNCH.get([user.pk, slug, SyncState.REMOVING.value])
 
 
 def _unavailable(exc: SpaceInvoicesError | None = None) -> LaunchRefused:
@@ -254,8 +240,9 @@ def launch_token_create(*, user, slug: str, client_ip: str) -> Launch:
 
 
 def _launch(*, user, slug: str, client_ip: str, ahead) -> Launch:
-    # Counted first, for every attempt, members' or not: past the limit nothing is looked up
-    # and nothing more is written, so a script cannot fill the audit (or probe slugs).
+    # Counted first, for every attempt, members' or not: past the limit nothing more is
+    # looked up (on a request, the membership came with the user, in the same query) and
+    # nothing is written, so a script cannot fill the audit (or probe slugs).
     verdict = throttle_hit(
         bucket="launch", key=str(user.pk), rate=settings.PORTAL_LAUNCH_RATE, count=ahead.count_with
     )
@@ -274,7 +261,7 @@ def _launch(*, user, slug: str, client_ip: str, ahead) -> Launch:
             ),
             retry_after=verdict.retry_after,
         )
-    membership = _membership_for_launch(user=user, slug=slug)
+    membership = membership_of(user=user, slug=slug)
     if membership is None:
         _launch_event_record(
             user_id=user.pk, slug=slug, outcome=Outcome.NOT_MEMBER, client_ip=client_ip

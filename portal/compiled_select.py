@@ -29,13 +29,12 @@ class CompiledSelect:
 
     def get(self, params: Sequence, using: str = "default") -> Model | None:
         """The first model's instance (the others cached on it), or None if no row."""
-        connection = connections[using]
-        sql, converters, attnames = self._compiled(connection.alias, connection.vendor)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+        return select_together((self, params), using=using)[0]
+
+    def _instance(self, row: tuple | None, connection) -> Model | None:
         if row is None:
             return None
+        _, converters, attnames = self._compiled(connection.alias, connection.vendor)
         values = list(row)
         for position, field_converters, expression in converters:
             value = values[position]
@@ -97,6 +96,37 @@ class CompiledSelect:
         )
         attnames = [[f.attname for f in model._meta.concrete_fields] for model, _ in self.tables]
         return sql, converters, attnames
+
+
+def select_together(
+    *lookups: tuple[CompiledSelect, Sequence], using: str = "default"
+) -> list[Model | None]:
+    """Each ``(select, params)``'s instance, or None, in order: on PostgreSQL in one round
+    trip, the statements sent together (psycopg's client-side binding, Django's default,
+    quotes every parameter into the text and reads one result per statement); elsewhere,
+    and with server-side binding (one statement per prepared query), one after another."""
+    connection = connections[using]
+    statements = [select._compiled(connection.alias, connection.vendor)[0] for select, _ in lookups]
+    rows = []
+    with connection.cursor() as cursor:
+        if len(lookups) > 1 and _statements_together(connection):
+            cursor.execute("; ".join(statements), [p for _, params in lookups for p in params])
+            for position in range(len(lookups)):
+                if position:
+                    cursor.nextset()
+                rows.append(cursor.fetchone())
+        else:
+            for sql, (_, params) in zip(statements, lookups, strict=True):
+                cursor.execute(sql, params)
+                rows.append(cursor.fetchone())
+    return [
+        select._instance(row, connection) for (select, _), row in zip(lookups, rows, strict=True)
+    ]
+
+
+def _statements_together(connection) -> bool:
+    options = connection.settings_dict.get("OPTIONS", {})
+    return connection.vendor == "postgresql" and not options.get("server_side_binding")
 
 
 class _Columns:

@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A launch reads its user and their membership of the customer in one query.
+    "embedding.launch_user.LaunchUserMiddleware",
     "portal.language.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Staff reach /admin/ only with a second factor (when PORTAL_STAFF_2FA_REQUIRED).

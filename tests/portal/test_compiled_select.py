@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from portal.compiled_select import CompiledSelect
+from portal.compiled_select import CompiledSelect, select_together
 from tenants.models import Customer, Membership, User
+from tests.conftest import require
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +73,37 @@ def test_one_model_alone(membership):
 def test_a_field_that_is_not_there_is_an_error_at_first_use():
     with pytest.raises(AttributeError, match="nope"):
         CompiledSelect([(User, "u")], "{u.nope} = %s").get([1])
+
+
+def test_selects_together_give_what_each_gives_alone_in_one_round_trip_on_postgresql(
+    membership, make_customer
+):
+    by_id = CompiledSelect([(User, "u")], "{u.id} = %s")
+    make_customer(slug="quoted")
+    with CaptureQueriesContext(connection) as queries:
+        user, found, none = select_together(
+            (by_id, [membership.user_id]),
+            (MEMBERSHIP, [membership.user_id, "acme"]),
+            # A quote in a parameter stays a parameter, whichever way it is sent.
+            (MEMBERSHIP, [membership.user_id, "quoted'; DELETE FROM tenants_customer; --"]),
+        )
+    assert _fields(user) == _fields(by_id.get([membership.user_id]))
+    assert _fields(found) == _fields(MEMBERSHIP.get([membership.user_id, "acme"]))
+    assert found.customer.slug == "acme" and found.customer.is_active is False
+    assert none is None and Customer.objects.count() == 2
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+
+
+def test_with_server_side_binding_the_selects_go_one_by_one(membership):
+    require(connection.vendor == "postgresql", "server-side binding is PostgreSQL's")
+    options = connection.settings_dict["OPTIONS"]
+    options["server_side_binding"] = True
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            found, again = select_together(
+                (MEMBERSHIP, [membership.user_id, "acme"]),
+                (MEMBERSHIP, [membership.user_id, "acme"]),
+            )
+    finally:
+        del options["server_side_binding"]
+    assert found.pk == again.pk == membership.pk and len(queries) == 2
