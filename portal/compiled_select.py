@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from functools import lru_cache
 
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 from django.db.models import Model
 
 
@@ -104,8 +104,34 @@ def select_together(
     """Each ``(select, params)``'s instance, or None, in order: on PostgreSQL in one round
     trip, the statements sent together (psycopg's client-side binding, Django's default,
     quotes every parameter into the text and reads one result per statement); elsewhere,
-    and with server-side binding (one statement per prepared query), one after another."""
+    and with server-side binding (one statement per prepared query), one after another.
+
+    As a request's first query, it also stands in for Django's health check (with
+    CONN_HEALTH_CHECKS, a ``SELECT 1`` before the first query of every request: one round
+    trip more): these statements only read, so on a connection found broken they run again,
+    once, on a new one, which is what the check would have led to."""
     connection = connections[using]
+    unchecked = (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    )
+    if unchecked:
+        connection.health_check_done = True
+    try:
+        rows = _rows(connection, lookups)
+    except (OperationalError, InterfaceError):
+        if not (unchecked and _broken(connection)):
+            raise
+        connection.close()  # the next cursor connects anew
+        rows = _rows(connection, lookups)
+    return [
+        select._instance(row, connection) for (select, _), row in zip(lookups, rows, strict=True)
+    ]
+
+
+def _rows(connection, lookups) -> list[tuple | None]:
     statements = [select._compiled(connection.alias, connection.vendor)[0] for select, _ in lookups]
     rows = []
     with connection.cursor() as cursor:
@@ -119,9 +145,14 @@ def select_together(
             for sql, (_, params) in zip(statements, lookups, strict=True):
                 cursor.execute(sql, params)
                 rows.append(cursor.fetchone())
-    return [
-        select._instance(row, connection) for (select, _), row in zip(lookups, rows, strict=True)
-    ]
+    return rows
+
+
+def _broken(connection) -> bool:
+    """The driver's connection is lost (psycopg: closed, or ``broken`` by a failure of
+    the connection itself), not a query that failed on a live one."""
+    raw = connection.connection
+    return raw is None or bool(getattr(raw, "closed", False) or getattr(raw, "broken", False))
 
 
 def _statements_together(connection) -> bool:

@@ -2,8 +2,9 @@
 
 import datetime as dt
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import OperationalError, close_old_connections, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -107,3 +108,79 @@ def test_with_server_side_binding_the_selects_go_one_by_one(membership):
     finally:
         del options["server_side_binding"]
     assert found.pk == again.pk == membership.pk and len(queries) == 2
+
+
+@pytest.fixture
+def next_request(monkeypatch):
+    """What Django does when a request starts (connections to check before their first
+    query), and a record of every health check it runs."""
+    require(connection.vendor == "postgresql", "a lost connection is PostgreSQL's to lose")
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"]
+    checks = []
+    wrapper = type(connections["default"])
+    is_usable = wrapper.is_usable
+
+    def recorded(self):
+        checks.append(self.alias)
+        return is_usable(self)
+
+    monkeypatch.setattr(wrapper, "is_usable", recorded)
+
+    def start():
+        close_old_connections()
+        return checks
+
+    return start
+
+
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_as_a_requests_first_query_it_is_the_health_check_and_a_lost_connection_is_replaced(
+    make_customer, make_member, next_request
+):
+    membership = make_member(make_customer(slug="acme"), "ana@acme.example", "editor")
+    lost = _backend_pid()
+    with psycopg.connect(_dsn(), autocommit=True) as other:  # as a restart or a proxy would
+        other.execute("SELECT pg_terminate_backend(%s)", [lost])
+    checks = next_request()
+    user, found = select_together(
+        (CompiledSelect([(User, "u")], "{u.id} = %s"), [membership.user_id]),
+        (MEMBERSHIP, [membership.user_id, "acme"]),
+    )
+    assert user.pk == membership.user_id and found.pk == membership.pk
+    assert _backend_pid() != lost  # answered on a new connection
+    assert checks == []  # and no SELECT 1 went first
+    checks = next_request()
+    assert MEMBERSHIP.get([membership.user_id, "acme"]).pk == membership.pk
+    assert checks == []  # a healthy connection costs no check either
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_query_that_fails_on_a_live_connection_is_not_run_again(
+    make_customer, make_member, next_request
+):
+    membership = make_member(make_customer(slug="acme"), "ana@acme.example", "editor")
+    slow = CompiledSelect([(User, "u")], "{u.id} = %s AND pg_sleep(0.2) IS NOT NULL")
+    live = _backend_pid()
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 50")
+    try:
+        next_request()
+        with pytest.raises(OperationalError, match="statement timeout"):
+            slow.get([membership.user_id])
+        assert _backend_pid() == live
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
+
+
+def _dsn() -> str:
+    params = connection.get_connection_params()
+    return psycopg.conninfo.make_conninfo(
+        **{k: v for k, v in params.items() if k in {"host", "port", "user", "password", "dbname"}}
+    )
