@@ -20,7 +20,7 @@ from spaceinvoices.client import (
 )
 from spaceinvoices.contract import INVITATION_PENDING, request_id_new
 from spaceinvoices.factory import account_client, call_budget_ahead, launch_url
-from tenants.authentication import membership_of
+from tenants.authentication import membership_of, membership_read_with_user
 from tenants.encryption import DecryptionError
 from tenants.launch_rules import launch_block, turned_off
 from tenants.locking import CustomerBusy
@@ -232,19 +232,29 @@ def launch_token_create(*, user, slug: str, client_ip: str) -> Launch:
     LaunchRefused saying why not (404 for a stranger, exactly as for no such customer).
     Every attempt is audited; the token never is."""
     # The mint's unit of Space Invoices' rate limit is taken ahead, in the same round trip
-    # as the user's own count, and only by an attempt within the user's limit: a script's
-    # throttled attempts never touch the budget every launch shares. A unit no request used
-    # (a stranger, a blocked customer) is given back when the block ends.
+    # as the user's own count, and only by an attempt within the user's limit (decided on
+    # the cache's server): a script's throttled attempts never touch the budget every
+    # launch shares. A unit no request used (the stored key unreadable, say) is given back
+    # when the block ends.
     with call_budget_ahead() as ahead:
         return _launch(user=user, slug=slug, client_ip=client_ip, ahead=ahead)
 
 
 def _launch(*, user, slug: str, client_ip: str, ahead) -> Launch:
+    # Only a launch that will call Space Invoices, as far as is known before counting (a
+    # member, read with the user, and nothing blocking), takes its unit ahead: a stranger's
+    # or a refused attempt never holds a unit of the budget every launch shares, not even
+    # while it is audited (a burst of 404s made members wait a whole window).
+    read, membership = membership_read_with_user(user=user, slug=slug)
+    calls = read and membership is not None and launch_block(membership=membership) is None
     # Counted first, for every attempt, members' or not: past the limit nothing more is
     # looked up (on a request, the membership came with the user, in the same query) and
     # nothing is written, so a script cannot fill the audit (or probe slugs).
     verdict = throttle_hit(
-        bucket="launch", key=str(user.pk), rate=settings.PORTAL_LAUNCH_RATE, count=ahead.count_with
+        bucket="launch",
+        key=str(user.pk),
+        rate=settings.PORTAL_LAUNCH_RATE,
+        count=ahead.count_with if calls else None,
     )
     if not verdict.allowed:
         if verdict.first_refusal:  # one audit row per window, whoever's slug it names
@@ -261,7 +271,8 @@ def _launch(*, user, slug: str, client_ip: str, ahead) -> Launch:
             ),
             retry_after=verdict.retry_after,
         )
-    membership = membership_of(user=user, slug=slug)
+    if not read:
+        membership = membership_of(user=user, slug=slug)
     if membership is None:
         _launch_event_record(
             user_id=user.pk, slug=slug, outcome=Outcome.NOT_MEMBER, client_ip=client_ip

@@ -40,13 +40,14 @@ _ahead = contextvars.ContextVar("spaceinvoices_budget_ahead", default=None)
 class Counter(Protocol):
     """What the budget needs of a shared counter: count one hit of ``key`` and return the
     count, creating it (to expire after ``timeout`` seconds) on the window's first hit; the
-    same, then a second key's hit only if the first count is within ``limit`` (its count, or
-    None), in one round trip; and a hit given back (nothing if the counter expired)."""
+    same, then a second key's hit only if the first count is within ``limit`` and the second
+    is below ``then_limit`` (its count, or None), in one round trip; and a hit given back
+    (nothing if the counter expired)."""
 
     def hit(self, key: str, timeout: int) -> int: ...
 
     def hit_then(
-        self, key: str, timeout: int, *, limit: int, then: tuple[str, int]
+        self, key: str, timeout: int, *, limit: int, then: tuple[str, int], then_limit: int
     ) -> tuple[int, int | None]: ...
 
     def give_back(self, key: str) -> None: ...
@@ -149,18 +150,18 @@ class Ahead:
         """Count one hit of ``key`` (its count returned) and, in the same round trip and only
         if that count is within ``limit``, take a unit for this block's next request. Past
         ``limit`` nothing is taken: an attempt refused there must not spend, even for a
-        moment, a budget every launch shares. Past the window's budget the request takes its
-        unit (waiting) as any other."""
+        moment, a budget every launch shares. Nor when the window's budget is spent: nothing
+        is counted then, and the request takes its unit (waiting) as any other."""
         budget = self.budget
         if _bulk.get() or self._taken is not None:
             return budget.counter.hit(key, timeout)  # bulk work keeps to its own share
         window = int(budget.clock() // budget.window)
         unit = budget._key("all", window)
         count, spent = budget.counter.hit_then(
-            key, timeout, limit=limit, then=(unit, budget._timeout())
+            key, timeout, limit=limit, then=(unit, budget._timeout()), then_limit=budget.per_window
         )
-        # A count past the window's budget is not given back, as take() leaves its own: the
-        # window is spent either way.
+        # Past the budget only if two processes raced in a cache that cannot decide on its
+        # server (a local one): left counted, as take() leaves its own; the window is spent.
         if spent is not None and spent <= budget.per_window:
             self._taken = (budget, window, unit)
             self._token = _ahead.set(self._taken)

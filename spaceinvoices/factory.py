@@ -52,18 +52,21 @@ class CacheCounter:
         return self._hit_in_cache(key, timeout)
 
     def hit_then(
-        self, key: str, timeout: int, *, limit: int, then: tuple[str, int]
+        self, key: str, timeout: int, *, limit: int, then: tuple[str, int], then_limit: int
     ) -> tuple[int, int | None]:
-        """``hit(key, timeout)``, then, only if that count is within ``limit``, a hit of
-        ``then`` (a ``(key, timeout)``): both counts, the second None if not counted. On
-        Redis one round trip: a script decides on the server, where a pipeline could not."""
+        """``hit(key, timeout)``, then, only if that count is within ``limit`` and the
+        ``then`` counter (a ``(key, timeout)``) is still below ``then_limit``, a hit of it:
+        both counts, the second None if not counted. On Redis one round trip: a script
+        decides on the server, where a pipeline could not."""
         if self._redis is not None:
             names = [self.cache.make_and_validate_key(k) for k in (key, then[0])]
             client = self._redis.get_client(names[0], write=True)
-            counts = client.eval(_HIT_THEN, 2, *names, timeout, limit, then[1])
+            counts = client.eval(_HIT_THEN, 2, *names, timeout, limit, then[1], then_limit)
             return counts[0], (counts[1] if len(counts) > 1 else None)
         count = self._hit_in_cache(key, timeout)
-        return count, (self._hit_in_cache(*then) if count <= limit else None)
+        if count > limit or (self.cache.get(then[0]) or 0) >= then_limit:
+            return count, None
+        return count, self._hit_in_cache(*then)
 
     def give_back(self, key: str) -> None:
         """One hit less (a unit taken and not used); nothing if the counter has expired."""
@@ -84,12 +87,13 @@ class CacheCounter:
             return 1 if self.cache.add(key, 1, timeout=timeout) else self.cache.incr(key)
 
 
-# KEYS: the counted key, the key counted only within the limit; ARGV: the first's expiry,
-# the limit, the second's expiry. EXPIRE NX: only a window's first hit sets it.
+# KEYS: the counted key, the key counted only within the limits; ARGV: the first's expiry,
+# its limit, the second's expiry, its limit. EXPIRE NX: only a window's first hit sets it.
 _HIT_THEN = """
 local count = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[1], 'NX')
 if count > tonumber(ARGV[2]) then return {count} end
+if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[4]) then return {count} end
 local spent = redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], ARGV[3], 'NX')
 return {count, spent}

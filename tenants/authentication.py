@@ -65,10 +65,19 @@ def user_get_with_membership(request, *, slug: str):
         _membership_wanted.reset(token)
 
 
+def membership_read_with_user(*, user, slug: str) -> tuple[bool, Membership | None]:
+    """``(True, membership or None)`` when the user's membership of customer ``slug`` was
+    read with the user in this request; ``(False, None)`` when it was not (no query)."""
+    read = getattr(user, _READ, None)
+    if read is not None and slug in read:
+        return True, read[slug]
+    return False, None
+
+
 def membership_of(*, user, slug: str) -> Membership | None:
     """The user's membership of customer ``slug`` (its customer loaded), or None: as read
     with the user in this request, else read now."""
-    read = getattr(user, _READ, None)
-    if read is not None and slug in read:
-        return read[slug]
+    read, membership = membership_read_with_user(user=user, slug=slug)
+    if read:
+        return membership
     return _MEMBERSHIP.get([user.pk, slug, SyncState.REMOVING.value])

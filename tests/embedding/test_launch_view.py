@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from embedding.models import LaunchEvent
-from tenants.models import EntityApiKey, Membership, SyncState, User
+from tenants.models import Customer, EntityApiKey, Membership, SyncState, User
 from tenants.services import customer_disable, members_sync
 from tests.fixtures_portal import user_invited_upstream
 
@@ -470,3 +470,33 @@ def test_a_launch_takes_one_unit_of_the_rate_limit_and_a_refusal_gives_its_back(
     assert bo.post(launch_url("acme")).status_code == 429
     assert sum(simulator.stats()["requests"].values()) - calls == 1
     assert _budget_spent() - before == 1
+
+
+@pytest.mark.parametrize("refusal", ["stranger", "company off", "role too low"])
+def test_an_attempt_that_will_not_call_never_holds_a_unit_not_even_while_audited(
+    login_as, acme, globex, simulator, refusal
+):
+    """A burst of such attempts would otherwise keep a window's budget full for a moment
+    each, and a member launching then waited for the next window."""
+    email, slug, status = "bo@acme.example", "acme", 403
+    if refusal == "stranger":
+        slug, status = "globex", 404
+    elif refusal == "company off":
+        Customer.objects.filter(slug="acme").update(is_active=False)
+    else:  # dee is a viewer, below the key-mode floor
+        email, slug = "dee@globex.example", "globex"
+    held = []
+
+    def observe(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("INSERT") and LaunchEvent._meta.db_table in sql:
+            held.append(_budget_spent() - before)  # while the attempt is audited
+        return execute(sql, params, many, context)
+
+    client = login_as(email)
+    before = _budget_spent()
+    with connection.execute_wrapper(observe):
+        assert client.post(launch_url(slug)).status_code == status
+    assert held == [0] and _budget_spent() == before
+    with connection.execute_wrapper(observe):  # a member's launch holds its unit, and uses it
+        assert login_as("cy@globex.example").post(launch_url("globex")).status_code == 303
+    assert held == [0, 1] and _budget_spent() == before + 1

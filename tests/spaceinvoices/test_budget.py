@@ -36,10 +36,12 @@ class Counter:
         self.trips += 1
         return self._count(key, timeout)
 
-    def hit_then(self, key, timeout, *, limit, then):
+    def hit_then(self, key, timeout, *, limit, then, then_limit):
         self.trips += 1
         count = self._count(key, timeout)
-        return count, (self._count(*then) if count <= limit else None)
+        if count > limit or self.values.get(then[0], 0) >= then_limit:
+            return count, None
+        return count, self._count(*then)
 
     def give_back(self, key):
         self.trips += 1
@@ -168,13 +170,14 @@ def test_a_unit_taken_ahead_does_not_cross_into_the_next_window():
         assert _spent(spend, counter, clock) == 1  # and the request counted in its own
 
 
-def test_past_the_budget_a_unit_taken_ahead_is_no_unit():
+def test_past_the_budget_a_unit_taken_ahead_is_no_unit_and_counts_nothing():
     clock, counter = Clock(), Counter()
     spend = budget(clock, counter, limit=60)
     for _ in range(spend.per_window):
         spend.take()
     with spend.ahead() as ahead:
         assert ahead.count_with("mine", 60, 5) == 1  # the other count still counts
+        assert _spent(spend, counter, clock) == spend.per_window  # a spent window: no count
         slept = len(clock.slept)
         spend.take()  # waits for the next window, as any request past the budget
         assert len(clock.slept) == slept + 1

@@ -46,32 +46,38 @@ def test_in_redis_the_first_hit_sets_the_expiry_and_later_ones_keep_it(redis_cac
     assert redis_cache.get("w") == 4  # Django's own reads agree
 
 
-def test_a_second_count_only_within_the_first_ones_limit_and_one_given_back_locally():
+def test_a_second_count_only_within_both_limits_and_one_given_back_locally():
     counter = CacheCounter(caches["default"])
-    assert counter.hit_then("a", 60, limit=2, then=("b", 60)) == (1, 1)
-    assert counter.hit_then("a", 60, limit=2, then=("b", 60)) == (2, 2)
-    assert counter.hit_then("a", 60, limit=2, then=("b", 60)) == (3, None)
-    assert caches["default"].get("b") == 2  # past the limit, b was not counted
+    hit = lambda: counter.hit_then("a", 60, limit=2, then=("b", 60), then_limit=5)  # noqa: E731
+    assert hit() == (1, 1)
+    assert hit() == (2, 2)
+    assert hit() == (3, None)
+    assert caches["default"].get("b") == 2  # past the first limit, b was not counted
     counter.give_back("b")
     assert counter.hit("b", 60) == 2
+    assert counter.hit_then("c", 60, limit=9, then=("b", 60), then_limit=2) == (1, None)
+    assert caches["default"].get("b") == 2  # at its own limit, b was not counted either
     counter.give_back("never-counted")  # expired or never there: nothing happens
     assert caches["default"].get("never-counted") is None
 
 
-def test_in_redis_one_script_counts_within_the_limit_and_a_give_back_never_recreates(
+def test_in_redis_one_script_counts_within_both_limits_and_a_give_back_never_recreates(
     redis_cache,
 ):
     counter = CacheCounter(redis_cache)
     raw = redis_cache._cache.get_client(None)
-    assert counter.hit_then("a", 30, limit=1, then=("b", 300)) == (1, 1)
+    assert counter.hit_then("a", 30, limit=1, then=("b", 300), then_limit=2) == (1, 1)
     assert 0 < raw.ttl(redis_cache.make_and_validate_key("a")) <= 30
     assert 30 < raw.ttl(redis_cache.make_and_validate_key("b")) <= 300
-    assert counter.hit_then("a", 30, limit=1, then=("b", 300)) == (2, None)
+    assert counter.hit_then("a", 30, limit=1, then=("b", 300), then_limit=2) == (2, None)
     assert redis_cache.get("a") == 2 and redis_cache.get("b") == 1
+    assert counter.hit_then("c", 30, limit=5, then=("b", 300), then_limit=2) == (1, 2)
+    assert counter.hit_then("c", 30, limit=5, then=("b", 300), then_limit=2) == (2, None)
+    assert redis_cache.get("b") == 2  # at its limit, b is not counted
     raw.expire(redis_cache.make_and_validate_key("a"), 1000)
-    counter.hit_then("a", 30, limit=1, then=("b", 300))  # a later hit never stretches it
+    counter.hit_then("a", 30, limit=1, then=("b", 300), then_limit=9)  # never stretches it
     assert raw.ttl(redis_cache.make_and_validate_key("a")) > 30
     counter.give_back("b")
-    assert redis_cache.get("b") == 0
+    assert redis_cache.get("b") == 1
     counter.give_back("expired")
     assert raw.exists(redis_cache.make_and_validate_key("expired")) == 0
