@@ -1,5 +1,6 @@
 """POST /customers/<slug>/open-invoicing/: every outcome, proven by the simulator's counts."""
 
+import datetime as dt
 import re
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -9,6 +10,7 @@ import requests
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from embedding.models import LaunchEvent
 from tenants.models import Customer, EntityApiKey, Membership, SyncState, User
@@ -447,6 +449,15 @@ def test_an_overlong_slug_is_audited_cut_to_the_columns_length(login_as, acme, s
     assert LaunchEvent.objects.get().customer_slug == "x" * 80
 
 
+def test_the_audit_rows_time_is_stored_as_the_orm_stores_it(login_as, acme, simulator):
+    assert login_as("bo@acme.example").post(launch_url("acme")).status_code == 303
+    row = LaunchEvent.objects.get()
+    assert timezone.now() - row.created_at < dt.timedelta(minutes=1)
+    # Found again by its own time: SQLite compares the stored text, so a value written in
+    # another shape than the ORM's (an offset added, say) would never match.
+    assert LaunchEvent.objects.filter(created_at=row.created_at).get().pk == row.pk
+
+
 def _budget_spent() -> int:
     """Units of Space Invoices' rate limit the portal counted in this window and the last."""
     from django.conf import settings
@@ -485,11 +496,14 @@ def test_an_attempt_that_will_not_call_never_holds_a_unit_not_even_while_audited
         Customer.objects.filter(slug="acme").update(is_active=False)
     else:  # dee is a viewer, below the key-mode floor
         email, slug = "dee@globex.example", "globex"
-    held = []
+    held, at_key = [], []
 
     def observe(execute, sql, params, many, context):
-        if sql.lstrip().upper().startswith("INSERT") and LaunchEvent._meta.db_table in sql:
+        statement = sql.lstrip().upper()
+        if statement.startswith("INSERT") and LaunchEvent._meta.db_table in sql:
             held.append(_budget_spent() - before)  # while the attempt is audited
+        if statement.startswith("SELECT") and EntityApiKey._meta.db_table in sql:
+            at_key.append(_budget_spent() - before)  # before the mint takes any unit
         return execute(sql, params, many, context)
 
     client = login_as(email)
@@ -500,3 +514,6 @@ def test_an_attempt_that_will_not_call_never_holds_a_unit_not_even_while_audited
     with connection.execute_wrapper(observe):  # a member's launch holds its unit, and uses it
         assert login_as("cy@globex.example").post(launch_url("globex")).status_code == 303
     assert held == [0, 1] and _budget_spent() == before + 1
+    # Taken with the user's count (one round trip), not by the mint: already counted when
+    # the stored key is read, before any request to Space Invoices.
+    assert at_key[-1] == 1
