@@ -1,4 +1,4 @@
-"""On a launch, the signed-in user is read with their membership of the customer: one query."""
+"""On a launch, the signed-in user and their membership of the customer read in one round trip."""
 
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject

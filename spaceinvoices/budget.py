@@ -14,8 +14,9 @@ launch never waits behind bulk work:
   launches and staff themselves spent the rest of it.
 - A caller that counts something else first (the launch counts its user's rate limit)
   may take its next request's unit ahead, in the same round trip (``ahead()``), and only
-  if that other count is within its own limit: an attempt refused there takes nothing. A
-  unit taken ahead and not used by the end of the block is given back.
+  if that other count is within its own limit (an attempt refused there takes nothing)
+  and the window still has a unit (a spent window is not counted past). A unit taken
+  ahead and not used by the end of the block is given back.
 
 The counts live in a shared counter (the Django cache, Redis in production), so that
 every web and worker process draws on the same budget. This module knows nothing of
