@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "e2e"
 CHROMIUM_ARGS = [
@@ -29,6 +30,10 @@ def browser(chromium_path):
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # While Playwright's loop runs, Django keeps the test's database connections apart
+        # from the thread's own (one set per async context), and nothing else closes them:
+        # left open, they kept PostgreSQL from dropping the test database at the end.
+        connections.close_all()
 
 
 @pytest.fixture
