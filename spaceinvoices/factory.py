@@ -3,8 +3,7 @@
 The only module of this package that reads settings.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from functools import lru_cache
 
 from django.conf import settings
@@ -135,12 +134,10 @@ def before_request() -> None:
     _configured_budget().take()
 
 
-@contextmanager
-def call_budget_ahead() -> Iterator[Ahead]:
+def call_budget_ahead() -> AbstractContextManager[Ahead]:
     """The next request to Space Invoices inside the block may have its unit of the rate
     limit taken ahead, together with another count (``count_with``): one round trip."""
-    with _configured_budget().ahead() as ahead:
-        yield ahead
+    return _configured_budget().ahead()
 
 
 @lru_cache(maxsize=1)
