@@ -135,7 +135,7 @@ def _rows(connection, lookups) -> list[tuple | None]:
     statements = [select._compiled(connection.alias, connection.vendor)[0] for select, _ in lookups]
     rows = []
     with connection.cursor() as cursor:
-        if len(lookups) > 1 and _statements_together(connection):
+        if len(lookups) > 1 and statements_together(connection):
             cursor.execute("; ".join(statements), [p for _, params in lookups for p in params])
             for position in range(len(lookups)):
                 if position:
@@ -155,7 +155,8 @@ def _broken(connection) -> bool:
     return raw is None or bool(getattr(raw, "closed", False) or getattr(raw, "broken", False))
 
 
-def _statements_together(connection) -> bool:
+def statements_together(connection) -> bool:
+    """Several statements can go in one message: PostgreSQL with client-side binding."""
     options = connection.settings_dict.get("OPTIONS", {})
     return connection.vendor == "postgresql" and not options.get("server_side_binding")
 

@@ -39,6 +39,18 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def postgres_dsn() -> str:
+    """The test database's connection string, for a connection of a test's own (another
+    process's view of what Django's connection has committed)."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    return psycopg.conninfo.make_conninfo(
+        **{k: v for k, v in params.items() if k in {"host", "port", "user", "password", "dbname"}}
+    )
+
+
 @pytest.fixture(scope="session")
 def mutation_slot() -> Slot | None:
     """Under `make mutate`, this session's simulator and database (see tests.mutation_slots)."""

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from portal.compiled_select import CompiledSelect, select_together
 from tenants.models import Customer, Membership, User
-from tests.conftest import require
+from tests.conftest import postgres_dsn, require
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +145,7 @@ def test_as_a_requests_first_query_it_is_the_health_check_and_a_lost_connection_
 ):
     membership = make_member(make_customer(slug="acme"), "ana@acme.example", "editor")
     lost = _backend_pid()
-    with psycopg.connect(_dsn(), autocommit=True) as other:  # as a restart or a proxy would
+    with psycopg.connect(postgres_dsn(), autocommit=True) as other:  # as a restart or a proxy would
         other.execute("SELECT pg_terminate_backend(%s)", [lost])
     checks = next_request()
     user, found = select_together(
@@ -177,10 +177,3 @@ def test_a_query_that_fails_on_a_live_connection_is_not_run_again(
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET statement_timeout")
-
-
-def _dsn() -> str:
-    params = connection.get_connection_params()
-    return psycopg.conninfo.make_conninfo(
-        **{k: v for k, v in params.items() if k in {"host", "port", "user", "password", "dbname"}}
-    )
