@@ -1,14 +1,14 @@
 """Open invoicing: check who may launch, mint a fresh token upstream, audit every attempt."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from embedding.launch_audit import LaunchAttempt, launch_event_record
 from embedding.models import LaunchEvent
 from portal.throttle import throttle_hit
 from spaceinvoices.client import (
@@ -43,69 +43,6 @@ class LaunchRefused(Exception):
     message: str
     upstream_status: int | None = None
     retry_after: int | None = None
-
-
-def _launch_event_record(
-    *,
-    user_id: int | None,
-    slug: str,
-    outcome: str,
-    membership: Membership | None = None,
-    client_ip: str = "",
-    upstream_status: int | None = None,
-    request_id: str = "",
-) -> None:
-    customer = membership.customer if membership else None
-    values = {
-        "user": user_id,
-        "customer": customer.pk if customer else None,
-        "customer_slug": slug[:80],
-        "mode": customer.access_mode if customer else "",
-        "outcome": outcome,
-        "upstream_status": upstream_status,
-        "request_id": request_id,
-        "client_ip": client_ip or None,
-        "created_at": timezone.now(),
-    }
-    # One prepared INSERT, committed before the response (autocommit): the ORM's create()
-    # compiled the same statement on every launch, a third of the view's CPU. The values
-    # go in the statement's column order, by field name.
-    with connection.cursor() as cursor:
-        cursor.execute(_audit_insert(), [_db_value(name, values[name]) for name in _AUDIT_FIELDS])
-
-
-@lru_cache(maxsize=1)
-def _audit_insert() -> str:
-    """``INSERT INTO embedding_launchevent (user_id, …) VALUES (%s, …)``, built once from
-    the model, so that a renamed column is followed."""
-    meta = LaunchEvent._meta
-    columns = [meta.get_field(name).column for name in _AUDIT_FIELDS]
-    quote = connection.ops.quote_name
-    # Table and column names come from the model, quoted; every value is a parameter.
-    return (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-
-
-_AUDIT_FIELDS = (
-    "user",
-    "customer",
-    "customer_slug",
-    "mode",
-    "outcome",
-    "upstream_status",
-    "request_id",
-    "client_ip",
-    "created_at",
-)
-
-
-def _db_value(name: str, value):
-    """As the ORM would send it (a datetime in the database's time zone handling)."""
-    if name == "created_at":
-        return connection.ops.adapt_datetimefield_value(value)
-    return value
 
 
 def _unavailable(exc: SpaceInvoicesError | None = None) -> LaunchRefused:
@@ -145,7 +82,7 @@ def _invited() -> LaunchRefused:
     )
 
 
-def _user_token(membership: Membership, request_id: str) -> str:
+def _user_token(membership: Membership, attempt: LaunchAttempt) -> str:
     if membership.sync_state in (SyncState.PENDING, SyncState.FAILED) or not membership.si_user_id:
         # Never synced (or it failed): sync on the spot, then read where the member stands.
         try:
@@ -160,13 +97,15 @@ def _user_token(membership: Membership, request_id: str) -> str:
         raise _unavailable()
     # An invited member may have accepted since the last sync: Space Invoices says which
     # (409 invitation_pending), so the mint is tried rather than refused from our record.
+    client = account_client()
     try:
-        minted = account_client().user_token_create(
-            membership.customer.entity_id,
-            membership.si_user_id,
-            ttl=settings.SPACEINVOICES_LAUNCH_TTL,
-            request_id=request_id,
-        )
+        with attempt.upstream_call():
+            minted = client.user_token_create(
+                membership.customer.entity_id,
+                membership.si_user_id,
+                ttl=settings.SPACEINVOICES_LAUNCH_TTL,
+                request_id=attempt.request_id,
+            )
     except Conflict as exc:
         if exc.code != INVITATION_PENDING:
             raise
@@ -185,7 +124,7 @@ def _user_token(membership: Membership, request_id: str) -> str:
     return minted.token
 
 
-def _key_token(membership: Membership, request_id: str) -> str:
+def _key_token(membership: Membership, attempt: LaunchAttempt) -> str:
     customer = membership.customer
     try:
         stored = EntityApiKey.objects.active().get(customer=customer).key
@@ -193,9 +132,12 @@ def _key_token(membership: Membership, request_id: str) -> str:
         raise _key_needs_attention(customer) from None
     client = account_client().with_key(stored)
     try:
-        minted = client.key_token_create(
-            customer.entity_id, ttl=settings.SPACEINVOICES_LAUNCH_TTL, request_id=request_id
-        )
+        with attempt.upstream_call():
+            minted = client.key_token_create(
+                customer.entity_id,
+                ttl=settings.SPACEINVOICES_LAUNCH_TTL,
+                request_id=attempt.request_id,
+            )
     except Unauthorized as exc:
         raise _key_needs_attention(customer, upstream_status=exc.status) from None
     return minted.token
@@ -226,6 +168,9 @@ class Launch:
 
     url: str = field(repr=False)
     mode: str
+    # Records the outcome on the audit row (already durable, as started): called once the
+    # browser has the redirect, so that this write does not delay it.
+    finish_audit: Callable[[], None] = field(repr=False)
 
 
 def launch_token_create(*, user, slug: str, client_ip: str) -> Launch:
@@ -259,7 +204,7 @@ def _launch(*, user, slug: str, client_ip: str, ahead) -> Launch:
     )
     if not verdict.allowed:
         if verdict.first_refusal:  # one audit row per window, whoever's slug it names
-            _launch_event_record(
+            launch_event_record(
                 user_id=user.pk, slug=slug, outcome=Outcome.RATE_LIMITED, client_ip=client_ip
             )
         raise LaunchRefused(
@@ -275,35 +220,30 @@ def _launch(*, user, slug: str, client_ip: str, ahead) -> Launch:
     if not read:
         membership = membership_of(user=user, slug=slug)
     if membership is None:
-        _launch_event_record(
+        launch_event_record(
             user_id=user.pk, slug=slug, outcome=Outcome.NOT_MEMBER, client_ip=client_ip
         )
         # Shown as the site's own 404 page, exactly as for a customer that does not exist.
         raise _not_member()
-    url = _mint_for(membership, client_ip)
-    return Launch(url=url, mode=membership.customer.access_mode)
+    url, attempt = _mint_for(membership, client_ip)
+    return Launch(
+        url=url,
+        mode=membership.customer.access_mode,
+        finish_audit=attempt.finish_after_response,
+    )
 
 
-def _mint_for(membership: Membership, client_ip: str) -> str:
-    request_id = request_id_new("launch")  # ours, never from the browser
+def _mint_for(membership: Membership, client_ip: str) -> tuple[str, LaunchAttempt]:
     customer = membership.customer
-
-    def record(outcome, upstream_status=None):
-        _launch_event_record(
-            user_id=membership.user_id,
-            slug=customer.slug,
-            outcome=outcome,
-            membership=membership,
-            client_ip=client_ip,
-            upstream_status=upstream_status,
-            request_id=request_id,
-        )
-
+    # The request id is ours, never from the browser.
+    attempt = LaunchAttempt(
+        membership=membership, client_ip=client_ip, request_id=request_id_new("launch")
+    )
     try:
         _check(membership)
         mint = _user_token if customer.access_mode == AccessMode.USER else _key_token
         try:
-            token = mint(membership, request_id)
+            token = mint(membership, attempt)
         except Forbidden as exc:
             block = turned_off(customer)
             raise LaunchRefused(
@@ -313,7 +253,6 @@ def _mint_for(membership: Membership, client_ip: str) -> str:
             logger.warning("launch for %s failed upstream: %r", customer.slug, exc)
             raise _unavailable(exc) from None
     except LaunchRefused as refusal:
-        record(refusal.outcome, refusal.upstream_status)
+        attempt.finish(refusal.outcome, refusal.upstream_status)
         raise
-    record(Outcome.LAUNCHED, 201)
-    return launch_url(token)
+    return launch_url(token), attempt

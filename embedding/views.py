@@ -57,6 +57,22 @@ def open_invoicing(request, slug: str):
             raise Http404(refusal.message) from None  # the site's own 404 page, as for any
         return _refusal_page(request, refusal, slug)
     request.log_fields.update(launch_outcome="launched", customer=slug, mode=launch.mode)
-    response = HttpResponseRedirect(launch.url)
-    response.status_code = 303  # See Other: the browser follows with a GET
-    return response
+    return _LaunchRedirect(launch.url, after_sent=launch.finish_audit)
+
+
+class _LaunchRedirect(HttpResponseRedirect):
+    """See Other (the browser follows with a GET); once the server has sent it and closes
+    the response, ``after_sent`` runs (the launch's audit outcome: its row is durable
+    already, so the browser need not wait for this write)."""
+
+    status_code = 303
+
+    def __init__(self, url: str, *, after_sent) -> None:
+        super().__init__(url)
+        self._after_sent = after_sent
+
+    def close(self) -> None:
+        try:
+            self._after_sent()
+        finally:
+            super().close()

@@ -159,3 +159,18 @@ def staff_group(name: str):
 
     staff_groups_ensure()
     return Group.objects.get(name=name)
+
+
+def post_unsent(client, path: str):
+    """POST ``path`` with ``client``'s cookies through the whole middleware stack, and
+    return the response as the server holds it before sending: not yet closed. (The test
+    client, like a WSGI server, closes every response once it is read.)"""
+    from django.core.handlers.base import BaseHandler
+    from django.test import RequestFactory
+
+    request = RequestFactory().post(path)
+    request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
+    request._dont_enforce_csrf_checks = True  # as the test client's own requests
+    handler = BaseHandler()
+    handler.load_middleware()
+    return handler.get_response(request)

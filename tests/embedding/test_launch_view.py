@@ -15,7 +15,7 @@ from django.utils import timezone
 from embedding.models import LaunchEvent
 from tenants.models import Customer, EntityApiKey, Membership, SyncState, User
 from tenants.services import customer_disable, members_sync
-from tests.fixtures_portal import user_invited_upstream
+from tests.fixtures_portal import post_unsent, user_invited_upstream
 
 pytestmark = pytest.mark.django_db
 
@@ -227,12 +227,17 @@ def test_queries_per_launch(client, login_as, globex, acme, simulator):
     login_as("cy@globex.example")
     client.post(launch_url("globex"))  # warm the session
     with CaptureQueriesContext(connection) as queries:
-        assert client.post(launch_url("globex")).status_code == 303
+        response = post_unsent(client, launch_url("globex"))
+        assert response.status_code == 303
+        before_sent = len(queries)
+        response.close()
     sql = [q["sql"] for q in queries]
-    # session, user, membership (with its customer), key, audit row; on PostgreSQL the
-    # membership is sent with the user's query and comes back in the same round trip.
+    # Before the redirect goes out: session, user, membership (with its customer), key, the
+    # audit row (started); on PostgreSQL the membership is sent with the user's query and
+    # comes back in the same round trip. Once it is sent: the row's outcome.
     together = connection.vendor == "postgresql"
-    assert len(queries) == (4 if together else 5), sql
+    assert before_sent == (4 if together else 5), sql
+    assert len(queries) == before_sent + 1 and sql[-1].lstrip().upper().startswith("UPDATE")
     membership_table = Membership._meta.db_table
     with_user = [q for q in sql if User._meta.db_table in q and membership_table in q]
     assert len(with_user) == (1 if together else 0), sql
@@ -281,6 +286,8 @@ def test_every_refusal_is_audited_in_full(
         "upstream_status": upstream,
         "client_ip": "10.1.2.3",
     }
+    # The attempt's own id, in the row as in any log line about it.
+    assert LaunchEvent.objects.get().request_id.startswith("portal:launch:")
     globex.refresh_from_db()
     assert (globex.key_rejected_at is not None) == (outcome == "key_rejected")
     assert minted(simulator) == 0

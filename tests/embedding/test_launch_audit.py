@@ -1,0 +1,140 @@
+"""A launch's audit row: durable as started before the redirect goes out, finished once sent."""
+
+import re
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
+from django.test import Client
+from django.urls import reverse
+
+from embedding.models import LaunchEvent
+from tenants.models import User
+from tests.conftest import postgres_dsn, require
+from tests.fixtures_portal import post_unsent
+
+pytestmark = pytest.mark.django_db
+
+
+def launch_url(slug: str) -> str:
+    return reverse("open_invoicing", args=[slug])
+
+
+@contextmanager
+def audit_refusing(event: str, outcome: str):
+    """The database refuses to ``event`` (INSERT or UPDATE) a launch row of ``outcome``, as
+    a full disk or a revoked grant would: a trigger, dropped afterwards."""
+    table = LaunchEvent._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION audit_refused() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'audit refused'; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER audit_refused BEFORE {event} ON {table} FOR EACH ROW "
+                f"WHEN (NEW.outcome = '{outcome}') EXECUTE FUNCTION audit_refused()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TRIGGER audit_refused BEFORE {event} ON {table} "
+                f"WHEN NEW.outcome = '{outcome}' BEGIN SELECT RAISE(ABORT, 'audit refused'); END"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER audit_refused ON {table}")
+                cursor.execute("DROP FUNCTION audit_refused()")
+            else:
+                cursor.execute("DROP TRIGGER audit_refused")
+
+
+def closed_as_a_server_would(response) -> None:
+    """Close the response without Django's end-of-request connection clean-up (as the test
+    client closes it): what the close did to the connection stays visible."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as a server runs
+def test_the_row_is_started_before_the_redirect_goes_out_and_finished_once_it_has(
+    login_as, acme, simulator
+):
+    response = post_unsent(login_as("bo@acme.example"), launch_url("acme"))
+    assert response.status_code == 303 and "token=" in response["Location"]
+    row = LaunchEvent.objects.get()
+    assert (row.outcome, row.upstream_status, row.mode) == ("started", None, "user")
+    assert row.customer_slug == "acme" and row.user.email == "bo@acme.example"
+    assert simulator.request_ids("POST /entities/users/{id}/token") == [row.request_id]
+    # A process that died now would leave it so: the attempt on record, its outcome not.
+    closed_as_a_server_would(response)
+    row.refresh_from_db()
+    assert (row.outcome, row.upstream_status) == ("launched", 201)
+    assert LaunchEvent.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_another_connection_sees_the_started_row_before_the_redirect_is_sent(
+    login_as, acme, simulator
+):
+    require(connection.vendor == "postgresql", "commits seen from another connection")
+    response = post_unsent(login_as("bo@acme.example"), launch_url("acme"))
+    assert response.status_code == 303
+    with psycopg.connect(postgres_dsn(), autocommit=True) as other:
+        query = f"SELECT outcome, upstream_status FROM {LaunchEvent._meta.db_table}"
+        assert other.execute(query).fetchall() == [("started", None)]
+        closed_as_a_server_would(response)
+        assert other.execute(query).fetchall() == [("launched", 201)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_its_audit_row_a_launch_is_not_redirected(acme, simulator):
+    client = Client(raise_request_exception=False)
+    client.force_login(User.objects.get(email="bo@acme.example"))
+    with audit_refusing("INSERT", "started"):
+        response = client.post(launch_url("acme"))
+    assert response.status_code == 500 and not response.has_header("Location")
+    assert "token=" not in response.content.decode()
+    assert LaunchEvent.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_outcome_that_cannot_be_written_is_logged_and_leaves_the_row_started(
+    login_as, acme, simulator, caplog
+):
+    response = post_unsent(login_as("bo@acme.example"), launch_url("acme"))
+    assert response.status_code == 303
+    row = LaunchEvent.objects.get()
+    with audit_refusing("UPDATE", "launched"), caplog.at_level("WARNING", "embedding"):
+        closed_as_a_server_would(response)  # raises nothing: the answer has gone out
+        # The connection is left usable (no failed transaction open on it).
+        assert LaunchEvent.objects.get().outcome == "started"
+    [logged] = [r.getMessage() for r in caplog.records if r.name == "embedding.launch_audit"]
+    assert re.fullmatch(
+        rf"launch {row.request_id}: audit row {row.pk} left as started "
+        # The database's refusal, by its type: IntegrityError on SQLite, ProgrammingError on
+        # PostgreSQL (a trigger raising an exception: SQLSTATE P0001).
+        r"\((IntegrityError|ProgrammingError)\)",
+        logged,
+    )
+
+
+@pytest.mark.parametrize(("status", "outcome"), [(401, "unavailable"), (403, "inactive")])
+def test_a_member_synced_on_the_spot_and_refused_there_is_audited_with_that_answer(
+    login_as, acme, make_member, simulator, status, outcome
+):
+    make_member(acme, "late@acme.example", "editor")  # never synced: synced at launch
+    simulator.fault(path_prefix="/entities/users", method="GET", status=status, count=9)
+    response = login_as("late@acme.example").post(launch_url("acme"))
+    assert response.status_code == (503 if status == 401 else 403)
+    assert simulator.requests_to("POST /entities/users/{id}/token") == 0  # no token asked
+    row = LaunchEvent.objects.get()
+    assert (row.outcome, row.upstream_status, row.mode) == (outcome, status, "user")
+    assert row.request_id.startswith("portal:launch:")
