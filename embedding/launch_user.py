@@ -1,4 +1,4 @@
-"""On a launch, the signed-in user and their membership of the customer read in one round trip."""
+"""On a launch, the session, its user and their membership of the customer: one round trip."""
 
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
@@ -18,6 +18,9 @@ class LaunchUserMiddleware:
     def __call__(self, request):
         slug = _launch_slug(request)
         if slug is not None:
+            # Read with the session itself, where the session store can (tenants.sessions):
+            # one round trip for the session, the user and the membership.
+            request.session.membership_wanted = slug
             request.user = SimpleLazyObject(lambda: _user(request, slug))
         return self.get_response(request)
 

@@ -1,5 +1,6 @@
 """Sign-in as Django's ModelBackend does it; the signed-in user read by a query compiled once,
-with their membership of a customer in the same round trip when a launch asks for it."""
+with their membership of a customer in the same round trip when a launch asks for it (and,
+with the portal's session store, with the session itself)."""
 
 import contextvars
 
@@ -8,20 +9,36 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from portal.compiled_select import CompiledSelect, select_together
-from tenants.models import Customer, Membership, SyncState, User
+from tenants.models import Customer, Membership, SyncState, User, UserSession
 
 _USER_BY_ID = CompiledSelect([(User, "u")], "{u.id} = %s")
 # The user's membership of a customer, the customer with it. A membership being removed
 # counts as none, whatever Space Invoices still holds.
+_OF_CUSTOMER = "{c.slug} = %s AND {m.sync_state} <> %s"
 _MEMBERSHIP = CompiledSelect(
-    [(Membership, "m"), (Customer, "c")],
-    "{m.user} = %s AND {c.slug} = %s AND {m.sync_state} <> %s",
+    [(Membership, "m"), (Customer, "c")], "{m.user} = %s AND " + _OF_CUSTOMER
+)
+# A session (unexpired); its user, and their membership, found through its row's user id.
+_SESSION = CompiledSelect([(UserSession, "s")], "{s.session_key} = %s AND {s.expire_date} > %s")
+_session = UserSession._meta
+# Names from the model (lower-case, so unquoted on every backend); values are parameters.
+_SESSION_USER_ID = (
+    f"(SELECT {_session.get_field('user').column} FROM {_session.db_table} "  # noqa: S608
+    f"WHERE {_session.get_field('session_key').column} = %s "
+    f"AND {_session.get_field('expire_date').column} > %s)"
+)
+_USER_OF_SESSION = CompiledSelect([(User, "u")], "{u.id} = " + _SESSION_USER_ID)
+_MEMBERSHIP_OF_SESSION = CompiledSelect(
+    [(Membership, "m"), (Customer, "c")], "{m.user} = " + _SESSION_USER_ID + " AND " + _OF_CUSTOMER
 )
 # The customer's slug whose membership the user's own query also reads, while
 # user_get_with_membership() asks Django for the user.
 _membership_wanted: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "tenants_membership_wanted", default=None
 )
+# The request's session store, meanwhile: when it read the user with the session
+# (tenants.sessions), the backend takes that user instead of reading it again.
+_session_store = contextvars.ContextVar("tenants_session_store", default=None)
 _READ = "_memberships_read"  # on the user instance: {slug: membership or None}
 
 
@@ -35,7 +52,7 @@ class UserBackend(ModelBackend):
         if slug is None:
             user = _USER_BY_ID.get([user_id])
         else:
-            user, membership = select_together(
+            user, membership = _read_with_session(user_id) or select_together(
                 (_USER_BY_ID, [user_id]), (_MEMBERSHIP, [user_id, slug, SyncState.REMOVING.value])
             )
             if user is not None:
@@ -57,12 +74,42 @@ def user_get_with_membership(request, *, slug: str):
     """Django's ``auth.get_user(request)`` (the session's backend, its hash check, the
     anonymous user when either fails), reading the user's membership of customer ``slug``
     in the same round trip where the backend is UserBackend (on PostgreSQL: one round trip
-    fewer on a launch, the portal's busiest request). ``membership_of`` then has it."""
-    token = _membership_wanted.set(slug)
+    fewer on a launch, the portal's busiest request). ``membership_of`` then has it.
+
+    When the request's session store (tenants.sessions) has read the user and membership
+    with the session, for this user, those are taken: no query at all here. Only the id
+    comes from the session's data, as always; the row's copy of it just found them."""
+    token, store = _membership_wanted.set(slug), _session_store.set(request.session)
     try:
         return auth.get_user(request)
     finally:
+        _session_store.reset(store)
         _membership_wanted.reset(token)
+
+
+def _read_with_session(user_id) -> list | None:
+    """``[user, membership]`` as the session store read them with the session, if it did
+    and for this user; else None."""
+    read = getattr(_session_store.get(), "read_with_user", None)
+    if read is None or read[0] is None or str(read[0].pk) != str(user_id):
+        return None
+    return read
+
+
+def session_get(*, session_key: str, now) -> UserSession | None:
+    """The session row (unexpired at ``now``), or None."""
+    return _SESSION.get([session_key, now])
+
+
+def session_read_with_user(*, session_key: str, now, slug: str) -> list:
+    """``[session row, its user, the user's membership of customer slug]`` (each or None),
+    in one round trip on PostgreSQL: the user and membership are found through the session
+    row's user id."""
+    return select_together(
+        (_SESSION, [session_key, now]),
+        (_USER_OF_SESSION, [session_key, now]),
+        (_MEMBERSHIP_OF_SESSION, [session_key, now, slug, SyncState.REMOVING.value]),
+    )
 
 
 def membership_read_with_user(*, user, slug: str) -> tuple[bool, Membership | None]:

@@ -6,6 +6,7 @@ from .customer import AccessMode, Customer, DetailsState, Environment, Provision
 from .drift import DriftFinding
 from .intent import CustomerLease, UpstreamIntent
 from .membership import Membership, Role, SyncState
+from .session import UserSession
 from .user import User
 from .webhook import WebhookEndpoint
 
@@ -24,5 +25,6 @@ __all__ = [
     "SyncState",
     "UpstreamIntent",
     "User",
+    "UserSession",
     "WebhookEndpoint",
 ]

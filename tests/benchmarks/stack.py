@@ -74,7 +74,9 @@ class Stack:
             "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "DATABASE_URL": database_url(),
             "CACHE_URL": cache_url(),
-            "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+            # The portal's own store (PostgreSQL; the session, its user and the membership
+            # in one round trip); the peer keeps Django's, in PostgreSQL behind Redis.
+            "SESSION_ENGINE": "tenants.sessions",
             "SPACEINVOICES_API_URL": self.simulator.url,
             "SPACEINVOICES_EMBED_URL": self.simulator.embed_url,
             "SPACEINVOICES_API_KEY": self.account_key,

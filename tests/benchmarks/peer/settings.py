@@ -1,5 +1,5 @@
-"""The peer's settings: the portal's database, cache, sessions and secret key (so that a
-session made by logging in at the portal is the peer's too), with Django's default
+"""The peer's settings: the portal's database, cache and secret key, Django's own sessions
+(in PostgreSQL behind Redis: the benchmark sets SESSION_ENGINE), with Django's default
 middleware and nothing else: no membership check, rate limit, audit or request log."""
 
 import json

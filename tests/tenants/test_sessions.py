@@ -1,0 +1,120 @@
+"""Sessions stored with their user's id: on a launch the session, the user and the membership
+come back in one round trip, and Django still decides who is signed in."""
+
+import datetime as dt
+from importlib import import_module
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
+from django.db import connection
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tenants.authentication import membership_of, user_get_with_membership
+from tenants.models import User, UserSession
+from tenants.sessions import SessionStore
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member(client, make_customer, make_member):
+    membership = make_member(make_customer(slug="acme"), "bo@acme.example", "editor")
+    client.force_login(membership.user)
+    return membership
+
+
+def _key(client) -> str:
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def _launch_request(client, slug: str):
+    """A request with the client's session cookie, its session not read yet, marked as a
+    launch for ``slug`` (as embedding.launch_user marks it)."""
+    request = RequestFactory().post("/")
+    request.session = SessionStore(_key(client))
+    request.session.membership_wanted = slug
+    return request
+
+
+def test_the_portal_uses_its_own_store():
+    assert import_module(settings.SESSION_ENGINE).SessionStore is SessionStore
+
+
+def test_a_signed_in_sessions_row_carries_its_users_id_and_a_visitors_none(client):
+    user = User.objects.create_user(email="ana@acme.example", password="correct-horse-9")
+    client.post(reverse("login"), {"username": user.email, "password": "correct-horse-9"})
+    assert UserSession.objects.get(pk=_key(client)).user_id == user.pk
+    visitor = SessionStore()
+    visitor["seen"] = True
+    visitor.save()
+    assert UserSession.objects.get(pk=visitor.session_key).user_id is None
+
+
+def test_on_a_launch_the_session_the_user_and_the_membership_come_back_together(client, member):
+    request = _launch_request(client, "acme")
+    with CaptureQueriesContext(connection) as queries:
+        user = user_get_with_membership(request, slug="acme")
+        found = membership_of(user=user, slug="acme")
+    assert user.pk == member.user_id and found.pk == member.pk and found.customer.slug == "acme"
+    # One round trip on PostgreSQL (three statements in one message); one by one elsewhere.
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+
+
+def test_the_user_id_column_never_says_who_is_signed_in(client, member, make_member):
+    other = make_member(member.customer, "cy@acme.example", "admin")
+    UserSession.objects.filter(pk=_key(client)).update(user=other.user)  # disagrees with the data
+    user = user_get_with_membership(_launch_request(client, "acme"), slug="acme")
+    assert user.pk == member.user_id  # the session's own data, its user read again
+    assert membership_of(user=user, slug="acme").pk == member.pk
+
+
+def test_read_with_the_session_django_still_checks_it(client, member):
+    User.objects.filter(pk=member.user_id).update(is_active=False)
+    assert user_get_with_membership(_launch_request(client, "acme"), slug="acme").is_anonymous
+    User.objects.filter(pk=member.user_id).update(is_active=True, password="changed")
+    assert user_get_with_membership(_launch_request(client, "acme"), slug="acme").is_anonymous
+
+
+def test_an_expired_session_is_none(client, member):
+    gone = timezone.now() - dt.timedelta(seconds=1)
+    UserSession.objects.filter(pk=_key(client)).update(expire_date=gone)
+    request = _launch_request(client, "acme")
+    assert user_get_with_membership(request, slug="acme").is_anonymous
+    assert request.session.session_key is None  # a new one would be made, as Django's store does
+
+
+def test_signing_out_deletes_the_row_and_so_does_deleting_the_user(client, member):
+    signed_out = _key(client)
+    client.post(reverse("logout"))
+    assert not UserSession.objects.filter(pk=signed_out).exists()
+    leaving = User.objects.create_user(email="leaving@acme.example")  # no membership holds them
+    client.force_login(leaving)
+    assert UserSession.objects.filter(pk=_key(client), user=leaving).exists()
+    leaving.delete()
+    assert not UserSession.objects.filter(pk=_key(client)).exists()
+
+
+def test_sessions_under_djangos_store_stay_signed_in_after_the_switch(member):
+    user = member.user
+    old = DjangoSessionStore()
+    old.update(
+        {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "tenants.authentication.UserBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+    )
+    old.save()
+    import_module("tenants.migrations.0019_user_session").sessions_kept(apps, None)
+    row = UserSession.objects.get(pk=old.session_key)
+    assert row.user_id == user.pk
+    browser = Client()
+    browser.cookies[settings.SESSION_COOKIE_NAME] = old.session_key
+    # Signed in: taken to their company's page, not to the login page.
+    assert browser.get(reverse("home"))["Location"] == reverse("customer", args=["acme"])
