@@ -4,11 +4,11 @@ import logging
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from embedding.models import LaunchEvent
-from portal.compiled_select import statements_together
+from portal.compiled_select import connection_lost, statements_together
 from portal.insert_in_flight import InsertInFlight
 from tenants.models import Membership
 
@@ -49,13 +49,17 @@ class LaunchAttempt:
     """The row of an attempt that goes to Space Invoices: started as ``Outcome.STARTED``
     while the mint is in flight, then finished with its outcome.
 
-    A launch's row must be durable before the browser is redirected, and a crash must
-    never leave a row claiming a launch that did not happen. The started row says only
-    that an attempt was made; it is sent just before the mint and read back (committed)
-    as soon as Space Invoices has answered, so its write costs the launch no round trip
-    of its own. The outcome follows, for a redirect once the browser has it
-    (``finish_after_response``), for a refusal before its page. A process that dies
-    in between leaves the row started: the attempt is on record, its outcome is not."""
+    A launch's row must be durable before the browser is redirected, and no row may claim a
+    launch that did not happen. The started row says only that an attempt was made; it is
+    sent just before the one request that mints and read back (committed) as soon as Space
+    Invoices has answered, so its write costs the launch no round trip of its own. Without
+    it there is no redirect (an error page; the token minted meanwhile expires unused).
+
+    The outcome follows: before a refusal's page, and for a redirect once the server is
+    done with the response (``finish_after_response``; *launched* then means minted and
+    handed to the server, as it always did). A row stays *started* when its outcome could
+    not be written: the process died in between, or the database failed the write (logged).
+    The attempt is on record either way; its outcome is not."""
 
     def __init__(self, *, membership: Membership, client_ip: str, request_id: str) -> None:
         self.membership = membership
@@ -65,8 +69,10 @@ class LaunchAttempt:
 
     @contextmanager
     def upstream_call(self):
-        """Around the one request that mints: the started row is written meanwhile, and
-        nothing else may use the database connection inside the block."""
+        """Around the one request that mints: the started row is written meanwhile. An
+        attempt that succeeds has its row or raises (no row, no redirect); one refused
+        upstream keeps its refusal, and its row is written whole by ``finish`` if the
+        started one failed."""
         values = _values(
             self.membership.user_id,
             self.membership.customer.slug,
@@ -79,12 +85,17 @@ class LaunchAttempt:
         started = InsertInFlight(_audit_insert(), values)
         try:
             yield
-        finally:
-            self.row_id = started.row_id()
+        except BaseException:
+            try:
+                self.row_id = started.row_id()
+            except DatabaseError as exc:
+                self._row_failed(exc)
+            raise
+        self.row_id = started.row_id()
 
     def finish(self, outcome: str, upstream_status: int | None = None) -> None:
-        """Record the outcome: on the started row, or as a whole row when the attempt was
-        refused before the mint was sent."""
+        """Record the outcome: on the started row (a failure is logged, and the row stays
+        started), or as a whole row when the attempt never had one (a failure raises)."""
         if self.row_id is None:
             launch_event_record(
                 user_id=self.membership.user_id,
@@ -96,30 +107,16 @@ class LaunchAttempt:
                 request_id=self.request_id,
             )
             return
-        sql = _outcome_update()
-        unflushed = connection.get_autocommit() and statements_together(connection)
-        if unflushed:
-            # The row is durable already (as started), so its outcome need not wait for
-            # PostgreSQL to flush its log: the thread is free for the next request at once
-            # (after a redirect it had waited 1.2 ms for the flush, with the next browser
-            # queueing behind it). Lost only if the database itself crashes within a
-            # fraction of a second, which leaves the row started.
-            sql = f"BEGIN; SET LOCAL synchronous_commit TO OFF; {sql}; COMMIT"
-        with connection.cursor() as cursor:
-            try:
-                cursor.execute(sql, [outcome, upstream_status, self.row_id])
-            except DatabaseError:
-                if unflushed:  # a failed statement left the transaction begun above open
-                    with suppress(DatabaseError):
-                        cursor.execute("ROLLBACK")
-                raise
-
-    def finish_after_response(self) -> None:
-        """The launch's outcome, written once the redirect has gone out (off the browser's
-        wait). A failure here cannot change the answer already sent: it is logged, and the
-        row stays started."""
         try:
-            self.finish(Outcome.LAUNCHED, 201)
+            try:
+                _outcome_write(self.row_id, outcome, upstream_status)
+            except (OperationalError, InterfaceError):
+                if not connection_lost(connection):
+                    raise
+                # Lost while the mint was in flight (a database restart, say): once more,
+                # on a new connection. Writing the same outcome twice does no harm.
+                connection.close()
+                _outcome_write(self.row_id, outcome, upstream_status)
         except DatabaseError as exc:
             logger.warning(
                 "launch %s: audit row %s left as started (%s)",
@@ -127,6 +124,38 @@ class LaunchAttempt:
                 self.row_id,
                 type(exc).__name__,
             )
+
+    def finish_after_response(self) -> None:
+        """The launch's outcome, written once the server is done with the redirect (off the
+        browser's wait)."""
+        self.finish(Outcome.LAUNCHED, 201)
+
+    def _row_failed(self, exc: DatabaseError) -> None:
+        logger.warning(
+            "launch %s: audit row not written (%s); written whole with the refusal",
+            self.request_id,
+            type(exc).__name__,
+        )
+
+
+def _outcome_write(row_id: int, outcome: str, upstream_status: int | None) -> None:
+    sql = _outcome_update()
+    unflushed = connection.get_autocommit() and statements_together(connection)
+    if unflushed:
+        # The row is durable already (as started), so its outcome need not wait for
+        # PostgreSQL to flush its log: the thread is free for the next request at once
+        # (after a redirect it had waited 1.2 ms for the flush, with the next browser
+        # queueing behind it). Lost only if the database itself crashes within a
+        # fraction of a second, which leaves the row started.
+        sql = f"BEGIN; SET LOCAL synchronous_commit TO OFF; {sql}; COMMIT"
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute(sql, [outcome, upstream_status, row_id])
+        except DatabaseError:
+            if unflushed:  # a failed statement left the transaction begun above open
+                with suppress(DatabaseError):
+                    cursor.execute("ROLLBACK")
+            raise
 
 
 def _values(user_id, slug, outcome, membership, client_ip, upstream_status, request_id) -> list:

@@ -7,8 +7,8 @@ from django.db import models
 class LaunchEvent(models.Model):
     class Outcome(models.TextChoices):
         LAUNCHED = "launched", "Launched"
-        # Sent to Space Invoices; the outcome follows. Left so only by a process that died
-        # in between (embedding.launch_audit).
+        # Sent to Space Invoices; the outcome follows. Left so when the outcome could not
+        # be written: the process died, or the database failed it (embedding.launch_audit).
         STARTED = "started", "Started (outcome not recorded)"
         NOT_MEMBER = "not_member", "Not a member (404)"
         RATE_LIMITED = "rate_limited", "Rate limited (429)"

@@ -61,9 +61,9 @@ def open_invoicing(request, slug: str):
 
 
 class _LaunchRedirect(HttpResponseRedirect):
-    """See Other (the browser follows with a GET); once the server has sent it and closes
-    the response, ``after_sent`` runs (the launch's audit outcome: its row is durable
-    already, so the browser need not wait for this write)."""
+    """See Other (the browser follows with a GET); once the server is done with it and
+    closes the response, ``after_sent`` runs (the launch's audit outcome: its row is
+    durable already, so the browser need not wait for this write)."""
 
     status_code = 303
 

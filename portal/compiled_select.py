@@ -122,7 +122,7 @@ def select_together(
     try:
         rows = _rows(connection, lookups)
     except (OperationalError, InterfaceError):
-        if not (unchecked and _broken(connection)):
+        if not (unchecked and connection_lost(connection)):
             raise
         connection.close()  # the next cursor connects anew
         rows = _rows(connection, lookups)
@@ -148,7 +148,7 @@ def _rows(connection, lookups) -> list[tuple | None]:
     return rows
 
 
-def _broken(connection) -> bool:
+def connection_lost(connection) -> bool:
     """The driver's connection is lost (psycopg: closed, or ``broken`` by a failure of
     the connection itself), not a query that failed on a live one."""
     raw = connection.connection

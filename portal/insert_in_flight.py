@@ -6,7 +6,7 @@ import select
 import time
 from collections.abc import Sequence
 
-from django.db import connections
+from django.db import DatabaseError, connections
 from psycopg import ClientCursor, errors, pq
 
 from portal.compiled_select import statements_together
@@ -16,10 +16,11 @@ class InsertInFlight:
     """``INSERT … RETURNING <id>`` on ``using``'s connection, sent at once; ``row_id()``
     waits for the answer (committed first, in autocommit) and returns the id.
 
-    Until ``row_id()`` returns, nothing else may use the connection: its next query would
-    find the answer still unread. Where the statement cannot be sent ahead (SQLite; or
-    server-side binding, where Django's cursor prepares it) it runs at once, and
-    ``row_id()`` returns what it gave.
+    Meanwhile the connection stays usable: the first statement anything else runs on it (a
+    cache in the database, say) reads the answer first, and ``row_id()`` then returns or
+    raises what it was. Where the statement cannot be sent ahead (SQLite; or server-side
+    binding, where Django's cursor prepares it) it runs at once, and ``row_id()`` returns
+    what it gave.
 
     Why: a launch's audit row must be durable before the browser is redirected. Written
     after the mint it cost the launch a round trip and a WAL flush (1.2 ms at the median
@@ -30,6 +31,7 @@ class InsertInFlight:
         self._connection = connection = connections[using]
         self._pgconn = None
         self._row_id = None
+        self._error: DatabaseError | None = None
         # As Django's cursor would: its health check (when due), a connection, and no
         # statement inside a transaction that already failed.
         connection.close_if_health_check_failed()
@@ -58,13 +60,21 @@ class InsertInFlight:
             raw.pgconn.send_query(text.encode(self._encoding))  # raises if it cannot send
         self._pgconn = raw.pgconn
         self._text = text
+        self._connection.execute_wrappers.append(self._answer_first)
 
     def row_id(self) -> int:
         """The new row's id, once PostgreSQL has answered; raises what Django's cursor
         would (``django.db.IntegrityError``, ``OperationalError``…) if the INSERT failed."""
+        self._answer_read()
+        if self._error is not None:
+            raise self._error
+        return self._row_id
+
+    def _answer_read(self) -> None:
         if self._pgconn is None:
-            return self._row_id
+            return
         pgconn, self._pgconn = self._pgconn, None
+        self._connection.execute_wrappers.remove(self._answer_first)
         try:
             with self._connection.wrap_database_errors:  # Django's errors, as a cursor's
                 results = _answer(pgconn)
@@ -76,10 +86,18 @@ class InsertInFlight:
         self._log()
         try:
             with self._connection.wrap_database_errors:
-                return _first_id(results, self._encoding)
+                self._row_id = _first_id(results, self._encoding)
+        except DatabaseError as exc:
+            self._error = exc
         finally:
             if pgconn.status == pq.ConnStatus.BAD:  # lost meanwhile (a restart, say)
                 self._connection.close()  # the next query connects anew
+
+    def _answer_first(self, execute, sql, params, many, context):
+        """An execute wrapper while the INSERT is in flight: another statement on this
+        connection reads its answer first (kept for ``row_id()``), then runs."""
+        self._answer_read()
+        return execute(sql, params, many, context)
 
     def _log(self) -> None:
         # Seen by CaptureQueriesContext and DEBUG's query log, as any statement is.

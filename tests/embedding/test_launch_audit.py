@@ -1,10 +1,12 @@
 """A launch's audit row: durable as started before the redirect goes out, finished once sent."""
 
 import re
+import threading
 from contextlib import contextmanager
 
 import psycopg
 import pytest
+from django.core.management import call_command
 from django.core.signals import request_finished
 from django.db import close_old_connections, connection
 from django.test import Client
@@ -138,3 +140,87 @@ def test_a_member_synced_on_the_spot_and_refused_there_is_audited_with_that_answ
     row = LaunchEvent.objects.get()
     assert (row.outcome, row.upstream_status, row.mode) == (outcome, status, "user")
     assert row.request_id.startswith("portal:launch:")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_whose_outcome_cannot_be_written_still_shows_its_page(
+    login_as, acme, simulator, caplog
+):
+    simulator.fault(path_prefix="/entities/users/", method="POST", status=503, count=9)
+    with audit_refusing("UPDATE", "unavailable"), caplog.at_level("WARNING", "embedding"):
+        response = login_as("bo@acme.example").post(launch_url("acme"))
+    assert response.status_code == 503
+    assert "Invoicing is unavailable right now" in response.content.decode()
+    row = LaunchEvent.objects.get()
+    assert row.outcome == "started"  # the attempt on record, its outcome not
+    assert f"audit row {row.pk} left as started" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_started_row_that_failed_is_written_whole_with_the_refusal(acme, simulator, caplog):
+    client = Client(raise_request_exception=False)
+    client.force_login(User.objects.get(email="bo@acme.example"))
+    simulator.fault(path_prefix="/entities/users/", method="POST", status=503, count=9)
+    with audit_refusing("INSERT", "started"), caplog.at_level("WARNING", "embedding"):
+        response = client.post(launch_url("acme"))
+    rows = list(LaunchEvent.objects.values_list("outcome", "upstream_status"))
+    if connection.vendor == "postgresql":  # sent ahead: its failure is known after the mint
+        assert response.status_code == 503
+        assert rows == [("unavailable", 503)]
+        assert "audit row not written" in caplog.text
+    else:  # written at once: its failure stops the launch before anything is minted
+        assert response.status_code == 500 and rows == []
+        assert simulator.requests_to("POST /entities/users/{id}/token") == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_during_the_mint_still_gets_the_outcome_written(
+    login_as, acme, simulator
+):
+    require(connection.vendor == "postgresql", "a database restart is PostgreSQL's")
+    client = login_as("bo@acme.example")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    simulator.latency(1000)
+    restart = threading.Timer(0.3, _terminate, [pid])  # while Space Invoices holds the mint
+    restart.start()
+    try:
+        response = post_unsent(client, launch_url("acme"))
+    finally:
+        restart.join()
+        simulator.latency(0)
+    assert response.status_code == 303
+    closed_as_a_server_would(response)
+    assert list(LaunchEvent.objects.values_list("outcome", "upstream_status")) == [
+        ("launched", 201)
+    ]
+
+
+def _terminate(pid: int) -> None:
+    with psycopg.connect(postgres_dsn(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_cache_in_the_database_a_retried_mint_still_launches(
+    login_as, acme, simulator, settings
+):
+    """The client takes a retry's unit of the rate limit from the cache, on the database
+    connection that has the started row in flight."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "launch_audit_test_cache",
+        }
+    }
+    call_command("createcachetable", verbosity=0)
+    try:
+        simulator.fault(path_prefix="/entities/users/", method="POST", status=503, count=1)
+        response = login_as("bo@acme.example").post(launch_url("acme"))
+        assert response.status_code == 303
+        assert simulator.requests_to("POST /entities/users/{id}/token") == 2
+        assert LaunchEvent.objects.get().outcome == "launched"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE launch_audit_test_cache")

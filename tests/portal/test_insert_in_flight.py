@@ -137,3 +137,18 @@ def test_a_connection_lost_before_the_answer_raises_djangos_error_and_is_replace
         in_flight.row_id()
     assert connection.connection is None
     assert not Group.objects.filter(name="lost").exists()  # a new connection, and no row
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_statement_meanwhile_reads_the_answer_first_and_row_id_still_tells():
+    """A cache in the database, say, queries the connection while the INSERT is in flight
+    (a retried upstream call takes a unit of the rate limit there)."""
+    require(connection.vendor == "postgresql", "only a statement sent ahead is in flight")
+    in_flight = InsertInFlight(INSERT, ["first"])
+    assert Group.objects.filter(name="first").count() == 1  # ran, after the INSERT's answer
+    assert Group.objects.get(pk=in_flight.row_id()).name == "first"
+    duplicate = InsertInFlight(INSERT, ["first"])
+    assert Group.objects.filter(name="first").count() == 1  # the INSERT's failure is not its
+    with pytest.raises(IntegrityError):
+        duplicate.row_id()
+    assert connection.execute_wrappers == []  # nothing left behind on the connection
