@@ -7,6 +7,7 @@ and an item already done is not run again.
 
 import logging
 from datetime import timedelta
+from importlib import import_module
 
 from celery import shared_task
 from django.conf import settings
@@ -118,6 +119,14 @@ def launch_events_prune() -> int:
     deleted = retention.launch_events_prune(older_than_days=settings.PORTAL_LAUNCH_AUDIT_DAYS)
     logger.info("launch audit retention: %d event(s) deleted", deleted)
     return deleted
+
+
+@shared_task
+def sessions_expired_prune() -> None:
+    """Expired sessions go (Django's clearsessions, for the configured store): signed-out
+    browsers' rows would otherwise stay in the database for good."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    logger.info("expired sessions deleted")
 
 
 @shared_task

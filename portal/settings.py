@@ -408,6 +408,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "jobs.tasks.launch_events_prune",
         "schedule": crontab(hour=3, minute=30),
     },
+    "expired-sessions": {
+        "task": "jobs.tasks.sessions_expired_prune",
+        "schedule": crontab(hour=3, minute=45),
+    },
     "resume-stalled-job-items": {
         "task": "jobs.tasks.jobs_resume",
         "schedule": crontab(minute="*/10"),

@@ -9,7 +9,8 @@ from django.utils import timezone
 def sessions_kept(apps, schema_editor):
     """Whoever is signed in under Django's own database store stays signed in: its
     unexpired rows are copied, with the user id their data holds. (Django's stores and
-    tenants.sessions sign the data alike, so it is copied as it is.)"""
+    tenants.sessions sign the data alike, so it is copied as it is.) Django's rows stay,
+    for a rollback to its store; nothing reads them afterwards."""
     from django.contrib.auth import SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 

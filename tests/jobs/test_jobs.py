@@ -5,6 +5,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
@@ -19,6 +20,7 @@ from jobs.tasks import (
     launch_events_prune,
     members_sync_all,
     provisioning_retry_failed,
+    sessions_expired_prune,
 )
 from tenants.models import Customer, DetailsState, User
 from tenants.services import customer_offboard, customer_provision
@@ -192,6 +194,24 @@ def test_launch_audit_older_than_the_retention_is_deleted(three, settings):
     LaunchEvent.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
     assert launch_events_prune.delay().get() == 1
     assert list(LaunchEvent.objects.values_list("pk", flat=True)) == [new.pk]
+
+
+def test_expired_sessions_are_deleted_and_live_ones_kept(three):
+    from tenants.models import UserSession
+    from tenants.sessions import SessionStore
+
+    stores = [SessionStore(), SessionStore()]
+    for store in stores:
+        store["seen"] = True
+        store.save()
+    expired, live = (store.session_key for store in stores)
+    UserSession.objects.filter(pk=expired).update(expire_date=timezone.now() - timedelta(1))
+    sessions_expired_prune.delay().get()
+    assert list(UserSession.objects.values_list("pk", flat=True)) == [live]
+    # Nightly, with the other clean-ups.
+    assert settings.CELERY_BEAT_SCHEDULE["expired-sessions"]["task"] == (
+        "jobs.tasks.sessions_expired_prune"
+    )
 
 
 def test_each_item_says_why_it_failed_or_what_it_left(make_customer, staff, three, simulator):
