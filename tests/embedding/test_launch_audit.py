@@ -167,7 +167,12 @@ def test_a_started_row_that_failed_is_written_whole_with_the_refusal(acme, simul
     if connection.vendor == "postgresql":  # sent ahead: its failure is known after the mint
         assert response.status_code == 503
         assert rows == [("unavailable", 503)]
-        assert "audit row not written" in caplog.text
+        [logged] = [r.getMessage() for r in caplog.records if r.name == "embedding.launch_audit"]
+        request_id = LaunchEvent.objects.get().request_id
+        assert logged == (
+            f"launch {request_id}: audit row not written (ProgrammingError); "
+            "written whole with the refusal"
+        )
     else:  # written at once: its failure stops the launch before anything is minted
         assert response.status_code == 500 and rows == []
         assert simulator.requests_to("POST /entities/users/{id}/token") == 0
