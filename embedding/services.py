@@ -169,7 +169,7 @@ class Launch:
     url: str = field(repr=False)
     mode: str
     # Records the outcome on the audit row (already durable, as started): called once the
-    # browser has the redirect, so that this write does not delay it.
+    # server is done with the redirect, so that this write does not delay it.
     finish_audit: Callable[[], None] = field(repr=False)
 
 

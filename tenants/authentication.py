@@ -52,7 +52,7 @@ class UserBackend(ModelBackend):
         if slug is None:
             user = _USER_BY_ID.get([user_id])
         else:
-            user, membership = _read_with_session(user_id) or select_together(
+            user, membership = _read_with_session(user_id, slug) or select_together(
                 (_USER_BY_ID, [user_id]), (_MEMBERSHIP, [user_id, slug, SyncState.REMOVING.value])
             )
             if user is not None:
@@ -87,13 +87,15 @@ def user_get_with_membership(request, *, slug: str):
         _membership_wanted.reset(token)
 
 
-def _read_with_session(user_id) -> list | None:
-    """``[user, membership]`` as the session store read them with the session, if it did
-    and for this user; else None."""
-    read = getattr(_session_store.get(), "read_with_user", None)
+def _read_with_session(user_id, slug: str) -> list | None:
+    """``[user, membership]`` as the session store read them with the session, if it did,
+    for this user and this customer; else None."""
+    store = _session_store.get()
+    read = getattr(store, "read_with_user", None)
     if read is None or read[0] is None or str(read[0].pk) != str(user_id):
         return None
-    return read
+    # A membership read for another customer is never taken for this one's.
+    return read if getattr(store, "membership_wanted", None) == slug else None
 
 
 def session_get(*, session_key: str, now) -> UserSession | None:

@@ -1,11 +1,8 @@
 """Sessions in the database with their user's id: on a launch, the session, its user and the
 user's membership of the customer come back in one round trip (``SESSION_ENGINE``)."""
 
-import logging
-
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 
 from tenants.authentication import session_get, session_read_with_user
@@ -29,16 +26,12 @@ class SessionStore(DatabaseSessionStore):
 
     def _get_session_from_db(self):
         key, now = self.session_key, timezone.now()
-        try:
-            if self.membership_wanted is None:
-                found = session_get(session_key=key, now=now)
-            else:
-                found, *self.read_with_user = session_read_with_user(
-                    session_key=key, now=now, slug=self.membership_wanted
-                )
-        except SuspiciousOperation as exc:  # as Django's store: logged, and no session
-            logging.getLogger(f"django.security.{type(exc).__name__}").warning(str(exc))
-            found = None
+        if self.membership_wanted is None:
+            found = session_get(session_key=key, now=now)
+        else:
+            found, *self.read_with_user = session_read_with_user(
+                session_key=key, now=now, slug=self.membership_wanted
+            )
         if found is None:
             self._session_key = None
         return found

@@ -118,3 +118,12 @@ def test_sessions_under_djangos_store_stay_signed_in_after_the_switch(member):
     browser.cookies[settings.SESSION_COOKIE_NAME] = old.session_key
     # Signed in: taken to their company's page, not to the login page.
     assert browser.get(reverse("home"))["Location"] == reverse("customer", args=["acme"])
+
+
+def test_a_membership_read_for_another_customer_is_never_taken(client, member, make_customer):
+    make_customer(slug="globex")  # bo is no member there
+    request = _launch_request(client, "acme")  # the session read with acme's membership
+    user = user_get_with_membership(request, slug="globex")
+    assert user.pk == member.user_id
+    assert membership_of(user=user, slug="globex") is None
+    assert membership_of(user=user, slug="acme").pk == member.pk
