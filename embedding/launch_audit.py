@@ -1,14 +1,14 @@
 """The launch audit row: one per attempt, durable before the browser has its answer."""
 
 import logging
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from functools import lru_cache
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from embedding.models import LaunchEvent
-from portal.compiled_select import connection_lost, statements_together
+from portal.compiled_select import connection_lost
 from portal.insert_in_flight import InsertInFlight
 from tenants.models import Membership
 
@@ -139,23 +139,15 @@ class LaunchAttempt:
 
 
 def _outcome_write(row_id: int, outcome: str, upstream_status: int | None) -> None:
-    sql = _outcome_update()
-    unflushed = connection.get_autocommit() and statements_together(connection)
-    if unflushed:
-        # The row is durable already (as started), so its outcome need not wait for
-        # PostgreSQL to flush its log: the thread is free for the next request at once
-        # (after a redirect it had waited 1.2 ms for the flush, with the next browser
-        # queueing behind it). Lost only if the database itself crashes within a
-        # fraction of a second, which leaves the row started.
-        sql = f"BEGIN; SET LOCAL synchronous_commit TO OFF; {sql}; COMMIT"
+    # The row is durable already (as started), so its outcome need not wait for PostgreSQL
+    # to flush its log: the thread is free for the next request at once (after a redirect
+    # it had waited 1.2 ms for the flush, with the next browser queueing behind it). Lost
+    # only if the database itself crashes within a fraction of a second, which leaves the
+    # row started. In autocommit, the statement is its own transaction, so the setting
+    # holds for its commit and ends with it.
+    unflushed = connection.get_autocommit() and connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        try:
-            cursor.execute(sql, [outcome, upstream_status, row_id])
-        except DatabaseError:
-            if unflushed:  # a failed statement left the transaction begun above open
-                with suppress(DatabaseError):
-                    cursor.execute("ROLLBACK")
-            raise
+        cursor.execute(_outcome_update(unflushed=unflushed), [outcome, upstream_status, row_id])
 
 
 def _values(user_id, slug, outcome, membership, client_ip, upstream_status, request_id) -> list:
@@ -191,13 +183,21 @@ def _audit_insert() -> str:
     )
 
 
-@lru_cache(maxsize=1)
-def _outcome_update() -> str:
-    """``UPDATE embedding_launchevent SET outcome = %s, upstream_status = %s WHERE id = %s``."""
+@lru_cache(maxsize=2)
+def _outcome_update(*, unflushed: bool) -> str:
+    """``UPDATE embedding_launchevent SET outcome = %s, upstream_status = %s WHERE id = %s``;
+    ``unflushed`` (PostgreSQL) adds a commit that does not wait for the log flush."""
     meta = LaunchEvent._meta
     quote = connection.ops.quote_name
     outcome, status = (quote(meta.get_field(n).column) for n in ("outcome", "upstream_status"))
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    if not unflushed:
+        return f"UPDATE {table} SET {outcome} = %s, {status} = %s WHERE {pk} = %s"  # noqa: S608
+    # One statement, not BEGIN; SET LOCAL …; UPDATE; COMMIT (four for PostgreSQL to parse
+    # and plan): set_config(…, true) lasts until the end of the statement's own
+    # transaction, whose commit reads it. The CTE is volatile, so it is never inlined away.
     return (
-        f"UPDATE {quote(meta.db_table)} SET {outcome} = %s, {status} = %s "  # noqa: S608
-        f"WHERE {quote(meta.pk.column)} = %s"
+        "WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)) "  # noqa: S608
+        f"UPDATE {table} SET {outcome} = %s, {status} = %s "
+        f"FROM unflushed WHERE {table}.{pk} = %s"
     )

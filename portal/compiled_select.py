@@ -23,47 +23,88 @@ class CompiledSelect:
     ``{column}`` placeholders, e.g. ``"{m.user} = %s AND {c.slug} = %s"``.
     """
 
-    def __init__(self, tables: Sequence[tuple[type[Model], str]], where: str) -> None:
+    def __init__(
+        self, tables: Sequence[tuple[type[Model], str]], where: str, *, joins: str | None = None
+    ) -> None:
         self.tables = tuple(tables)
         self.where = where
+        # Written out instead of inner joins on the subject's foreign keys: what follows the
+        # first table in FROM, ``{alias}`` standing for a table with its alias. A table an
+        # outer join found no row of is None.
+        self.joins = joins
 
     def get(self, params: Sequence, using: str = "default") -> Model | None:
         """The first model's instance (the others cached on it), or None if no row."""
         return select_together((self, params), using=using)[0]
 
+    def get_each(self, params: Sequence, using: str = "default") -> list[Model | None]:
+        """Each table's instance, in order (each related one cached on every instance with
+        a foreign key to it): all None if no row, and one None where an outer join had none."""
+        connection = connections[using]
+        [row] = _rows_checked(connection, [(self, params)])
+        if row is None:
+            return [None] * len(self.tables)
+        return self._each(self._converted(row, connection), connection)
+
     def _instance(self, row: tuple | None, connection) -> Model | None:
         if row is None:
             return None
-        _, converters, attnames = self._compiled(connection.alias, connection.vendor)
+        return self._each(self._converted(row, connection), connection)[0]
+
+    def _converted(self, row: tuple, connection) -> list:
+        _, converters, _, _ = self._compiled(connection.alias, connection.vendor)
         values = list(row)
         for position, field_converters, expression in converters:
             value = values[position]
             for convert in field_converters:
                 value = convert(value, expression, connection)
             values[position] = value
-        return self._instances(values, connection.alias, attnames)
+        return values
 
-    def _instances(self, values: list, using: str, attnames: list[list[str]]) -> Model:
+    def _each(self, values: list, connection) -> list[Model | None]:
+        _, _, layout, links = self._compiled(connection.alias, connection.vendor)
         start, instances = 0, []
-        for (model, _), names in zip(self.tables, attnames, strict=True):
-            instances.append(model.from_db(using, names, values[start : start + len(names)]))
+        for (model, _), (names, pk) in zip(self.tables, layout, strict=True):
+            own = values[start : start + len(names)]
             start += len(names)
-        subject = instances[0]
-        for (model, _), related in zip(self.tables[1:], instances[1:], strict=True):
-            self._foreign_key(model).set_cached_value(subject, related)
-        return subject
+            # Only an outer join leaves a whole row out: every table has its primary key.
+            found = own[pk] is not None
+            instances.append(model.from_db(connection.alias, names, own) if found else None)
+        for holder, related, key in links:
+            if instances[holder] is not None:
+                key.set_cached_value(instances[holder], instances[related])
+        return instances
 
-    def _foreign_key(self, model: type[Model]):
-        subject = self.tables[0][0]
-        (field,) = [
-            f for f in subject._meta.concrete_fields if f.is_relation and f.related_model is model
+    def _links(self) -> list[tuple[int, int, object]]:
+        """``(holder, related, foreign key)``: the first table holds a key to each later one;
+        with ``joins``, any table to any later one it holds a key to."""
+        if self.joins is None:
+            subject = self.tables[0][0]
+            return [
+                (0, position, self._foreign_key(subject, model))
+                for position, (model, _) in enumerate(self.tables[1:], start=1)
+            ]
+        return [
+            (holder, related, key)
+            for holder, (model, _) in enumerate(self.tables)
+            for related in range(holder + 1, len(self.tables))
+            for key in self._keys(model, self.tables[related][0])
         ]
+
+    @staticmethod
+    def _keys(holder: type[Model], model: type[Model]) -> list:
+        return [
+            f for f in holder._meta.concrete_fields if f.is_relation and f.related_model is model
+        ]
+
+    def _foreign_key(self, holder: type[Model], model: type[Model]):
+        (field,) = self._keys(holder, model)
         return field
 
     # Keyed by the connection's alias and vendor: the SQL quotes names, and the converters
     # differ, per database backend.
     @lru_cache(maxsize=8)  # noqa: B019 (instances are module-level constants, never freed)
-    def _compiled(self, alias: str, vendor: str) -> tuple[str, list, list[list[str]]]:
+    def _compiled(self, alias: str, vendor: str) -> tuple[str, list, list, list]:
         connection = connections[alias]
         quote = connection.ops.quote_name
         columns, converters, names = [], [], {}
@@ -79,11 +120,15 @@ class CompiledSelect:
                 if found:
                     converters.append((len(columns), found, expression))
                 columns.append(column)
-            names[alias_name] = _Columns(table_names)
+            names[alias_name] = _Columns(
+                table_names, f"{quote(model._meta.db_table)} {quote(alias_name)}"
+            )
         subject, subject_alias = self.tables[0]
         joins = [f"{quote(subject._meta.db_table)} {quote(subject_alias)}"]
-        for model, alias_name in self.tables[1:]:
-            key = self._foreign_key(model)
+        if self.joins is not None:
+            joins.append(self.joins.format(**names))
+        for model, alias_name in self.tables[1:] if self.joins is None else ():
+            key = self._foreign_key(subject, model)
             joins.append(
                 f"INNER JOIN {quote(model._meta.db_table)} {quote(alias_name)} ON "
                 f"{quote(alias_name)}.{quote(key.target_field.column)} = "
@@ -94,8 +139,12 @@ class CompiledSelect:
             f"SELECT {', '.join(columns)} FROM {' '.join(joins)} "  # noqa: S608
             f"WHERE {self.where.format(**names)}"
         )
-        attnames = [[f.attname for f in model._meta.concrete_fields] for model, _ in self.tables]
-        return sql, converters, attnames
+        # Per table: its fields' attnames (the row's values in order), where its key is.
+        layout = []
+        for model, _ in self.tables:
+            attnames = [f.attname for f in model._meta.concrete_fields]
+            layout.append((attnames, attnames.index(model._meta.pk.attname)))
+        return sql, converters, layout, self._links()
 
 
 def select_together(
@@ -111,6 +160,13 @@ def select_together(
     trip more): these statements only read, so on a connection found broken they run again,
     once, on a new one, which is what the check would have led to."""
     connection = connections[using]
+    rows = _rows_checked(connection, lookups)
+    return [
+        select._instance(row, connection) for (select, _), row in zip(lookups, rows, strict=True)
+    ]
+
+
+def _rows_checked(connection, lookups) -> list[tuple | None]:
     unchecked = (
         connection.connection is not None
         and connection.health_check_enabled
@@ -126,9 +182,7 @@ def select_together(
             raise
         connection.close()  # the next cursor connects anew
         rows = _rows(connection, lookups)
-    return [
-        select._instance(row, connection) for (select, _), row in zip(lookups, rows, strict=True)
-    ]
+    return rows
 
 
 def _rows(connection, lookups) -> list[tuple | None]:
@@ -162,10 +216,16 @@ def statements_together(connection) -> bool:
 
 
 class _Columns:
-    """``{m.user}`` in a where clause: the quoted column of field ``user`` of alias ``m``."""
+    """``{m.user}`` in a where clause: the quoted column of field ``user`` of alias ``m``;
+    ``{m}``, the table itself."""
 
-    def __init__(self, columns: dict[str, str]) -> None:
+    def __init__(self, columns: dict[str, str], table: str) -> None:
         self._columns = columns
+        self._table = table
+
+    def __format__(self, spec: str) -> str:
+        """``{m}`` in a join: the quoted table with its alias."""
+        return self._table
 
     def __getattr__(self, name: str) -> str:
         try:

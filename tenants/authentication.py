@@ -1,6 +1,6 @@
 """Sign-in as Django's ModelBackend does it; the signed-in user read by a query compiled once,
 with their membership of a customer in the same round trip when a launch asks for it (and,
-with the portal's session store, with the session itself)."""
+with the portal's session store, in the session's own statement)."""
 
 import contextvars
 
@@ -14,22 +14,21 @@ from tenants.models import Customer, Membership, SyncState, User, UserSession
 _USER_BY_ID = CompiledSelect([(User, "u")], "{u.id} = %s")
 # The user's membership of a customer, the customer with it. A membership being removed
 # counts as none, whatever Space Invoices still holds.
-_OF_CUSTOMER = "{c.slug} = %s AND {m.sync_state} <> %s"
 _MEMBERSHIP = CompiledSelect(
-    [(Membership, "m"), (Customer, "c")], "{m.user} = %s AND " + _OF_CUSTOMER
+    [(Membership, "m"), (Customer, "c")], "{m.user} = %s AND {c.slug} = %s AND {m.sync_state} <> %s"
 )
-# A session (unexpired); its user, and their membership, found through its row's user id.
+# A session (unexpired); its user, and their membership, found through its row's user id:
+# one statement (the session's row, read once; outer joins, so that a session without a
+# user or membership is still found).
 _SESSION = CompiledSelect([(UserSession, "s")], "{s.session_key} = %s AND {s.expire_date} > %s")
-_session = UserSession._meta
-# Names from the model (lower-case, so unquoted on every backend); values are parameters.
-_SESSION_USER_ID = (
-    f"(SELECT {_session.get_field('user').column} FROM {_session.db_table} "  # noqa: S608
-    f"WHERE {_session.get_field('session_key').column} = %s "
-    f"AND {_session.get_field('expire_date').column} > %s)"
-)
-_USER_OF_SESSION = CompiledSelect([(User, "u")], "{u.id} = " + _SESSION_USER_ID)
-_MEMBERSHIP_OF_SESSION = CompiledSelect(
-    [(Membership, "m"), (Customer, "c")], "{m.user} = " + _SESSION_USER_ID + " AND " + _OF_CUSTOMER
+_SESSION_WITH_USER = CompiledSelect(
+    [(UserSession, "s"), (User, "u"), (Membership, "m"), (Customer, "c")],
+    "{s.session_key} = %s AND {s.expire_date} > %s",
+    joins=(
+        "LEFT OUTER JOIN {u} ON {u.id} = {s.user} "
+        "LEFT OUTER JOIN ({m} INNER JOIN {c} ON {c.id} = {m.customer} AND {c.slug} = %s) "
+        "ON {m.user} = {s.user} AND {m.sync_state} <> %s"
+    ),
 )
 # The customer's slug whose membership the user's own query also reads, while
 # user_get_with_membership() asks Django for the user.
@@ -105,13 +104,13 @@ def session_get(*, session_key: str, now) -> UserSession | None:
 
 def session_read_with_user(*, session_key: str, now, slug: str) -> list:
     """``[session row, its user, the user's membership of customer slug]`` (each or None),
-    in one round trip on PostgreSQL: the user and membership are found through the session
-    row's user id."""
-    return select_together(
-        (_SESSION, [session_key, now]),
-        (_USER_OF_SESSION, [session_key, now]),
-        (_MEMBERSHIP_OF_SESSION, [session_key, now, slug, SyncState.REMOVING.value]),
+    in one statement: the user and membership are found through the session row's user id.
+    A membership being removed counts as none."""
+    # The joins' parameters come first: they precede the WHERE clause in the statement.
+    session, user, membership, _ = _SESSION_WITH_USER.get_each(
+        [slug, SyncState.REMOVING.value, session_key, now]
     )
+    return [session, user, membership]
 
 
 def membership_read_with_user(*, user, slug: str) -> tuple[bool, Membership | None]:

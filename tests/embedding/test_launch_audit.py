@@ -97,6 +97,43 @@ def test_on_postgresql_another_connection_sees_the_started_row_before_the_redire
 
 
 @pytest.mark.django_db(transaction=True)
+def test_on_postgresql_only_the_outcome_skips_the_log_flush_and_the_connection_keeps_its_own(
+    login_as, acme, simulator
+):
+    require(connection.vendor == "postgresql", "PostgreSQL's synchronous_commit")
+    table = LaunchEvent._meta.db_table
+    with connection.cursor() as cursor:
+        # Each write of a launch row notes the setting its transaction commits with.
+        cursor.execute("CREATE TABLE commit_seen (event text, setting text)")
+        cursor.execute(
+            "CREATE FUNCTION commit_seen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO commit_seen VALUES (TG_OP, current_setting('synchronous_commit')); "
+            "RETURN NEW; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER commit_seen BEFORE INSERT OR UPDATE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION commit_seen()"
+        )
+    try:
+        response = post_unsent(login_as("bo@acme.example"), launch_url("acme"))
+        closed_as_a_server_would(response)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT event, setting FROM commit_seen")
+            seen = cursor.fetchall()
+            cursor.execute("SHOW synchronous_commit")
+            after = cursor.fetchone()[0]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER commit_seen ON {table}")
+            cursor.execute("DROP FUNCTION commit_seen()")
+            cursor.execute("DROP TABLE commit_seen")
+    # The started row waits for the flush (durable before the redirect); its outcome not.
+    assert seen == [("INSERT", "on"), ("UPDATE", "off")]
+    assert after == "on"
+    assert LaunchEvent.objects.get().outcome == "launched"
+
+
+@pytest.mark.django_db(transaction=True)
 def test_without_its_audit_row_a_launch_is_not_redirected(acme, simulator):
     client = Client(raise_request_exception=False)
     client.force_login(User.objects.get(email="bo@acme.example"))

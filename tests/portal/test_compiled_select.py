@@ -177,3 +177,26 @@ def test_a_query_that_fails_on_a_live_connection_is_not_run_again(
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET statement_timeout")
+
+
+USER_AND_MEMBERSHIP = CompiledSelect(
+    [(User, "u"), (Membership, "m"), (Customer, "c")],
+    "{u.email} = %s",
+    joins="LEFT OUTER JOIN ({m} INNER JOIN {c} ON {c.id} = {m.customer} AND {c.slug} = %s) "
+    "ON {m.user} = {u.id}",
+)
+
+
+def test_written_out_joins_give_each_table_and_none_where_an_outer_join_found_nothing(
+    membership, make_customer
+):
+    user, found, customer = USER_AND_MEMBERSHIP.get_each(["acme", "ana@acme.example"])
+    assert user.pk == membership.user_id and found.pk == membership.pk
+    assert customer.slug == "acme" and customer.is_active is False  # converted, as the ORM does
+    with CaptureQueriesContext(connection) as queries:
+        assert found.customer is customer  # cached on the instance that holds the key
+    assert len(queries) == 0
+    make_customer(slug="other")
+    user, found, customer = USER_AND_MEMBERSHIP.get_each(["other", "ana@acme.example"])
+    assert user.pk == membership.user_id and (found, customer) == (None, None)
+    assert USER_AND_MEMBERSHIP.get_each(["acme", "nobody@acme.example"]) == [None, None, None]
