@@ -10,6 +10,7 @@ from django.utils import timezone
 from embedding.models import LaunchEvent
 from portal.compiled_select import connection_lost
 from portal.insert_in_flight import InsertInFlight
+from portal.prepared_statements import preparing_cursor, statements_prepared
 from tenants.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -146,7 +147,8 @@ def _outcome_write(row_id: int, outcome: str, upstream_status: int | None) -> No
     # row started. In autocommit, the statement is its own transaction, so the setting
     # holds for its commit and ends with it.
     unflushed = connection.get_autocommit() and connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
+    prepared = statements_prepared(connection)
+    with preparing_cursor(connection) if prepared else connection.cursor() as cursor:
         cursor.execute(_outcome_update(unflushed=unflushed), [outcome, upstream_status, row_id])
 
 

@@ -6,6 +6,8 @@ from functools import lru_cache
 from django.db import InterfaceError, OperationalError, connections
 from django.db.models import Model
 
+from portal.prepared_statements import preparing_cursor, statements_prepared
+
 
 class CompiledSelect:
     """``SELECT <every concrete column of each model> FROM … WHERE …``, written once per
@@ -188,6 +190,10 @@ def _rows_checked(connection, lookups) -> list[tuple | None]:
 def _rows(connection, lookups) -> list[tuple | None]:
     statements = [select._compiled(connection.alias, connection.vendor)[0] for select, _ in lookups]
     rows = []
+    if len(lookups) == 1 and statements_prepared(connection):
+        with preparing_cursor(connection) as cursor:
+            cursor.execute(statements[0], lookups[0][1])
+            return [cursor.fetchone()]
     with connection.cursor() as cursor:
         if len(lookups) > 1 and statements_together(connection):
             cursor.execute("; ".join(statements), [p for _, params in lookups for p in params])

@@ -134,6 +134,30 @@ def test_on_postgresql_only_the_outcome_skips_the_log_flush_and_the_connection_k
 
 
 @pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_outcome_is_written_by_a_statement_prepared_once(
+    login_as, acme, simulator
+):
+    require(connection.vendor == "postgresql", "prepared statements are PostgreSQL's")
+
+    def runs() -> list[int]:
+        """How often each prepared UPDATE of launch rows ran on this connection."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT generic_plans + custom_plans FROM pg_prepared_statements "
+                "WHERE statement LIKE %s",
+                [f"%UPDATE {connection.ops.quote_name(LaunchEvent._meta.db_table)}%"],
+            )
+            return [n for (n,) in cursor.fetchall()]
+
+    client = login_as("bo@acme.example")
+    before = runs() or [0]  # the connection outlives a test: earlier launches count
+    for _ in range(2):
+        closed_as_a_server_would(post_unsent(client, launch_url("acme")))
+    assert [n - b for n, b in zip(runs(), before, strict=True)] == [2]
+    assert list(LaunchEvent.objects.values_list("outcome", flat=True)) == ["launched"] * 2
+
+
+@pytest.mark.django_db(transaction=True)
 def test_without_its_audit_row_a_launch_is_not_redirected(acme, simulator):
     client = Client(raise_request_exception=False)
     client.force_login(User.objects.get(email="bo@acme.example"))

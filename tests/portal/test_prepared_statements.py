@@ -1,0 +1,63 @@
+"""On PostgreSQL, the statements run on every request are prepared once per connection."""
+
+import pytest
+from django.db import DataError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from portal.compiled_select import CompiledSelect
+from tenants.models import User
+from tests.conftest import require
+
+pytestmark = pytest.mark.django_db
+
+BY_EMAIL = CompiledSelect([(User, "u")], "{u.email} = %s")
+
+
+def prepared_runs() -> dict[str, int]:
+    """The connection's prepared statements, each with how often it ran (plans used)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+@pytest.fixture
+def ana():
+    return User.objects.create_user(email="ana@acme.example", password="pw-ana-12345")
+
+
+def test_a_lookup_is_prepared_once_then_run_with_new_parameters(ana):
+    require(connection.vendor == "postgresql", "prepared statements are PostgreSQL's")
+
+    def by_email() -> dict[str, int]:
+        return {s: n for s, n in prepared_runs().items() if 'WHERE "u"."email"' in s}
+
+    before = sum(by_email().values())  # the connection outlives a test: earlier ones count
+    for _ in range(3):
+        assert BY_EMAIL.get(["ana@acme.example"]).pk == ana.pk
+    assert BY_EMAIL.get(["nobody@acme.example"]) is None
+    [(statement, runs)] = by_email().items()
+    assert runs - before == 4 and "$1" in statement  # one statement, bound anew each time
+
+
+def test_the_query_log_still_shows_the_statement_with_its_parameters(ana):
+    require(connection.vendor == "postgresql", "prepared statements are PostgreSQL's")
+    with CaptureQueriesContext(connection) as queries:
+        BY_EMAIL.get(["ana@acme.example"])
+    [logged] = [q["sql"] for q in queries]
+    assert "'ana@acme.example'" in logged and "SELECT" in logged
+
+
+def test_a_failing_prepared_statement_raises_djangos_error_and_the_connection_goes_on(ana):
+    require(connection.vendor == "postgresql", "prepared statements are PostgreSQL's")
+    by_id = CompiledSelect([(User, "u")], "{u.id} = %s")
+    with pytest.raises(DataError), transaction.atomic():  # a savepoint, as anywhere in Django
+        by_id.get(["not a number"])
+    assert by_id.get([ana.pk]).email == "ana@acme.example"
+
+
+def test_switched_off_nothing_is_prepared(ana, settings):
+    require(connection.vendor == "postgresql", "prepared statements are PostgreSQL's")
+    settings.PORTAL_PREPARED_STATEMENTS = False
+    before = prepared_runs()  # the connection outlives a test: earlier ones may have some
+    assert BY_EMAIL.get(["ana@acme.example"]).pk == ana.pk
+    assert prepared_runs() == before
