@@ -13,6 +13,8 @@ from tests.benchmarks.stack import (
     Stack,
     cpu_seconds,
     machine_cpu_seconds,
+    service_cpu_seconds,
+    service_cpu_used,
     worker_pids,
     worker_rss_mb,
 )
@@ -68,12 +70,18 @@ def launch_latency(stack: Stack, servers: dict, customer, members) -> dict:
     # Alternate them, so that machine noise falls on all alike.
     parts = {name: [] for name in CONTENDERS}
     cpu = {name: {"workers": 0.0, "machine": 0.0} for name in CONTENDERS}
+    services = {name: {} for name in CONTENDERS}  # where the rest of the machine's CPU went
+    simulator = stack.simulator.process.pid
     for _ in range(2):
         for name in CONTENDERS:
             own, machine = cpu_seconds(workers[name]), machine_cpu_seconds()
+            elsewhere = service_cpu_seconds(simulator)
             parts[name].append(run([c.launch for c in clients[name]], LAUNCHES_PER_CLIENT // 2))
             cpu[name]["workers"] += cpu_seconds(workers[name]) - own
             cpu[name]["machine"] += machine_cpu_seconds() - machine
+            used = service_cpu_used(elsewhere, service_cpu_seconds(simulator))
+            for group, seconds in used.items():
+                services[name][group] = services[name].get(group, 0.0) + seconds
     stack.simulator.latency(0)
     merged = {}
     for name in CONTENDERS:
@@ -87,6 +95,10 @@ def launch_latency(stack: Stack, servers: dict, customer, members) -> dict:
             **result.summary(),
             "cpu_ms_workers": round(cpu[name]["workers"] * 1000 / launches, 2),
             "cpu_ms_machine": round(cpu[name]["machine"] * 1000 / launches, 2),
+            "cpu_ms_services": {
+                group: round(seconds * 1000 / launches, 2)
+                for group, seconds in services[name].items()
+            },
         }
     for name in ("peer", "portal"):
         merged[f"{name}/floor"] = {
@@ -299,6 +311,13 @@ def launch_lines(results: dict) -> list[str]:
             ratio = launch[f"{name}/floor"]
             cells = (f"  {name}/floor", *(str(ratio[k]) for k in columns[:3]))
             lines.append("  " + "".join(cell.ljust(15) for cell in cells))
+        lines.append(
+            f"  x{clients} CPU ms/launch elsewhere (PostgreSQL / Redis / simulator / load): "
+            + "; ".join(
+                f"{name} " + " / ".join(str(v) for v in launch[name]["cpu_ms_services"].values())
+                for name in CONTENDERS
+            )
+        )
     four, eight = results["launch"][4], results["launch"][8]
     lines.append(
         "Targets: portal CPU <= 2.5 ms in its workers: "

@@ -161,6 +161,40 @@ def cpu_seconds(pids: list[str]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def service_cpu_seconds(simulator_pid: int) -> dict[str, dict[str, float]]:
+    """CPU used so far by each process of the services beside the contenders: PostgreSQL
+    (every backend and helper), Redis, the simulator, and this load generator; per pid, so
+    that a process started or ended meanwhile is not miscounted (``service_cpu_used``)."""
+    groups = {"postgresql": {}, "redis": {}, "simulator": {}, "load": {}}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name = (entry / "comm").read_text().strip()
+            seconds = cpu_seconds([entry.name])
+        except OSError:  # ended meanwhile
+            continue
+        if name == "postgres":
+            groups["postgresql"][entry.name] = seconds
+        elif name == "redis-server":
+            groups["redis"][entry.name] = seconds
+        elif entry.name == str(simulator_pid):
+            groups["simulator"][entry.name] = seconds
+        elif entry.name == str(os.getpid()):
+            groups["load"][entry.name] = seconds
+    return groups
+
+
+def service_cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """Seconds each service used between two readings: a process started meanwhile counts
+    whole, one that ended meanwhile is lost (PostgreSQL's backends live as long as the
+    workers' connections, which outlast a run)."""
+    return {
+        group: sum(seconds - before[group].get(pid, 0.0) for pid, seconds in pids.items())
+        for group, pids in after.items()
+    }
+
+
 def machine_cpu_seconds() -> float:
     """CPU every core spent not idle since boot (from /proc/stat): the whole machine's
     share of a run, load generator, simulator, database and cache included."""
