@@ -29,6 +29,8 @@ def preparing_cursor(connection):
     outcome's UPDATE 0.26 and 0.17 ms). Behind PgBouncer before 1.21 in transaction mode
     prepared statements do not work: set ``PORTAL_PREPARED_STATEMENTS=0``. Only
     ``statements_prepared`` connections may be given."""
+    # As Django's cursor(): its health check (when due), then a connection.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = connection.connection
     if raw.prepare_threshold is None:
