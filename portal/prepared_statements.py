@@ -12,11 +12,22 @@ _ONLY_WHEN_ASKED = 2**31
 
 
 def statements_prepared(connection) -> bool:
-    """PostgreSQL with psycopg 3, and ``PORTAL_PREPARED_STATEMENTS`` on (the default)."""
+    """PostgreSQL with psycopg 3, ``PORTAL_PREPARED_STATEMENTS`` on (the default), and
+    connections that outlive a request."""
     return (
         connection.vendor == "postgresql"
         and settings.PORTAL_PREPARED_STATEMENTS
+        and _connections_kept(connection.settings_dict)
         and _preparing_cursor_class() is not None
+    )
+
+
+def _connections_kept(settings_dict: dict) -> bool:
+    # Preparing costs a round trip of its own, repaid by every later run on the same
+    # connection: not with a new connection per request (CONN_MAX_AGE 0), unless a pool
+    # keeps them.
+    return settings_dict.get("CONN_MAX_AGE") != 0 or bool(
+        settings_dict.get("OPTIONS", {}).get("pool")
     )
 
 

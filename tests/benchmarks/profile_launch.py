@@ -1,6 +1,6 @@
 """``python -m tests.benchmarks.profile_launch [N]``: where a launch's CPU goes in the
 portal's own process (the whole request: middleware, view, client, audit, log line),
-under the benchmark's settings (DEBUG off, PostgreSQL, Redis, cached_db sessions)."""
+under the benchmark's settings (DEBUG off, PostgreSQL, Redis, the portal's session store)."""
 
 import cProfile
 import io

@@ -61,3 +61,12 @@ def test_switched_off_nothing_is_prepared(ana, settings):
     before = prepared_runs()  # the connection outlives a test: earlier ones may have some
     assert BY_EMAIL.get(["ana@acme.example"]).pk == ana.pk
     assert prepared_runs() == before
+
+
+def test_with_a_new_connection_per_request_nothing_is_prepared(ana, monkeypatch):
+    require(connection.vendor == "postgresql", "prepared statements are PostgreSQL's")
+    # Preparing costs a round trip that only later runs on the same connection repay.
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    before = prepared_runs()
+    assert BY_EMAIL.get(["ana@acme.example"]).pk == ana.pk
+    assert prepared_runs() == before
