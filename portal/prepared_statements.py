@@ -1,14 +1,19 @@
 """Statements run on every request, prepared once per PostgreSQL connection instead of
 planned each time."""
 
+import weakref
 from functools import lru_cache
 
 from django.conf import settings
 
-# psycopg prepares a statement when asked (prepare=True) only if the connection has a
-# threshold; Django sets none (no statement prepared). This one is never reached by
-# counting, so only the statements here are prepared.
+# psycopg prepares a statement when asked (prepare=True) only while the connection has a
+# threshold; Django sets none. One is set only for the length of these statements' own
+# runs, out of reach of counting: nothing else is prepared, and psycopg keeps no count (nor
+# text) of the connection's other statements.
 _ONLY_WHEN_ASKED = 2**31
+# Connections on which a prepared statement went stale (a column's type changed under it):
+# they run these statements unprepared until they are replaced.
+_unprepared = weakref.WeakSet()
 
 
 def statements_prepared(connection) -> bool:
@@ -18,6 +23,7 @@ def statements_prepared(connection) -> bool:
         connection.vendor == "postgresql"
         and settings.PORTAL_PREPARED_STATEMENTS
         and _connections_kept(connection.settings_dict)
+        and (connection.connection is None or connection.connection not in _unprepared)
         and _preparing_cursor_class() is not None
     )
 
@@ -37,24 +43,22 @@ def preparing_cursor(connection):
 
     Why: planning was most of PostgreSQL's work for the statements run on every launch
     (its session read: 0.58 ms of the database's CPU unprepared, 0.24 ms prepared; its
-    outcome's UPDATE 0.26 and 0.17 ms). Behind PgBouncer before 1.21 in transaction mode
-    prepared statements do not work: set ``PORTAL_PREPARED_STATEMENTS=0``. Only
-    ``statements_prepared`` connections may be given."""
+    outcome's UPDATE 0.26 and 0.17 ms). PgBouncer in transaction mode carries them from
+    1.21 on (``max_prepared_statements``); before, set ``PORTAL_PREPARED_STATEMENTS=0``.
+    Only ``statements_prepared`` connections may be given."""
     # As Django's cursor(): its health check (when due), then a connection.
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = _ONLY_WHEN_ASKED
     with connection.wrap_database_errors:
         # Django's own wrapping of a cursor it made (validation, query log, wrappers).
-        return connection._prepare_cursor(_preparing_cursor_class()(raw))
+        return connection._prepare_cursor(_preparing_cursor_class()(connection.connection))
 
 
 @lru_cache(maxsize=1)
 def _preparing_cursor_class():
     try:
         from django.db.backends.postgresql.base import ServerBindingCursor
+        from psycopg import errors, pq
     except ImportError:  # psycopg 2, or no PostgreSQL driver
         return None
 
@@ -62,10 +66,27 @@ def _preparing_cursor_class():
         """Binds its parameters on the server and prepares every statement it runs."""
 
         def execute(self, query, params=None, *, prepare=None, binary=None):
-            super().execute(query, params, prepare=True, binary=binary)
+            raw = self.connection
+            threshold = raw.prepare_threshold
+            if threshold is None:
+                raw.prepare_threshold = _ONLY_WHEN_ASKED
+            try:
+                super().execute(query, params, prepare=True, binary=binary)
+            except (errors.FeatureNotSupported, errors.InvalidSqlStatementName):
+                # PostgreSQL re-plans a prepared statement after a schema change, but not
+                # when a column it returns changed type ("cached plan must not change result
+                # type"; a longer varchar will do); or the statement is gone (DISCARD ALL).
+                # Outside a transaction, nothing has failed but the statement: run it again,
+                # unprepared, and prepare nothing more on this connection.
+                if raw.info.transaction_status != pq.TransactionStatus.IDLE:
+                    raise
+                _unprepared.add(raw)
+                super().execute(query, params, prepare=False, binary=binary)
+            finally:
+                raw.prepare_threshold = threshold
             # psycopg keeps no text of a prepared statement's run; Django's query log reads
             # it here (``last_executed_query``), so it gets one, quoted only when read.
-            self._query = _QueryText(self.connection, query, params)
+            self._query = _QueryText(raw, query, params)
             return self
 
     return PreparingCursor

@@ -70,3 +70,30 @@ def test_with_a_new_connection_per_request_nothing_is_prepared(ana, monkeypatch)
     before = prepared_runs()
     assert BY_EMAIL.get(["ana@acme.example"]).pk == ana.pk
     assert prepared_runs() == before
+
+
+def test_the_connection_keeps_no_count_of_its_other_statements(ana):
+    require(connection.vendor == "postgresql", "prepared statements are PostgreSQL's")
+    BY_EMAIL.get(["ana@acme.example"])
+    # Django's setting (prepare nothing) is back: psycopg neither prepares other statements
+    # nor keeps their text (a password hash, say) to count them.
+    assert connection.connection.prepare_threshold is None
+    User.objects.filter(pk=ana.pk).update(password="!")
+    assert BY_EMAIL.get(["ana@acme.example"]).password == "!"
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as a server runs
+def test_a_column_whose_type_changed_under_a_prepared_statement_is_read_unprepared(ana):
+    require(connection.vendor == "postgresql", "prepared statements are PostgreSQL's")
+    assert BY_EMAIL.get(["ana@acme.example"]).pk == ana.pk  # prepared
+    table = connection.ops.quote_name(User._meta.db_table)
+    with connection.cursor() as cursor:
+        # As a deploy's migration might, while this connection lives on: PostgreSQL will
+        # not re-plan a prepared statement whose result changed type.
+        cursor.execute(f"ALTER TABLE {table} ALTER COLUMN language TYPE varchar(9)")
+    try:
+        for _ in range(2):
+            assert BY_EMAIL.get(["ana@acme.example"]).pk == ana.pk
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table} ALTER COLUMN language TYPE varchar(8)")
