@@ -24,6 +24,12 @@ class SessionStore(DatabaseSessionStore):
     def get_model_class(cls):
         return UserSession
 
+    def _validate_session_key(self, key):
+        # Django makes keys of lower-case letters and digits only; any other cookie value
+        # is no session (a NUL byte would otherwise reach PostgreSQL, which refuses it:
+        # a 500 on every page for that browser).
+        return super()._validate_session_key(key) and key.isascii() and key.isalnum()
+
     def _get_session_from_db(self):
         key, now = self.session_key, timezone.now()
         if self.membership_wanted is None:

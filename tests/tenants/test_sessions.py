@@ -154,3 +154,11 @@ def test_a_membership_read_for_another_customer_is_never_taken(client, member, m
     assert user.pk == member.user_id
     assert membership_of(user=user, slug="globex") is None
     assert membership_of(user=user, slug="acme").pk == member.pk
+
+
+def test_a_session_cookie_that_no_store_could_have_made_is_no_session(client, member):
+    for forged in ("\x00abcdefghij", "abc def ghij", "abcdefgh;ijk"):
+        client.cookies[settings.SESSION_COOKIE_NAME] = forged
+        page = client.get(reverse("login"))
+        assert page.status_code == 200  # the sign-in page, for a visitor
+        assert page.wsgi_request.user.is_anonymous
