@@ -10,7 +10,7 @@ from django.utils import timezone
 from embedding.models import LaunchEvent
 from portal.compiled_select import connection_lost
 from portal.insert_in_flight import InsertInFlight
-from portal.prepared_statements import preparing_cursor, statements_prepared
+from portal.prepared_statements import statement_cursor
 from tenants.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -147,8 +147,7 @@ def _outcome_write(row_id: int, outcome: str, upstream_status: int | None) -> No
     # row started. In autocommit, the statement is its own transaction, so the setting
     # holds for its commit and ends with it.
     unflushed = connection.get_autocommit() and connection.vendor == "postgresql"
-    prepared = statements_prepared(connection)
-    with preparing_cursor(connection) if prepared else connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(_outcome_update(unflushed=unflushed), [outcome, upstream_status, row_id])
 
 

@@ -6,7 +6,7 @@ from functools import lru_cache
 from django.db import InterfaceError, OperationalError, connections
 from django.db.models import Model
 
-from portal.prepared_statements import preparing_cursor, statements_prepared
+from portal.prepared_statements import statement_cursor
 
 
 class CompiledSelect:
@@ -103,6 +103,19 @@ class CompiledSelect:
         (field,) = self._keys(holder, model)
         return field
 
+    def _inner_joins(self, quote) -> list[str]:
+        """``INNER JOIN`` of each later table, on the key the first table holds to it."""
+        subject, subject_alias = self.tables[0]
+        joins = []
+        for model, alias_name in self.tables[1:]:
+            key = self._foreign_key(subject, model)
+            joins.append(
+                f"INNER JOIN {quote(model._meta.db_table)} {quote(alias_name)} ON "
+                f"{quote(alias_name)}.{quote(key.target_field.column)} = "
+                f"{quote(subject_alias)}.{quote(key.column)}"
+            )
+        return joins
+
     # Keyed by the connection's alias and vendor: the SQL quotes names, and the converters
     # differ, per database backend.
     @lru_cache(maxsize=8)  # noqa: B019 (instances are module-level constants, never freed)
@@ -129,13 +142,8 @@ class CompiledSelect:
         joins = [f"{quote(subject._meta.db_table)} {quote(subject_alias)}"]
         if self.joins is not None:
             joins.append(self.joins.format(**names))
-        for model, alias_name in self.tables[1:] if self.joins is None else ():
-            key = self._foreign_key(subject, model)
-            joins.append(
-                f"INNER JOIN {quote(model._meta.db_table)} {quote(alias_name)} ON "
-                f"{quote(alias_name)}.{quote(key.target_field.column)} = "
-                f"{quote(subject_alias)}.{quote(key.column)}"
-            )
+        else:
+            joins.extend(self._inner_joins(quote))
         # Every name here comes from the models, quoted; every value is a parameter.
         sql = (
             f"SELECT {', '.join(columns)} FROM {' '.join(joins)} "  # noqa: S608
@@ -190,8 +198,8 @@ def _rows_checked(connection, lookups) -> list[tuple | None]:
 def _rows(connection, lookups) -> list[tuple | None]:
     statements = [select._compiled(connection.alias, connection.vendor)[0] for select, _ in lookups]
     rows = []
-    if len(lookups) == 1 and statements_prepared(connection):
-        with preparing_cursor(connection) as cursor:
+    if len(lookups) == 1:
+        with statement_cursor(connection) as cursor:
             cursor.execute(statements[0], lookups[0][1])
             return [cursor.fetchone()]
     with connection.cursor() as cursor:

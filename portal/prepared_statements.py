@@ -37,6 +37,12 @@ def _connections_kept(settings_dict: dict) -> bool:
     )
 
 
+def statement_cursor(connection):
+    """For a statement run on every request: ``preparing_cursor`` where statements are
+    prepared (``statements_prepared``), Django's own cursor elsewhere."""
+    return preparing_cursor(connection) if statements_prepared(connection) else connection.cursor()
+
+
 def preparing_cursor(connection):
     """A cursor (Django's wrapper: logged, wrapped, its errors Django's) whose statement is
     prepared once per connection and then run with new parameters, never planned again.
