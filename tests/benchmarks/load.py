@@ -88,6 +88,18 @@ class PeerClient(PortalClient):
     store), clicking the peer's bare view instead."""
 
 
+class FrameworkClient:
+    """The same click at the framework line: no sign-in, nothing to check."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = requests.Session()
+        self.launch_url = f"{base_url}/customers/bench/open-invoicing/"
+
+    def launch(self) -> bool:
+        answer = self.http.post(self.launch_url, allow_redirects=False, timeout=30)
+        return answer.status_code == 303 and "token=" in answer.headers.get("Location", "")
+
+
 class FloorClient:
     """The same click without the portal: mint the token straight at Space Invoices."""
 

@@ -7,7 +7,14 @@ import sys
 import time
 
 from tests.benchmarks.import_memory import import_memory
-from tests.benchmarks.load import FloorClient, PeerClient, PortalClient, Result, run
+from tests.benchmarks.load import (
+    FloorClient,
+    FrameworkClient,
+    PeerClient,
+    PortalClient,
+    Result,
+    run,
+)
 from tests.benchmarks.queue import queue_sync
 from tests.benchmarks.stack import (
     Stack,
@@ -23,9 +30,12 @@ from tests.benchmarks.webhooks import receiver_load
 from tests.simulator_process import ROOT
 
 CLIENTS = (4, 8)  # concurrency levels measured; the launch table shows each
-# The same click three ways: straight at Space Invoices (the floor), through a bare Django
-# view a partner might write instead (the peer, tests/benchmarks/peer), through the portal.
-CONTENDERS = ("floor", "peer", "portal")
+# The same click four ways: straight at Space Invoices (the floor); through gunicorn and
+# Django alone, checking nothing (the framework line, tests/benchmarks/framework: the least
+# any Django launch costs); through a bare Django view a partner might write instead (the
+# peer, tests/benchmarks/peer); through the portal.
+CONTENDERS = ("floor", "framework", "peer", "portal")
+SERVED = CONTENDERS[1:]  # those behind gunicorn, with workers of their own
 LAUNCHES_PER_CLIENT = 60
 UPSTREAM_LATENCY_MS = 50
 PASSWORD = "bench-password-1"
@@ -50,18 +60,25 @@ def seed(clients: int):
 
 
 def launch_latency(stack: Stack, servers: dict, customer, members) -> dict:
-    """Floor, peer and portal, alternated in one run: latency, throughput, and CPU per
-    launch in the contender's own workers and on the whole machine (from /proc)."""
+    """Every contender, alternated in one run: latency, throughput, and CPU per launch in
+    the contender's own workers and on the whole machine (from /proc)."""
     (portal_url, portal), (peer_url, peer) = servers["portal"], servers["peer"]
+    framework_url, framework = servers["framework"]
     clients = {
         "floor": [
             FloorClient(stack.simulator.url, stack.account_key, customer.entity_id, m.si_user_id)
             for m in members
         ],
+        "framework": [FrameworkClient(framework_url) for _ in members],
         "peer": [PeerClient(peer_url, m.user.email, PASSWORD, "bench") for m in members],
         "portal": [PortalClient(portal_url, m.user.email, PASSWORD, "bench") for m in members],
     }
-    workers = {"floor": [], "peer": worker_pids(peer), "portal": worker_pids(portal)}
+    workers = {
+        "floor": [],
+        "framework": worker_pids(framework),
+        "peer": worker_pids(peer),
+        "portal": worker_pids(portal),
+    }
     # Warm every path: each worker thread's connections, Django's lazy set-up.
     stack.simulator.latency(0)
     for name in CONTENDERS:
@@ -100,7 +117,7 @@ def launch_latency(stack: Stack, servers: dict, customer, members) -> dict:
                 for group, seconds in services[name].items()
             },
         }
-    for name in ("peer", "portal"):
+    for name in SERVED:
         merged[f"{name}/floor"] = {
             k: round(merged[name][k] / merged["floor"][k], 3)
             for k in ("p50_ms", "p95_ms", "p99_ms")
@@ -117,6 +134,16 @@ def peer_env(customer) -> dict:
         "BENCH_PEER_ENTITY_ID": customer.entity_id,
         # As the issue describes it: sessions in PostgreSQL behind Redis.
         "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+    }
+
+
+def framework_env(customer) -> dict:
+    """The framework line's settings: its own, and the one user every click mints for."""
+    member = customer.memberships.order_by("user__email").first()
+    return {
+        "DJANGO_SETTINGS_MODULE": "tests.benchmarks.framework.settings",
+        "BENCH_FRAMEWORK_USER_ID": member.si_user_id,
+        "BENCH_FRAMEWORK_ENTITY_ID": customer.entity_id,
     }
 
 
@@ -296,7 +323,7 @@ def launch_lines(results: dict) -> list[str]:
         "Launch (upstream latency 50 ms; CPU per launch in the contender's workers / the "
         "whole machine)"
     ]
-    lines.append("  " + "".join(cell.ljust(15) for cell in header))
+    lines.append("  " + _row(header))
     for clients, launch in results["launch"].items():
         for name in CONTENDERS:
             row = launch[name]
@@ -306,11 +333,11 @@ def launch_lines(results: dict) -> list[str]:
                 *(str(row[k]) for k in columns),
                 f"{workers} / {row['cpu_ms_machine']}",
             )
-            lines.append("  " + "".join(cell.ljust(15) for cell in cells))
-        for name in ("peer", "portal"):
+            lines.append("  " + _row(cells))
+        for name in SERVED:
             ratio = launch[f"{name}/floor"]
             cells = (f"  {name}/floor", *(str(ratio[k]) for k in columns[:3]))
-            lines.append("  " + "".join(cell.ljust(15) for cell in cells))
+            lines.append("  " + _row(cells))
         lines.append(
             f"  x{clients} CPU ms/launch elsewhere (PostgreSQL / Redis / simulator / load): "
             + "; ".join(
@@ -326,12 +353,22 @@ def launch_lines(results: dict) -> list[str]:
         f"vs {four['peer']['p50_ms']}/{four['peer']['p99_ms']}; x8 portal req/s >= peer's: "
         f"{eight['portal']['throughput_rps']} vs {eight['peer']['throughput_rps']}"
     )
+    lines.append(
+        "  (gunicorn and Django alone, checking nothing, took "
+        f"{four['framework']['cpu_ms_workers']} / {eight['framework']['cpu_ms_workers']} ms "
+        "of worker CPU a launch at x4 / x8: the least any Django launch costs here)"
+    )
     q = results["queries_per_launch"]
     lines.append(
         f"Queries per launch: {q['beyond_session']} beyond the session lookup "
         f"({q['total']} in all; target <= 4)"
     )
     return lines
+
+
+def _row(cells) -> str:
+    first, *rest = cells
+    return first.ljust(19) + "".join(cell.ljust(15) for cell in rest)
 
 
 def rest_lines(results: dict) -> list[str]:
@@ -407,6 +444,12 @@ def main() -> int:
             "portal": stack.gunicorn(workers=2, threads=4),
             "peer": stack.gunicorn(
                 workers=2, threads=4, app="tests.benchmarks.peer.wsgi", env=peer_env(customer)
+            ),
+            "framework": stack.gunicorn(
+                workers=2,
+                threads=4,
+                app="tests.benchmarks.framework.wsgi",
+                env=framework_env(customer),
             ),
         }
         for clients in CLIENTS:
