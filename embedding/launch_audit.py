@@ -53,8 +53,10 @@ class LaunchAttempt:
     A launch's row must be durable before the browser is redirected, and no row may claim a
     launch that did not happen. The started row says only that an attempt was made; it is
     sent just before the one request that mints and read back (committed) as soon as Space
-    Invoices has answered, so its write costs the launch no round trip of its own. Without
-    it there is no redirect (an error page; the token minted meanwhile expires unused).
+    Invoices has answered, so its write costs the launch no round trip of its own. A
+    connection lost before its answer came (a database restart) has the row looked for, or
+    written, on a new one. Without it there is no redirect (an error page; the token minted
+    meanwhile expires unused).
 
     The outcome follows: before a refusal's page, and for a redirect once the server is
     done with the response (``finish_after_response``; *launched* then means minted and
@@ -88,11 +90,11 @@ class LaunchAttempt:
             yield
         except BaseException:
             try:
-                self.row_id = started.row_id()
+                self.row_id = _started_row_id(started, values)
             except DatabaseError as exc:
                 self._row_failed(exc)
             raise
-        self.row_id = started.row_id()
+        self.row_id = _started_row_id(started, values)
 
     def finish(self, outcome: str, upstream_status: int | None = None) -> None:
         """Record the outcome: on the started row (a failure is logged, and the row stays
@@ -139,6 +141,29 @@ class LaunchAttempt:
         )
 
 
+def _started_row_id(started: InsertInFlight, values: list) -> int:
+    """The started row's id. When the connection was lost before the INSERT's answer came
+    (a database restart, say), the row is looked for on a new connection, where it is if
+    the INSERT committed first, and written there only if it is not: the attempt keeps one
+    row, and a token minted meanwhile its redirect."""
+    try:
+        return started.row_id()
+    except (OperationalError, InterfaceError):
+        if not connection_lost(connection):
+            raise
+    connection.close()
+    created_at, request_id, user_id = (
+        values[_AUDIT_FIELDS.index(name)] for name in ("created_at", "request_id", "user")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_started_row_select(), [created_at, request_id, user_id])
+        found = cursor.fetchone()
+        if found is None:
+            cursor.execute(_audit_insert(), values)
+            found = cursor.fetchone()
+    return found[0]
+
+
 def _outcome_write(row_id: int, outcome: str, upstream_status: int | None) -> None:
     # The row is durable already (as started), so its outcome need not wait for PostgreSQL
     # to flush its log: the thread is free for the next request at once (after a redirect
@@ -181,6 +206,21 @@ def _audit_insert() -> str:
     return (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING {quote(meta.pk.column)}"
+    )
+
+
+@lru_cache(maxsize=1)
+def _started_row_select() -> str:
+    """The id of the row an INSERT of these values would have made (by its time, which is
+    indexed, its request id and its user), if it did."""
+    meta = LaunchEvent._meta
+    quote = connection.ops.quote_name
+    created, request_id, user = (
+        quote(meta.get_field(n).column) for n in ("created_at", "request_id", "user")
+    )
+    return (
+        f"SELECT {quote(meta.pk.column)} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE {created} = %s AND {request_id} = %s AND {user} = %s"
     )
 
 

@@ -1,7 +1,10 @@
 """A launch's audit row: durable as started before the redirect goes out, finished once sent."""
 
+import os
 import re
+import socket
 import threading
+import time
 from contextlib import contextmanager
 
 import psycopg
@@ -266,6 +269,81 @@ def test_a_connection_lost_during_the_mint_still_gets_the_outcome_written(
 def _terminate(pid: int) -> None:
     with psycopg.connect(postgres_dsn(), autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def _terminated(pid: int) -> None:
+    """The backend is gone, not only told to go."""
+    with psycopg.connect(postgres_dsn(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        for _ in range(500):
+            if not other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
+                return
+            time.sleep(0.01)
+    raise AssertionError(f"backend {pid} still there")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_just_before_the_started_row_goes_out_writes_it_on_a_new_one(
+    login_as, acme, simulator
+):
+    """A database restart between the session read and the audit INSERT: the INSERT meets a
+    dead connection, so the row is written on a new one, once, and the launch goes on."""
+    require(connection.vendor == "postgresql", "a database restart is PostgreSQL's")
+    client = login_as("bo@acme.example")
+    lost = []
+
+    def restart_before_the_insert(execute, sql, params, many, context):
+        if sql.startswith("INSERT") and not lost:
+            lost.append(context["connection"].connection.info.backend_pid)
+            _terminated(lost[0])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(restart_before_the_insert):
+        response = post_unsent(client, launch_url("acme"))
+    assert lost, "the launch wrote no row through the connection"
+    assert response.status_code == 303 and "token=" in response["Location"]
+    assert simulator.requests_to("POST /entities/users/{id}/token") == 1
+    closed_as_a_server_would(response)
+    assert list(LaunchEvent.objects.values_list("outcome", "upstream_status")) == [
+        ("launched", 201)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_started_row_committed_before_its_answer_was_lost_is_not_written_twice(
+    login_as, acme, simulator
+):
+    """The INSERT ran and committed, then the connection broke before its answer was read:
+    the row is found on a new connection, not written again."""
+    require(connection.vendor == "postgresql", "a lost answer is PostgreSQL's")
+    client = login_as("bo@acme.example")
+    broken = []
+
+    def answer_lost_after_the_commit(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)  # sent ahead: not read yet
+        if sql.startswith("INSERT") and not broken:
+            with psycopg.connect(postgres_dsn(), autocommit=True) as other:
+                for _ in range(500):
+                    if other.execute(f"SELECT 1 FROM {LaunchEvent._meta.db_table}").fetchone():
+                        break
+                    time.sleep(0.01)
+            # The connection's socket is swapped for one whose peer has gone: the answer
+            # never reaches the portal (its own socket closes with the swap).
+            ours, peer = socket.socketpair()
+            os.dup2(ours.fileno(), context["connection"].connection.pgconn.socket)
+            ours.close()
+            peer.close()
+            broken.append(True)
+        return result
+
+    with connection.execute_wrapper(answer_lost_after_the_commit):
+        response = post_unsent(client, launch_url("acme"))
+    assert broken, "the launch wrote no row through the connection"
+    assert response.status_code == 303 and "token=" in response["Location"]
+    closed_as_a_server_would(response)
+    assert list(LaunchEvent.objects.values_list("outcome", "upstream_status")) == [
+        ("launched", 201)
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
