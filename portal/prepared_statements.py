@@ -50,7 +50,9 @@ def preparing_cursor(connection):
     Why: planning was most of PostgreSQL's work for the statements run on every launch
     (its session read: 0.58 ms of the database's CPU unprepared, 0.24 ms prepared; its
     outcome's UPDATE 0.26 and 0.17 ms). PgBouncer in transaction mode carries them from
-    1.21 on (``max_prepared_statements``); before, set ``PORTAL_PREPARED_STATEMENTS=0``.
+    1.21 on, with ``max_prepared_statements`` above 0; else set
+    ``PORTAL_PREPARED_STATEMENTS=0`` (a statement found stale or taken is run unprepared,
+    but every connection would find out once).
     Only ``statements_prepared`` connections may be given."""
     # As Django's cursor(): its health check (when due), then a connection.
     connection.close_if_health_check_failed()
@@ -78,12 +80,19 @@ def _preparing_cursor_class():
                 raw.prepare_threshold = _ONLY_WHEN_ASKED
             try:
                 super().execute(query, params, prepare=True, binary=binary)
-            except (errors.FeatureNotSupported, errors.InvalidSqlStatementName):
+            except (
+                errors.FeatureNotSupported,
+                errors.InvalidSqlStatementName,
+                errors.DuplicatePreparedStatement,
+            ):
                 # PostgreSQL re-plans a prepared statement after a schema change, but not
                 # when a column it returns changed type ("cached plan must not change result
-                # type"; a longer varchar will do); or the statement is gone (DISCARD ALL).
-                # Outside a transaction, nothing has failed but the statement: run it again,
-                # unprepared, and prepare nothing more on this connection.
+                # type"; a longer varchar will do); or the statement is gone (DISCARD ALL);
+                # or, behind a pooler that does not carry prepared statements, the server
+                # session already holds another client's of the same name (every process
+                # numbers its own from _pg3_0). Outside a transaction, nothing has failed
+                # but the statement: run it again, unprepared, and prepare nothing more on
+                # this connection.
                 if raw.info.transaction_status != pq.TransactionStatus.IDLE:
                     raise
                 _unprepared.add(raw)

@@ -97,3 +97,20 @@ def test_a_column_whose_type_changed_under_a_prepared_statement_is_read_unprepar
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"ALTER TABLE {table} ALTER COLUMN language TYPE varchar(8)")
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as a server runs
+def test_a_name_another_client_prepared_on_a_shared_session_is_read_unprepared(ana):
+    """Behind a transaction-mode pooler that does not carry prepared statements, a server
+    session may already hold a statement of the name psycopg picks next (every process
+    numbers its own from ``_pg3_0``)."""
+    require(connection.vendor == "postgresql", "prepared statements are PostgreSQL's")
+    connection.ensure_connection()
+    try:
+        for n in range(64):  # a name already taken just fails: left as it is
+            connection.connection.pgconn.exec_(f"PREPARE _pg3_{n} AS SELECT {n}".encode())
+        for _ in range(2):
+            assert BY_EMAIL.get(["ana@acme.example"]).pk == ana.pk
+        assert User.objects.get(email="ana@acme.example").pk == ana.pk  # the connection goes on
+    finally:
+        connection.close()  # its statements and its unprepared mark go with it
