@@ -11,6 +11,14 @@ def server_error(request):
     return HttpResponseServerError(template.render(brand(request)))
 
 
+def bad_request(request, exception):
+    """The branded 400 (Django's own renders without the request, so without the brand);
+    the exception's text, which may quote the request, is never shown."""
+    from django.shortcuts import render
+
+    return render(request, "400.html", status=400)
+
+
 def csrf_failure(request, reason=""):
     """The branded 403 for a missing or wrong CSRF token (the reason is never shown)."""
     from django.shortcuts import render

@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A 400 (the branded page, in the visitor's language) before any view reads the query.
+    "portal.nul_bytes.NulBytesRefusedMiddleware",
     # A launch reads its user and their membership of the customer in one query.
     "embedding.launch_user.LaunchUserMiddleware",
     "portal.language.UserLanguageMiddleware",

@@ -44,4 +44,5 @@ urlpatterns = [
     path("", include("tenants.urls")),
 ]
 
+handler400 = "portal.errors.bad_request"
 handler500 = "portal.errors.server_error"

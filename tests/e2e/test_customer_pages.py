@@ -149,3 +149,16 @@ def test_the_home_page_of_two_companies_and_the_password_change_link(
     page.get_by_label("New password again").fill("another-secret-77")
     page.get_by_role("button", name="Change password").click()
     page.get_by_role("heading", name=re.compile("changed", re.I)).wait_for()
+
+
+def test_an_address_with_a_nul_byte_gets_the_branded_page_and_a_way_back(
+    demo, live_server, browser
+):
+    page = browser.new_page()
+    log_in(page, live_server.url, "ana@acme.example")
+    answer = page.goto(f"{live_server.url}/?q=%00")
+    assert answer.status == 400
+    page.get_by_role("heading", name="We could not read that request").wait_for()
+    assert page.get_by_text("ana@acme.example").is_visible()  # still signed in, on brand
+    page.get_by_role("link", name="Back to your companies").click()
+    page.get_by_role("heading", name="Your companies").wait_for()
