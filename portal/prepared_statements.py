@@ -50,9 +50,9 @@ def preparing_cursor(connection):
     Why: planning was most of PostgreSQL's work for the statements run on every launch
     (its session read: 0.58 ms of the database's CPU unprepared, 0.24 ms prepared; its
     outcome's UPDATE 0.26 and 0.17 ms). PgBouncer in transaction mode carries them from
-    1.21 on, with ``max_prepared_statements`` above 0; else set
-    ``PORTAL_PREPARED_STATEMENTS=0`` (a statement found stale or taken is run unprepared,
-    but every connection would find out once).
+    1.21 on, with ``max_prepared_statements`` above 0; else ``PORTAL_PREPARED_STATEMENTS=0``
+    is required: a statement found stale or taken is run unprepared, but such a pooler may
+    also hand over a server session holding another client's statement of the same name.
     Only ``statements_prepared`` connections may be given."""
     # As Django's cursor(): its health check (when due), then a connection.
     connection.close_if_health_check_failed()

@@ -168,12 +168,22 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         **DATABASES["default"].get("OPTIONS", {}),
     }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A database host that accepts the connection and never answers (a dropped route, a
+    # stuck pooler) would hold the request's thread for libpq's default of over two
+    # minutes; the page saying so comes after these seconds instead.
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 # Persistent connections: opening one costs more than a whole launch's queries.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # PostgreSQL: the statements run on every request (session, user and membership; the
 # launch's audit outcome) are prepared once per connection instead of planned each time.
-# Off behind PgBouncer before 1.21 in transaction mode (it cannot carry prepared statements).
+# Off behind PgBouncer in transaction mode unless it is 1.21 or later with
+# max_prepared_statements above 0: a pooler that cannot carry them may run another client's
+# statement of the same name.
 PORTAL_PREPARED_STATEMENTS = env.bool("PORTAL_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

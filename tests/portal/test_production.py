@@ -209,3 +209,26 @@ def test_gunicorn_refuses_fewer_connections_than_threads(tmp_path, value):
     assert f"GUNICORN_WORKER_CONNECTIONS must be at least GUNICORN_THREADS (4), not {value}" in (
         check.stdout + check.stderr
     )
+
+
+@pytest.mark.process
+def test_a_database_host_that_never_answers_fails_after_the_connect_timeout(tmp_path):
+    """A host that accepts the connection and says nothing (a stuck pooler): the request
+    fails after DATABASE_CONNECT_TIMEOUT seconds, not libpq's two minutes and more."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # accepted by the kernel, never answered
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        result = manage(
+            tmp_path,
+            "shell",
+            "-c",
+            "from django.db import connection; connection.ensure_connection()",
+            DATABASE_URL=f"postgres://portal@127.0.0.1:{port}/portal",
+            DATABASE_CONNECT_TIMEOUT="2",
+        )
+    assert result.returncode != 0
+    assert "timeout expired" in result.stderr
+    # Not a measure of speed: libpq's default would have waited over two minutes.
+    assert time.monotonic() - started < 60
