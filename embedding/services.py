@@ -5,11 +5,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from embedding.launch_audit import LaunchAttempt, launch_event_record
 from embedding.models import LaunchEvent
+from portal.compiled_select import connection_lost
 from portal.throttle import throttle_hit
 from spaceinvoices.client import (
     Conflict,
@@ -127,7 +129,7 @@ def _user_token(membership: Membership, attempt: LaunchAttempt) -> str:
 def _key_token(membership: Membership, attempt: LaunchAttempt) -> str:
     customer = membership.customer
     try:
-        stored = EntityApiKey.objects.active().get(customer=customer).key
+        stored = _stored_key(customer)
     except (EntityApiKey.DoesNotExist, DecryptionError):
         raise _key_needs_attention(customer) from None
     client = account_client().with_key(stored)
@@ -141,6 +143,19 @@ def _key_token(membership: Membership, attempt: LaunchAttempt) -> str:
     except Unauthorized as exc:
         raise _key_needs_attention(customer, upstream_status=exc.status) from None
     return minted.token
+
+
+def _stored_key(customer) -> str:
+    """The customer's active key. Read again, once, on a new connection when the first
+    was lost (a database restart since the session was read): a read is safe to repeat,
+    and the attempt, counted already, goes on to its audit row instead of a 500."""
+    try:
+        return EntityApiKey.objects.active().get(customer=customer).key
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block or not connection_lost(connection):
+            raise
+    connection.close()  # the next query connects anew
+    return EntityApiKey.objects.active().get(customer=customer).key
 
 
 def _key_needs_attention(customer, upstream_status: int | None = None) -> LaunchRefused:

@@ -310,6 +310,33 @@ def test_a_connection_lost_just_before_the_started_row_goes_out_writes_it_on_a_n
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_just_before_a_key_mode_launch_reads_its_key_still_launches(
+    login_as, globex, simulator
+):
+    """A database restart between the session read and the stored key's read: the key is
+    read again on a new connection, and the attempt, counted already, gets its row."""
+    require(connection.vendor == "postgresql", "a database restart is PostgreSQL's")
+    from tenants.models import EntityApiKey
+
+    client = login_as("cy@globex.example")
+    keys = EntityApiKey._meta.db_table
+    lost = []
+
+    def restart_before_the_key_read(execute, sql, params, many, context):
+        if keys in sql and not lost:
+            lost.append(context["connection"].connection.info.backend_pid)
+            _terminated(lost[0])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(restart_before_the_key_read):
+        response = post_unsent(client, reverse("open_invoicing", args=["globex"]))
+    assert lost, "the launch read no key"
+    assert response.status_code == 303 and "token=" in response["Location"]
+    closed_as_a_server_would(response)
+    assert list(LaunchEvent.objects.values_list("outcome", "mode")) == [("launched", "api_key")]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_started_row_committed_before_its_answer_was_lost_is_not_written_twice(
     login_as, acme, simulator
 ):
