@@ -23,8 +23,10 @@ def client_ip(request) -> str:
 
 def _address(text: str) -> str | None:
     """``text`` as an address the database stores (an ``inet``), without the port or zone
-    some proxies add (``203.0.113.7:51234``, ``[2001:db8::7]:443``, ``fe80::7%eth0``);
-    None when it is not an address."""
+    some proxies add (``203.0.113.7:51234``, ``[2001:db8::7]:443``, ``fe80::7%eth0``), an
+    IPv4 address mapped into IPv6 as itself (one client, one lockout and rate key); None
+    when it is not an address. An IPv6 address with a port needs its brackets: without
+    them the port cannot be told from the address."""
     if text.startswith("["):
         text, bracket, _ = text[1:].partition("]")
         if not bracket:
@@ -32,6 +34,7 @@ def _address(text: str) -> str | None:
     elif text.count(":") == 1:  # IPv4 with a port (an IPv6 address has two or more)
         text = text.partition(":")[0]
     try:
-        return str(ip_address(text.partition("%")[0]))
+        address = ip_address(text.partition("%")[0])
     except ValueError:
         return None
+    return str(getattr(address, "ipv4_mapped", None) or address)

@@ -15,6 +15,8 @@ from portal.client_ip import client_ip
         ("[2001:db8::7]:443", "2001:db8::7"),
         ("2001:db8::7", "2001:db8::7"),
         ("fe80::7%eth0", "fe80::7"),  # a zone the database could not store
+        ("::ffff:203.0.113.7", "203.0.113.7"),  # the same client as plain IPv4
+        ("[::ffff:203.0.113.7]:443", "203.0.113.7"),
         ("unknown", "10.0.0.1"),  # not an address: the proxy's own
         ("203.0.113.7; DROP", "10.0.0.1"),
         ("[2001:db8::7", "10.0.0.1"),
