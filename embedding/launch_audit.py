@@ -143,8 +143,9 @@ class LaunchAttempt:
 
 def _started_row_id(started: InsertInFlight, values: list) -> int:
     """The started row's id. When the connection was lost before the INSERT's answer came
-    (a database restart, say), the row is looked for on a new connection, where it is if
-    the INSERT committed first, and written there only if it is not: the attempt keeps one
+    (a database restart, say), the row is written again on a new connection, unless the
+    first INSERT committed: before or, its client gone unnoticed, after this one (one row
+    per request id, the database waiting on the first to decide). The attempt keeps one
     row, and a token minted meanwhile its redirect."""
     try:
         return started.row_id()
@@ -152,16 +153,13 @@ def _started_row_id(started: InsertInFlight, values: list) -> int:
         if not connection_lost(connection):
             raise
     connection.close()
-    created_at, request_id, user_id = (
-        values[_AUDIT_FIELDS.index(name)] for name in ("created_at", "request_id", "user")
-    )
     with connection.cursor() as cursor:
-        cursor.execute(_started_row_select(), [created_at, request_id, user_id])
-        found = cursor.fetchone()
-        if found is None:
-            cursor.execute(_audit_insert(), values)
-            found = cursor.fetchone()
-    return found[0]
+        cursor.execute(_audit_insert_once(), values)
+        written = cursor.fetchone()
+        if written is not None:
+            return written[0]
+        cursor.execute(_started_row_select(), [values[_AUDIT_FIELDS.index("request_id")]])
+        return cursor.fetchone()[0]
 
 
 def _outcome_write(row_id: int, outcome: str, upstream_status: int | None) -> None:
@@ -210,18 +208,24 @@ def _audit_insert() -> str:
 
 
 @lru_cache(maxsize=1)
+def _audit_insert_once() -> str:
+    """``_audit_insert()`` that writes nothing when a row of the same request id is there
+    (``launchevent_one_row_per_request``): then it returns no id."""
+    request_id = connection.ops.quote_name(LaunchEvent._meta.get_field("request_id").column)
+    values, returning = _audit_insert().rsplit(" RETURNING ", 1)
+    return (
+        f"{values} ON CONFLICT ({request_id}) WHERE {request_id} <> '' DO NOTHING "
+        f"RETURNING {returning}"
+    )
+
+
+@lru_cache(maxsize=1)
 def _started_row_select() -> str:
-    """The id of the row an INSERT of these values would have made (by its time, which is
-    indexed, its request id and its user), if it did."""
+    """The id of the row of a request id (unique where there is one)."""
     meta = LaunchEvent._meta
     quote = connection.ops.quote_name
-    created, request_id, user = (
-        quote(meta.get_field(n).column) for n in ("created_at", "request_id", "user")
-    )
-    return (
-        f"SELECT {quote(meta.pk.column)} FROM {quote(meta.db_table)} "  # noqa: S608
-        f"WHERE {created} = %s AND {request_id} = %s AND {user} = %s"
-    )
+    request_id = quote(meta.get_field("request_id").column)
+    return f"SELECT {quote(meta.pk.column)} FROM {quote(meta.db_table)} WHERE {request_id} = %s"  # noqa: S608
 
 
 @lru_cache(maxsize=2)

@@ -35,6 +35,16 @@ class LaunchEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # One row per attempt, even when a lost connection has the row written again
+            # while the first INSERT, its client gone unnoticed, still commits
+            # (embedding.launch_audit). Rows without a request id are older or made by hand.
+            models.UniqueConstraint(
+                fields=["request_id"],
+                condition=~models.Q(request_id=""),
+                name="launchevent_one_row_per_request",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_slug} {self.outcome}"

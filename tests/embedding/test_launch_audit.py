@@ -374,6 +374,46 @@ def test_a_started_row_committed_before_its_answer_was_lost_is_not_written_twice
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_started_row_that_commits_after_the_lost_connection_was_replaced_is_its_only_row(
+    login_as, acme, simulator
+):
+    """The INSERT waits on a lock when the connection breaks; the row is written on a new
+    connection meanwhile, and then the old INSERT, its client gone unnoticed, commits too:
+    the attempt still has one row."""
+    require(connection.vendor == "postgresql", "a lost answer is PostgreSQL's")
+    client = login_as("bo@acme.example")
+    table = LaunchEvent._meta.db_table
+    locker = psycopg.connect(postgres_dsn())
+    broken = []
+
+    def insert_stuck_then_cut(execute, sql, params, many, context):
+        if sql.startswith("INSERT") and not broken:
+            locker.execute(f"LOCK TABLE {table} IN SHARE MODE")  # the INSERT waits for it
+            result = execute(sql, params, many, context)
+            ours, peer = socket.socketpair()
+            os.dup2(ours.fileno(), context["connection"].connection.pgconn.socket)
+            ours.close()
+            peer.close()
+            broken.append(True)
+            threading.Timer(1.0, locker.commit).start()  # then the old INSERT commits
+            return result
+        return execute(sql, params, many, context)
+
+    try:
+        with connection.execute_wrapper(insert_stuck_then_cut):
+            response = post_unsent(client, launch_url("acme"))
+    finally:
+        time.sleep(1.5)
+        locker.close()
+    assert broken, "the launch wrote no row through the connection"
+    assert response.status_code == 303 and "token=" in response["Location"]
+    closed_as_a_server_would(response)
+    assert list(LaunchEvent.objects.values_list("outcome", "upstream_status")) == [
+        ("launched", 201)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_with_the_cache_in_the_database_a_retried_mint_still_launches(
     login_as, acme, simulator, settings
 ):

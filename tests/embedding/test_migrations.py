@@ -1,0 +1,33 @@
+"""The audit's migrations on rows already there."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+ONE_ROW = ("embedding", "0003_one_row_per_request")
+BEFORE = ("embedding", "0002_launch_started")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_that_share_a_request_id_are_kept_and_marked_before_it_becomes_unique():
+    executor = MigrationExecutor(connection)
+    executor.migrate([BEFORE])
+    try:
+        old = executor.loader.project_state([BEFORE]).apps.get_model("embedding", "LaunchEvent")
+        first = old.objects.create(customer_slug="acme", outcome="started", request_id="r1")
+        second = old.objects.create(customer_slug="acme", outcome="launched", request_id="r1")
+        alone = old.objects.create(customer_slug="acme", outcome="launched", request_id="r2")
+        blank = [old.objects.create(customer_slug="acme", outcome="launched") for _ in "ab"]
+        executor = MigrationExecutor(connection)
+        executor.migrate([ONE_ROW])
+    finally:
+        MigrationExecutor(connection).migrate(
+            MigrationExecutor(connection).loader.graph.leaf_nodes()
+        )
+    from embedding.models import LaunchEvent
+
+    ids = dict(LaunchEvent.objects.values_list("pk", "request_id"))
+    assert ids[first.pk] == "r1" and ids[alone.pk] == "r2"
+    assert ids[second.pk] == f"r1:dup{second.pk}"
+    assert [ids[row.pk] for row in blank] == ["", ""]  # no request id: not one attempt
+    assert LaunchEvent.objects.count() == 5  # nothing deleted from the audit
