@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 
+from .admin_selection import SelectionChecked
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
+
+class ReadOnlyModelAdmin(SelectionChecked, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 

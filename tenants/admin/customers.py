@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext, gettext_lazy
 
+from portal.admin_selection import SelectionChecked
 from spaceinvoices.client import SpaceInvoicesError
 from tenants.models import Customer, DetailsState, EntityApiKey, Membership
 from tenants.services import (
@@ -60,6 +61,7 @@ class CustomerAdmin(
     CustomerList,
     CustomerActions,
     DriftShown,
+    SelectionChecked,
     admin.ModelAdmin,
 ):
     form = CustomerAdminForm

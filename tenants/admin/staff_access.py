@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group
 
+from portal.admin_selection import SelectionChecked
 from tenants.models import StaffAction
 from tenants.services import staff_action_record
 
@@ -82,7 +83,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(AuditedAccessAdmin, DjangoGroupAdmin):
+class GroupAdmin(AuditedAccessAdmin, SelectionChecked, DjangoGroupAdmin):
     """Groups grant permissions: only superusers may change them."""
 
     def has_add_permission(self, request):
