@@ -100,15 +100,19 @@ class LaunchAttempt:
         """Record the outcome: on the started row (a failure is logged, and the row stays
         started), or as a whole row when the attempt never had one (a failure raises)."""
         if self.row_id is None:
-            launch_event_record(
-                user_id=self.membership.user_id,
-                slug=self.membership.customer.slug,
-                outcome=outcome,
-                membership=self.membership,
-                client_ip=self.client_ip,
-                upstream_status=upstream_status,
-                request_id=self.request_id,
+            # Its started row may be there after all (committed, its answer lost): then
+            # the outcome goes on that row (one row per request id) instead of failing.
+            values = _values(
+                self.membership.user_id,
+                self.membership.customer.slug,
+                outcome,
+                self.membership,
+                self.client_ip,
+                upstream_status,
+                self.request_id,
             )
+            with connection.cursor() as cursor:
+                cursor.execute(_audit_insert_or_outcome(), values)
             return
         try:
             try:
@@ -214,8 +218,24 @@ def _audit_insert_once() -> str:
     request_id = connection.ops.quote_name(LaunchEvent._meta.get_field("request_id").column)
     values, returning = _audit_insert().rsplit(" RETURNING ", 1)
     return (
-        f"{values} ON CONFLICT ({request_id}) WHERE {request_id} <> '' DO NOTHING "
+        f"{values} ON CONFLICT ({request_id}) WHERE NOT ({request_id} = '') DO NOTHING "
         f"RETURNING {returning}"
+    )
+
+
+@lru_cache(maxsize=1)
+def _audit_insert_or_outcome() -> str:
+    """``_audit_insert()`` that, when a row of the same request id is there, writes this
+    row's outcome and upstream status on it instead."""
+    meta = LaunchEvent._meta
+    quote = connection.ops.quote_name
+    request_id, outcome, status = (
+        quote(meta.get_field(n).column) for n in ("request_id", "outcome", "upstream_status")
+    )
+    values, returning = _audit_insert().rsplit(" RETURNING ", 1)
+    return (
+        f"{values} ON CONFLICT ({request_id}) WHERE NOT ({request_id} = '') DO UPDATE SET "
+        f"{outcome} = EXCLUDED.{outcome}, {status} = EXCLUDED.{status} RETURNING {returning}"
     )
 
 

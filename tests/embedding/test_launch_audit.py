@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.signals import request_finished
-from django.db import close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
 
@@ -410,6 +410,44 @@ def test_a_started_row_that_commits_after_the_lost_connection_was_replaced_is_it
     closed_as_a_server_would(response)
     assert list(LaunchEvent.objects.values_list("outcome", "upstream_status")) == [
         ("launched", 201)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_whose_started_row_was_lost_then_found_committed_has_its_outcome_on_it(
+    login_as, acme, simulator
+):
+    """The started row's answer is lost after its commit, and writing it again fails too
+    (the database unreachable for a moment): the refusal, written whole, lands on that
+    same row instead of failing on its request id."""
+    require(connection.vendor == "postgresql", "a lost answer is PostgreSQL's")
+    client = login_as("bo@acme.example")
+    simulator.fault(path_prefix="/entities/users/", method="POST", status=403, count=1)
+    broken = []
+
+    def answer_lost_then_unreachable(execute, sql, params, many, context):
+        if "ON CONFLICT" in sql and "DO NOTHING" in sql:
+            raise OperationalError("the database is unreachable")  # the new connection's try
+        result = execute(sql, params, many, context)
+        if sql.startswith("INSERT") and not broken:
+            with psycopg.connect(postgres_dsn(), autocommit=True) as other:
+                for _ in range(500):
+                    if other.execute(f"SELECT 1 FROM {LaunchEvent._meta.db_table}").fetchone():
+                        break
+                    time.sleep(0.01)
+            ours, peer = socket.socketpair()
+            os.dup2(ours.fileno(), context["connection"].connection.pgconn.socket)
+            ours.close()
+            peer.close()
+            broken.append(True)
+        return result
+
+    with connection.execute_wrapper(answer_lost_then_unreachable):
+        response = post_unsent(client, launch_url("acme"))
+    assert broken, "the launch wrote no row through the connection"
+    assert response.status_code == 403  # the refusal's own page
+    assert list(LaunchEvent.objects.values_list("outcome", "upstream_status")) == [
+        ("inactive", 403)
     ]
 
 
