@@ -172,8 +172,18 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # A database host that accepts the connection and never answers (a dropped route, a
     # stuck pooler) would hold the request's thread for libpq's default of over two
     # minutes; the page saying so comes after these seconds instead.
+    # An open connection whose packets go unanswered (a dropped route) is given up after
+    # DATABASE_NETWORK_TIMEOUT seconds, not the kernel's quarter of an hour: sent data left
+    # unacknowledged (TCP_USER_TIMEOUT), an idle one by keepalives. A pooler that answers
+    # TCP but not the query is bounded by its own query timeout, not by these.
+    network_timeout = env.int("DATABASE_NETWORK_TIMEOUT", default=15)
     DATABASES["default"]["OPTIONS"] = {
         "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+        "tcp_user_timeout": network_timeout * 1000,
+        "keepalives": 1,
+        "keepalives_idle": network_timeout,
+        "keepalives_interval": max(1, network_timeout // 3),
+        "keepalives_count": 3,
         **DATABASES["default"].get("OPTIONS", {}),
     }
 # Persistent connections: opening one costs more than a whole launch's queries.

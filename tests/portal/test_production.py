@@ -232,3 +232,21 @@ def test_a_database_host_that_never_answers_fails_after_the_connect_timeout(tmp_
     assert "timeout expired" in result.stderr
     # Not a measure of speed: libpq's default would have waited over two minutes.
     assert time.monotonic() - started < 60
+
+
+@pytest.mark.django_db
+def test_on_postgresql_an_open_connection_gives_up_on_a_silent_network(settings):
+    """The socket itself carries the limits: unacknowledged data and keepalives."""
+    from django.db import connection
+
+    from tests.conftest import require
+
+    require(connection.vendor == "postgresql", "libpq's socket options")
+    connection.ensure_connection()
+    raw = socket.socket(fileno=os.dup(connection.connection.pgconn.socket))
+    try:
+        assert raw.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 15_000
+        assert raw.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+        assert raw.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 15
+    finally:
+        raw.close()  # the duplicate only: the connection's own socket stays open
