@@ -11,13 +11,33 @@ class SelectionNotRows(SuspiciousOperation):
 
 class SelectionChecked:
     """Mixed into a ModelAdmin, before ``admin.ModelAdmin``: every selected value must be
-    one of the model's primary keys before any action runs."""
+    a primary key as the list itself writes it, before any action runs (``int()`` would
+    also take ``' 1 '`` or other scripts' digits as row 1)."""
 
     def response_action(self, request, queryset):
         key = self.model._meta.pk
         for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
             try:
-                key.to_python(value)
+                written = str(key.to_python(value))
             except ValidationError:
-                raise SelectionNotRows("an admin action's selection holds no row id") from None
+                written = None
+            if written != value:
+                raise SelectionNotRows("an admin action's selection holds no row id")
         return super().response_action(request, queryset)
+
+
+def selection_checked_everywhere(site) -> None:
+    """Every admin on ``site`` checks its selection, those of other apps too (django-axes'
+    lists, say): each one registered without it is registered again as a subclass with it."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if not site.is_registered(model):
+            continue
+        model_admin = site.get_model_admin(model)
+        if isinstance(model_admin, SelectionChecked):
+            continue
+        kind = type(model_admin)
+        checked = type(kind.__name__, (SelectionChecked, kind), {"__module__": kind.__module__})
+        site.unregister(model)
+        site.register(model, checked)

@@ -7,12 +7,14 @@ from django.urls import include, path
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
-from . import branding, health, language, password_reset, second_factor
+from . import admin_selection, branding, health, language, lockout, password_reset, second_factor
 
 admin.site.site_header = format_lazy(gettext_lazy("{} — partner staff"), settings.PORTAL_BRAND_NAME)
 admin.site.site_title = settings.PORTAL_BRAND_NAME
 admin.site.index_title = gettext_lazy("Customers and invoicing")
 second_factor.device_admins_remove(admin.site)
+lockout.expired_attempts_cleanup_mended(admin.site)
+admin_selection.selection_checked_everywhere(admin.site)  # third-party admins too
 
 urlpatterns = [
     path("admin/", admin.site.urls),
