@@ -211,31 +211,35 @@ def _audit_insert() -> str:
     )
 
 
-@lru_cache(maxsize=1)
 def _audit_insert_once() -> str:
     """``_audit_insert()`` that writes nothing when a row of the same request id is there
     (``launchevent_one_row_per_request``): then it returns no id."""
-    request_id = connection.ops.quote_name(LaunchEvent._meta.get_field("request_id").column)
-    values, returning = _audit_insert().rsplit(" RETURNING ", 1)
-    return (
-        f"{values} ON CONFLICT ({request_id}) WHERE NOT ({request_id} = '') DO NOTHING "
-        f"RETURNING {returning}"
-    )
+    return _audit_insert_on_conflict(outcome_written=False)
 
 
-@lru_cache(maxsize=1)
 def _audit_insert_or_outcome() -> str:
     """``_audit_insert()`` that, when a row of the same request id is there, writes this
     row's outcome and upstream status on it instead."""
+    return _audit_insert_on_conflict(outcome_written=True)
+
+
+@lru_cache(maxsize=2)
+def _audit_insert_on_conflict(*, outcome_written: bool) -> str:
     meta = LaunchEvent._meta
     quote = connection.ops.quote_name
     request_id, outcome, status = (
         quote(meta.get_field(n).column) for n in ("request_id", "outcome", "upstream_status")
     )
+    action = (
+        f"UPDATE SET {outcome} = EXCLUDED.{outcome}, {status} = EXCLUDED.{status}"
+        if outcome_written
+        else "NOTHING"
+    )
     values, returning = _audit_insert().rsplit(" RETURNING ", 1)
+    # The target's condition as the constraint spells it: SQLite wants it word for word.
     return (
-        f"{values} ON CONFLICT ({request_id}) WHERE NOT ({request_id} = '') DO UPDATE SET "
-        f"{outcome} = EXCLUDED.{outcome}, {status} = EXCLUDED.{status} RETURNING {returning}"
+        f"{values} ON CONFLICT ({request_id}) WHERE NOT ({request_id} = '') DO {action} "
+        f"RETURNING {returning}"
     )
 
 

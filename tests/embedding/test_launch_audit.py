@@ -282,6 +282,25 @@ def _terminated(pid: int) -> None:
     raise AssertionError(f"backend {pid} still there")
 
 
+def _row_committed() -> None:
+    """A launch row is there, as another connection sees it (the INSERT has committed)."""
+    with psycopg.connect(postgres_dsn(), autocommit=True) as other:
+        for _ in range(500):
+            if other.execute(f"SELECT 1 FROM {LaunchEvent._meta.db_table}").fetchone():
+                return
+            time.sleep(0.01)
+    raise AssertionError("no launch row committed")
+
+
+def _answer_lost(context) -> None:
+    """The connection's socket is swapped for one whose peer has gone: whatever PostgreSQL
+    answers next never reaches the portal (its own socket closes with the swap)."""
+    ours, peer = socket.socketpair()
+    os.dup2(ours.fileno(), context["connection"].connection.pgconn.socket)
+    ours.close()
+    peer.close()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_lost_just_before_the_started_row_goes_out_writes_it_on_a_new_one(
     login_as, acme, simulator
@@ -349,17 +368,8 @@ def test_a_started_row_committed_before_its_answer_was_lost_is_not_written_twice
     def answer_lost_after_the_commit(execute, sql, params, many, context):
         result = execute(sql, params, many, context)  # sent ahead: not read yet
         if sql.startswith("INSERT") and not broken:
-            with psycopg.connect(postgres_dsn(), autocommit=True) as other:
-                for _ in range(500):
-                    if other.execute(f"SELECT 1 FROM {LaunchEvent._meta.db_table}").fetchone():
-                        break
-                    time.sleep(0.01)
-            # The connection's socket is swapped for one whose peer has gone: the answer
-            # never reaches the portal (its own socket closes with the swap).
-            ours, peer = socket.socketpair()
-            os.dup2(ours.fileno(), context["connection"].connection.pgconn.socket)
-            ours.close()
-            peer.close()
+            _row_committed()
+            _answer_lost(context)
             broken.append(True)
         return result
 
@@ -390,10 +400,7 @@ def test_a_started_row_that_commits_after_the_lost_connection_was_replaced_is_it
         if sql.startswith("INSERT") and not broken:
             locker.execute(f"LOCK TABLE {table} IN SHARE MODE")  # the INSERT waits for it
             result = execute(sql, params, many, context)
-            ours, peer = socket.socketpair()
-            os.dup2(ours.fileno(), context["connection"].connection.pgconn.socket)
-            ours.close()
-            peer.close()
+            _answer_lost(context)
             broken.append(True)
             threading.Timer(1.0, locker.commit).start()  # then the old INSERT commits
             return result
@@ -430,15 +437,8 @@ def test_a_refusal_whose_started_row_was_lost_then_found_committed_has_its_outco
             raise OperationalError("the database is unreachable")  # the new connection's try
         result = execute(sql, params, many, context)
         if sql.startswith("INSERT") and not broken:
-            with psycopg.connect(postgres_dsn(), autocommit=True) as other:
-                for _ in range(500):
-                    if other.execute(f"SELECT 1 FROM {LaunchEvent._meta.db_table}").fetchone():
-                        break
-                    time.sleep(0.01)
-            ours, peer = socket.socketpair()
-            os.dup2(ours.fileno(), context["connection"].connection.pgconn.socket)
-            ours.close()
-            peer.close()
+            _row_committed()
+            _answer_lost(context)
             broken.append(True)
         return result
 
