@@ -282,6 +282,15 @@ def _terminated(pid: int) -> None:
     raise AssertionError(f"backend {pid} still there")
 
 
+def launched_with_one_row(response) -> None:
+    """Redirected with a token, and once the server is done, one row: launched."""
+    assert response.status_code == 303 and "token=" in response["Location"]
+    closed_as_a_server_would(response)
+    assert list(LaunchEvent.objects.values_list("outcome", "upstream_status")) == [
+        ("launched", 201)
+    ]
+
+
 def _row_committed() -> None:
     """A launch row is there, as another connection sees it (the INSERT has committed)."""
     with psycopg.connect(postgres_dsn(), autocommit=True) as other:
@@ -376,11 +385,7 @@ def test_a_started_row_committed_before_its_answer_was_lost_is_not_written_twice
     with connection.execute_wrapper(answer_lost_after_the_commit):
         response = post_unsent(client, launch_url("acme"))
     assert broken, "the launch wrote no row through the connection"
-    assert response.status_code == 303 and "token=" in response["Location"]
-    closed_as_a_server_would(response)
-    assert list(LaunchEvent.objects.values_list("outcome", "upstream_status")) == [
-        ("launched", 201)
-    ]
+    launched_with_one_row(response)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -413,11 +418,7 @@ def test_a_started_row_that_commits_after_the_lost_connection_was_replaced_is_it
         time.sleep(1.5)
         locker.close()
     assert broken, "the launch wrote no row through the connection"
-    assert response.status_code == 303 and "token=" in response["Location"]
-    closed_as_a_server_would(response)
-    assert list(LaunchEvent.objects.values_list("outcome", "upstream_status")) == [
-        ("launched", 201)
-    ]
+    launched_with_one_row(response)
 
 
 @pytest.mark.django_db(transaction=True)
