@@ -174,8 +174,8 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # minutes; the page saying so comes after these seconds instead.
     # An open connection whose packets go unanswered (a dropped route) is given up after
     # DATABASE_NETWORK_TIMEOUT seconds, not the kernel's quarter of an hour: sent data left
-    # unacknowledged (TCP_USER_TIMEOUT), an idle one by keepalives. A pooler that answers
-    # TCP but not the query is bounded by its own query timeout, not by these.
+    # unacknowledged (TCP_USER_TIMEOUT), an idle one by keepalives. A proxy or pooler that
+    # keeps the connection alive but passes nothing on is bounded by its own timeouts.
     network_timeout = env.int("DATABASE_NETWORK_TIMEOUT", default=15)
     DATABASES["default"]["OPTIONS"] = {
         "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
