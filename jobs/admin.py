@@ -9,7 +9,6 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
-from portal.admin_selection import SelectionChecked
 from tenants.admin.customer_runs import PERMISSIONS
 
 from .bulk import job_items_enqueue
@@ -17,7 +16,7 @@ from .models import Job, JobItem
 
 
 @admin.register(Job)
-class JobAdmin(SelectionChecked, admin.ModelAdmin):
+class JobAdmin(admin.ModelAdmin):
     list_display = ["__str__", "created_by", "created_at", "progress"]
     list_filter = ["kind"]
     list_select_related = ["created_by"]

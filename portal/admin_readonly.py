@@ -2,10 +2,8 @@
 
 from django.contrib import admin
 
-from .admin_selection import SelectionChecked
 
-
-class ReadOnlyModelAdmin(SelectionChecked, admin.ModelAdmin):
+class ReadOnlyModelAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 

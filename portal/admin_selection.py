@@ -10,9 +10,9 @@ class SelectionNotRows(SuspiciousOperation):
 
 
 class SelectionChecked:
-    """Mixed into a ModelAdmin, before ``admin.ModelAdmin``: every selected value must be
-    a primary key as the list itself writes it, before any action runs (``int()`` would
-    also take ``' 1 '`` or other scripts' digits as row 1)."""
+    """Mixed into a ModelAdmin (every one on the site, by ``selection_checked_everywhere``):
+    every selected value must be a primary key as the list itself writes it, before any
+    action runs (``int()`` would also take ``' 1 '`` or other scripts' digits as row 1)."""
 
     def response_action(self, request, queryset):
         key = self.model._meta.pk
@@ -27,8 +27,9 @@ class SelectionChecked:
 
 
 def selection_checked_everywhere(site) -> None:
-    """Every admin on ``site`` checks its selection, those of other apps too (django-axes'
-    lists, say): each one registered without it is registered again as a subclass with it."""
+    """Every admin on ``site`` checks its selection, ours and other apps' (django-axes'
+    lists, say), so that no new admin can forget it: each is registered again as a
+    subclass with the check."""
     from django.apps import apps
 
     for model in apps.get_models():

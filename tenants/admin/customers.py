@@ -3,7 +3,6 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext, gettext_lazy
 
-from portal.admin_selection import SelectionChecked
 from spaceinvoices.client import SpaceInvoicesError
 from tenants.models import Customer, DetailsState, EntityApiKey, Membership
 from tenants.services import (
@@ -61,7 +60,6 @@ class CustomerAdmin(
     CustomerList,
     CustomerActions,
     DriftShown,
-    SelectionChecked,
     admin.ModelAdmin,
 ):
     form = CustomerAdminForm

@@ -7,7 +7,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext, gettext_lazy
 
-from portal.admin_selection import SelectionChecked
 from tenants.models import DriftFinding
 
 
@@ -65,7 +64,7 @@ class DriftShown:
 
 
 @admin.register(DriftFinding)
-class DriftFindingAdmin(SelectionChecked, admin.ModelAdmin):
+class DriftFindingAdmin(admin.ModelAdmin):
     list_display = ["customer", "kind", "detail", "fixable", "found_at"]
     list_filter = ["kind", "fixable"]
     search_fields = ["customer__name", "customer__slug"]

@@ -11,7 +11,6 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_selection import SelectionChecked
 from tenants.encryption import readable
 from tenants.models import EntityApiKey, StaffAction
 from tenants.services import staff_action_record
@@ -41,7 +40,7 @@ class KeyStatus:
 
 
 @admin.register(EntityApiKey)
-class EntityApiKeyAdmin(KeyStatus, SelectionChecked, admin.ModelAdmin):
+class EntityApiKeyAdmin(KeyStatus, admin.ModelAdmin):
     list_display = ["customer", *KEY_COLUMNS]
     list_filter = ["revoked_at"]
     list_select_related = ["customer"]

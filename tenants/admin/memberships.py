@@ -5,7 +5,6 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_selection import SelectionChecked
 from tenants.errors import TenantError
 from tenants.models import Membership
 from tenants.services import (
@@ -21,7 +20,7 @@ from .confirmation import confirm_then
 
 
 @admin.register(Membership)
-class MembershipAdmin(SelectionChecked, admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "customer", "role", "sync_state", "si_user_id"]
     list_filter = ["role", "sync_state"]
     search_fields = ["user__email", "customer__name", "customer__slug"]

@@ -9,7 +9,6 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group
 
-from portal.admin_selection import SelectionChecked
 from tenants.models import StaffAction
 from tenants.services import staff_action_record
 
@@ -83,7 +82,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(AuditedAccessAdmin, SelectionChecked, DjangoGroupAdmin):
+class GroupAdmin(AuditedAccessAdmin, DjangoGroupAdmin):
     """Groups grant permissions: only superusers may change them."""
 
     def has_add_permission(self, request):

@@ -5,7 +5,6 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from portal.admin_selection import SelectionChecked
 from tenants.models import User
 from tenants.services import user_active_set
 
@@ -14,7 +13,7 @@ from .staff_access import SUPERUSER_ONLY_FIELDS, AuditedAccessAdmin
 
 
 @admin.register(User)
-class UserAdmin(AuditedAccessAdmin, SelectionChecked, DjangoUserAdmin):
+class UserAdmin(AuditedAccessAdmin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
