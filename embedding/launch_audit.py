@@ -29,19 +29,11 @@ _AUDIT_FIELDS = (
 )
 
 
-def launch_event_record(
-    *,
-    user_id: int | None,
-    slug: str,
-    outcome: str,
-    client_ip: str,
-    membership: Membership | None = None,
-    upstream_status: int | None = None,
-    request_id: str = "",
-) -> None:
-    """The whole row of an attempt refused before its token was asked for, committed before
-    the refusal is answered (autocommit)."""
-    values = _values(user_id, slug, outcome, membership, client_ip, upstream_status, request_id)
+def launch_event_record(*, user_id: int | None, slug: str, outcome: str, client_ip: str) -> None:
+    """The whole row of an attempt refused before any membership was known (rate limited,
+    not a member), committed before the refusal is answered (autocommit). A member's
+    attempt has its row through ``LaunchAttempt``, with its request id."""
+    values = _values(user_id, slug, outcome, None, client_ip, None, "")
     with connection.cursor() as cursor:
         cursor.execute(_audit_insert(), values)
 
