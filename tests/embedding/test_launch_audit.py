@@ -291,6 +291,21 @@ def launched_with_one_row(response) -> None:
     ]
 
 
+def answer_lost_after_the_commit(broken: list):
+    """An execute wrapper: the launch's first INSERT is sent, commits, and its answer never
+    reaches the portal (``broken`` records that it happened)."""
+
+    def wrapper(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)  # sent ahead: not read yet
+        if sql.startswith("INSERT") and not broken:
+            _row_committed()
+            _answer_lost(context)
+            broken.append(True)
+        return result
+
+    return wrapper
+
+
 def _row_committed() -> None:
     """A launch row is there, as another connection sees it (the INSERT has committed)."""
     with psycopg.connect(postgres_dsn(), autocommit=True) as other:
@@ -373,16 +388,7 @@ def test_a_started_row_committed_before_its_answer_was_lost_is_not_written_twice
     require(connection.vendor == "postgresql", "a lost answer is PostgreSQL's")
     client = login_as("bo@acme.example")
     broken = []
-
-    def answer_lost_after_the_commit(execute, sql, params, many, context):
-        result = execute(sql, params, many, context)  # sent ahead: not read yet
-        if sql.startswith("INSERT") and not broken:
-            _row_committed()
-            _answer_lost(context)
-            broken.append(True)
-        return result
-
-    with connection.execute_wrapper(answer_lost_after_the_commit):
+    with connection.execute_wrapper(answer_lost_after_the_commit(broken)):
         response = post_unsent(client, launch_url("acme"))
     assert broken, "the launch wrote no row through the connection"
     launched_with_one_row(response)
@@ -432,16 +438,12 @@ def test_a_refusal_whose_started_row_was_lost_then_found_committed_has_its_outco
     client = login_as("bo@acme.example")
     simulator.fault(path_prefix="/entities/users/", method="POST", status=403, count=1)
     broken = []
+    lost = answer_lost_after_the_commit(broken)
 
     def answer_lost_then_unreachable(execute, sql, params, many, context):
         if "ON CONFLICT" in sql and "DO NOTHING" in sql:
             raise OperationalError("the database is unreachable")  # the new connection's try
-        result = execute(sql, params, many, context)
-        if sql.startswith("INSERT") and not broken:
-            _row_committed()
-            _answer_lost(context)
-            broken.append(True)
-        return result
+        return lost(execute, sql, params, many, context)
 
     with connection.execute_wrapper(answer_lost_then_unreachable):
         response = post_unsent(client, launch_url("acme"))
