@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+from tests.benchmarks.compare import comparison_lines, contenders_compare
 from tests.benchmarks.import_memory import import_memory
 from tests.benchmarks.load import (
     FloorClient,
@@ -36,7 +37,10 @@ CLIENTS = (4, 8)  # concurrency levels measured; the launch table shows each
 # peer, tests/benchmarks/peer); through the portal.
 CONTENDERS = ("floor", "framework", "peer", "portal")
 SERVED = CONTENDERS[1:]  # those behind gunicorn, with workers of their own
-LAUNCHES_PER_CLIENT = 60
+LAUNCHES_PER_CLIENT = 120
+# Taken in alternated rounds: each round's throughput beside the other contenders' gives
+# the spread of launches a second within the run (tests/benchmarks/compare.py).
+ROUNDS = 4
 UPSTREAM_LATENCY_MS = 50
 PASSWORD = "bench-password-1"
 OUT = ROOT / "var" / "bench" / "results.json"
@@ -89,11 +93,13 @@ def launch_latency(stack: Stack, servers: dict, customer, members) -> dict:
     cpu = {name: {"workers": 0.0, "machine": 0.0} for name in CONTENDERS}
     services = {name: {} for name in CONTENDERS}  # where the rest of the machine's CPU went
     simulator = stack.simulator.process.pid
-    for _ in range(2):
+    for _ in range(ROUNDS):
         for name in CONTENDERS:
             own, machine = cpu_seconds(workers[name]), machine_cpu_seconds()
             elsewhere = service_cpu_seconds(simulator)
-            parts[name].append(run([c.launch for c in clients[name]], LAUNCHES_PER_CLIENT // 2))
+            parts[name].append(
+                run([c.launch for c in clients[name]], LAUNCHES_PER_CLIENT // ROUNDS)
+            )
             cpu[name]["workers"] += cpu_seconds(workers[name]) - own
             cpu[name]["machine"] += machine_cpu_seconds() - machine
             used = service_cpu_used(elsewhere, service_cpu_seconds(simulator))
@@ -122,6 +128,7 @@ def launch_latency(stack: Stack, servers: dict, customer, members) -> dict:
             k: round(merged[name][k] / merged["floor"][k], 3)
             for k in ("p50_ms", "p95_ms", "p99_ms")
         }
+    merged["portal vs peer"] = contenders_compare(parts["portal"], parts["peer"])
     return merged
 
 
@@ -345,6 +352,7 @@ def launch_lines(results: dict) -> list[str]:
                 for name in CONTENDERS
             )
         )
+        lines += comparison_lines(clients, launch["portal vs peer"])
     four, eight = results["launch"][4], results["launch"][8]
     lines.append(
         "Targets: portal CPU <= 2.5 ms in its workers: "
