@@ -389,6 +389,11 @@ CONTENT_SECURITY_POLICY = content_security_policy(
 # waits for the work, as it did before there was a queue).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # No task reaches it, yet Celery makes a connection object for each one queued, and
+    # kombu warned "No hostname was supplied" on make run's console for every task: an
+    # in-memory broker named with a host says, truthfully, that there is none to reach.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 # A task is acknowledged when it ends, not when it starts: one whose worker dies (SIGKILL,
 # OOM, a deploy) is delivered again, and every task is safe to run twice.

@@ -3,6 +3,7 @@
 from io import StringIO
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 
 from jobs.models import Job
@@ -51,7 +52,7 @@ def worker(settings, postgres_required, simulator, account_key):
         process.wait(timeout=30)
         process_output_check(process.stdout.read())
         process.stdout.close()
-        broker_switch(None, eager=True)
+        broker_switch(django_settings.CELERY_BROKER_URL, eager=True)  # as the other tests
 
 
 def test_a_bulk_sync_is_followed_on_its_job_page_without_reloading(
