@@ -27,6 +27,7 @@ class Result:
             "p50_ms": round(q[49], 2),
             "p95_ms": round(q[94], 2),
             "p99_ms": round(q[98], 2),
+            "max_ms": round(max(self.latencies_ms), 2),
             "throughput_rps": round(len(self.latencies_ms) / self.seconds, 1),
         }
 

@@ -80,17 +80,21 @@ def _report(clients: int, summary: dict, workers_ms: float, phases: dict) -> str
     launches = phases["requests"]
     lines = [
         f"x{clients}: p50 {summary['p50_ms']} ms, p99 {summary['p99_ms']} ms, "
+        f"max {summary['max_ms']} ms, "
         f"{summary['throughput_rps']} launches/s, {summary['errors']} errors; "
         f"the workers' CPU {workers_ms:.2f} ms a launch (/proc)",
         "  phase (nested: the handler holds all but the outcome; the service holds the mint, "
         "Redis and the INSERT)",
-        f"  {'':44}{'CPU ms/launch':>15}{'wall p50 ms':>13}{'wall p90 ms':>13}",
+        f"  {'':44}{'CPU ms/launch':>15}{'wall p50 ms':>13}{'wall p90 ms':>13}{'wall max ms':>13}",
     ]
     cpu = {phase: seconds * 1000 / launches for phase, seconds in phases["cpu"].items()}
     for phase, ms in sorted(cpu.items(), key=lambda item: -item[1]):
         walls = sorted(phases["walls"][phase])
         p90 = walls[int(len(walls) * 0.9)] * 1000
-        lines.append(f"  {phase:44}{ms:>15.3f}{statistics.median(walls) * 1000:>13.3f}{p90:>13.3f}")
+        lines.append(
+            f"  {phase:44}{ms:>15.3f}{statistics.median(walls) * 1000:>13.3f}{p90:>13.3f}"
+            f"{walls[-1] * 1000:>13.3f}"  # the longest: where a stall, if any, was spent
+        )
     handler = cpu["Django's handler, whole"]
     inside = (
         "launch service (rate limit, mint, audit)",
