@@ -11,15 +11,10 @@ or *above* only when the interval leaves out zero; otherwise *within this run's 
 import random
 import statistics
 
-from tests.benchmarks.load import Result
+from tests.benchmarks.load import Result, quantile
 
 RESAMPLES = 2000
 SEED = 15  # fixed: the same latencies give the same interval in every report
-
-
-def quantile(values: list[float], q: int) -> float:
-    """The ``q``-th percentile, as ``Result.summary`` computes it."""
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def difference_interval(

@@ -13,6 +13,11 @@ import requests
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
+def quantile(values: list[float], q: int) -> float:
+    """The ``q``-th percentile (inclusive: within the values seen)."""
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
 @dataclass
 class Result:
     latencies_ms: list[float]
@@ -20,13 +25,12 @@ class Result:
     seconds: float
 
     def summary(self) -> dict:
-        q = statistics.quantiles(self.latencies_ms, n=100, method="inclusive")
         return {
             "requests": len(self.latencies_ms),
             "errors": self.errors,
-            "p50_ms": round(q[49], 2),
-            "p95_ms": round(q[94], 2),
-            "p99_ms": round(q[98], 2),
+            "p50_ms": round(quantile(self.latencies_ms, 50), 2),
+            "p95_ms": round(quantile(self.latencies_ms, 95), 2),
+            "p99_ms": round(quantile(self.latencies_ms, 99), 2),
             "max_ms": round(max(self.latencies_ms), 2),
             "throughput_rps": round(len(self.latencies_ms) / self.seconds, 1),
         }
