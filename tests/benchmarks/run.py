@@ -44,6 +44,7 @@ ROUNDS = 4
 UPSTREAM_LATENCY_MS = 50
 PASSWORD = "bench-password-1"
 OUT = ROOT / "var" / "bench" / "results.json"
+OUT_LAUNCH = ROOT / "var" / "bench" / "launch.json"  # the launch alone (``run launch``)
 
 
 def seed(clients: int):
@@ -467,6 +468,8 @@ def main() -> int:
             master.wait(timeout=20)
         results["queries_per_launch"] = queries_per_launch()
         if only_launch:
+            OUT_LAUNCH.parent.mkdir(parents=True, exist_ok=True)
+            OUT_LAUNCH.write_text(json.dumps(results, indent=2))
             print("\n".join(launch_lines(results)))
             return 0
         results["worker_memory"] = worker_memory(stack)

@@ -75,8 +75,9 @@ class Stack:
             "DATABASE_URL": database_url(),
             "CACHE_URL": cache_url(),
             # The portal's own store (PostgreSQL; the session, its user and the membership
-            # in one round trip); the peer keeps Django's, in PostgreSQL behind Redis.
-            "SESSION_ENGINE": "tenants.sessions",
+            # in one round trip); the peer keeps Django's, in PostgreSQL behind Redis. The
+            # portal as it was before that store (``before_after``) names Django's instead.
+            "SESSION_ENGINE": os.environ.get("BENCH_PORTAL_SESSION_ENGINE", "tenants.sessions"),
             "SPACEINVOICES_API_URL": self.simulator.url,
             "SPACEINVOICES_EMBED_URL": self.simulator.embed_url,
             "SPACEINVOICES_API_KEY": self.account_key,

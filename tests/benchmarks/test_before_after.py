@@ -1,0 +1,33 @@
+"""The bench's before-and-after summary: each run's ratios from its own figures."""
+
+from tests.benchmarks.before_after import before_after_lines
+
+
+def _run(portal_ms: float, framework_ms: float, portal_rps: float, portal_p50: float) -> dict:
+    def row(workers, rps, p50, postgresql=1.0):
+        return {
+            "cpu_ms_workers": workers,
+            "cpu_ms_machine": workers * 2,
+            "cpu_ms_services": {"postgresql": postgresql},
+            "throughput_rps": rps,
+            "p50_ms": p50,
+        }
+
+    return {
+        "portal": row(portal_ms, portal_rps, portal_p50),
+        "framework": row(framework_ms, 130.0, 58.0),
+        "peer": row(5.0, 100.0, 60.0),
+    }
+
+
+def test_each_run_is_read_against_its_own_yardsticks_and_the_worse_ratio_is_scaled():
+    before = {"4": _run(10.0, 2.0, 50.0, 70.0), "8": _run(12.0, 2.0, 75.0, 90.0)}
+    after = {"4": _run(5.0, 2.5, 100.0, 61.0), "8": _run(6.6, 2.2, 99.0, 62.5)}
+    lines = before_after_lines(before, after)
+    assert "x4: portal's workers 10.0 -> 5.0 ms a launch (0.50 of before)" in lines[0]
+    assert "5.00x -> 2.00x the framework line's" in lines[0]
+    assert "launches a second 0.500 -> 1.000 of the peer's" in lines[1]
+    assert "p50 +10.00 -> +1.00 ms from the peer's" in lines[1]
+    assert "x8: portal's workers 12.0 -> 6.6 ms a launch (0.55 of before)" in lines[2]
+    # The higher ratio (x8's 0.55) decides: 5.6 ms x 0.55 = 3.08 ms.
+    assert lines[-1].startswith("  At the issue's scale (5.6 ms before): 3.08 ms")
