@@ -141,12 +141,20 @@ class Stack:
         raise RuntimeError(f"gunicorn {app} did not start:\n{tail}")
 
     def stop(self) -> None:
-        for process in self.gunicorns:
-            if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=20)
-        self.simulator.stop()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        """Every server stopped (killed if it will not stop), and the work directory gone,
+        whatever fails on the way."""
+        try:
+            for process in self.gunicorns:
+                if process.poll() is None:
+                    process.terminate()
+                    try:
+                        process.wait(timeout=20)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
+            self.simulator.stop()
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def worker_pids(master: subprocess.Popen) -> list[str]:

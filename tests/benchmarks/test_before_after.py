@@ -1,6 +1,12 @@
-"""The bench's before-and-after summary: each run's ratios from its own figures."""
+"""The bench's before-and-after: each run's ratios from its own figures, and the earlier
+code named by a commit or refused."""
 
-from tests.benchmarks.before_after import before_after_lines
+import subprocess
+
+import pytest
+
+from tests.benchmarks.before_after import _commit_sha, before_after_lines, main
+from tests.simulator_process import ROOT
 
 
 def _run(portal_ms: float, framework_ms: float, portal_rps: float, portal_p50: float) -> dict:
@@ -31,3 +37,25 @@ def test_each_run_is_read_against_its_own_yardsticks_and_the_worse_ratio_is_scal
     assert "x8: portal's workers 12.0 -> 6.6 ms a launch (0.55 of before)" in lines[2]
     # The higher ratio (x8's 0.55) decides: 5.6 ms x 0.55 = 3.08 ms.
     assert lines[-1].startswith("  At the issue's scale (5.6 ms before): 3.08 ms")
+
+
+def _worktrees() -> str:
+    return subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "list"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+# "--lock" would be an option to git worktree add; a blob's name is no commit either.
+@pytest.mark.parametrize("name", ["deadbeef0000", "--lock", "HEAD:README.md"])
+def test_a_name_that_is_no_commit_is_refused_before_any_worktree_is_made(name, capsys):
+    worktrees = _worktrees()
+    assert main(["--", name]) == 2
+    assert f"{name!r} is not a commit" in capsys.readouterr().err
+    assert _worktrees() == worktrees
+
+
+def test_a_commit_is_named_by_its_full_id():
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert _commit_sha("HEAD") == head
