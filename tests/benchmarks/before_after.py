@@ -20,6 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tests.benchmarks.run import OUT_LAUNCH
 from tests.simulator_process import ROOT
 
 # The last commit before #15 (the launch as the issue measured it: 5.6 ms of worker CPU).
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             [*git, "worktree", "remove", "--force", str(worktree)], check=False, capture_output=True
         )
         shutil.rmtree(workdir, ignore_errors=True)
+        # Forgets a worktree whose removal failed once its directory is gone.
         subprocess.run([*git, "worktree", "prune"], check=False)
     print(f"\nBefore ({commit}) and after (this checkout), back to back:")
     print("\n".join(before_after_lines(before, after)))
@@ -139,7 +141,8 @@ def _launch_run(root: Path, env: dict) -> dict:
         raise
     if code:
         raise RunFailed(f"the launch benchmark in {root} ended with exit code {code}")
-    return json.loads((root / "var" / "bench" / "launch.json").read_text())["launch"]
+    # Where that checkout's run wrote it: OUT_LAUNCH, inside ``root``.
+    return json.loads((root / OUT_LAUNCH.relative_to(ROOT)).read_text())["launch"]
 
 
 def before_after_lines(before: dict, after: dict) -> list[str]:
