@@ -36,7 +36,11 @@ def test_each_run_is_read_against_its_own_yardsticks_and_the_worse_ratio_is_scal
     assert "p50 +10.00 -> +1.00 ms from the peer's" in lines[1]
     assert "x8: portal's workers 12.0 -> 6.6 ms a launch (0.55 of before)" in lines[2]
     # The higher ratio (x8's 0.55) decides: 5.6 ms x 0.55 = 3.08 ms.
-    assert lines[-1].startswith("  At the issue's scale (5.6 ms before): 3.08 ms")
+    assert lines[-2].startswith("  At the issue's scale (5.6 ms before): 3.08 ms")
+    # In framework lines: x4 2.00 / 5.00 = 0.40, x8 3.00 / 6.00 = 0.50; 5.6 x 0.50 = 2.80.
+    assert lines[-1] == (
+        "  In framework lines: 2.80 ms by the higher of those ratios (0.50 of before)"
+    )
 
 
 def _worktrees() -> str:
