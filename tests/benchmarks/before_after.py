@@ -169,8 +169,9 @@ def before_after_lines(before: dict, after: dict) -> list[str]:
         ]
     worst, worst_framework = max(ratios), max(framework_ratios)
     # The two runs are minutes apart, and the machine's speed can move that much meanwhile
-    # (one night's pair: 0.69 of before in milliseconds, 0.48 in framework lines); each
-    # run's own framework line takes that drift out, so both scalings are shown.
+    # (one night's pair: 0.69 of before in milliseconds, 0.48 in framework lines). Each
+    # run's own framework line is a second yardstick for that drift, but a small and noisy
+    # figure itself, so both scalings are shown and neither replaces the other.
     lines += [
         f"  At the issue's scale ({ISSUE_WORKER_MS} ms before): {ISSUE_WORKER_MS * worst:.2f} ms "
         f"of worker CPU a launch by the higher of the ratios (target {TARGET_WORKER_MS})",
