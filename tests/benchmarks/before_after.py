@@ -154,7 +154,9 @@ def before_after_lines(before: dict, after: dict) -> list[str]:
         was, now = before[clients], after[clients]
         ratio = now["portal"]["cpu_ms_workers"] / was["portal"]["cpu_ms_workers"]
         ratios.append(ratio)
-        framework_ratios.append(_framework_times(now) / _framework_times(was))
+        framework_ratios.append(
+            _framework_multiple(now, "cpu_ms_workers") / _framework_multiple(was, "cpu_ms_workers")
+        )
         lines += [
             f"  x{clients}: portal's workers {was['portal']['cpu_ms_workers']} -> "
             f"{now['portal']['cpu_ms_workers']} ms a launch ({ratio:.2f} of before); "
@@ -181,13 +183,13 @@ def before_after_lines(before: dict, after: dict) -> list[str]:
     return lines
 
 
-def _framework_times(run: dict) -> float:
-    """The portal's worker CPU a launch in its own run's framework lines."""
-    return run["portal"]["cpu_ms_workers"] / run["framework"]["cpu_ms_workers"]
+def _framework_multiple(run: dict, measure: str) -> float:
+    """The portal's ``measure`` in its own run's framework lines."""
+    return run["portal"][measure] / run["framework"][measure]
 
 
 def _times(run: dict, measure: str) -> str:
-    return f"{run['portal'][measure] / run['framework'][measure]:.2f}x"
+    return f"{_framework_multiple(run, measure):.2f}x"
 
 
 def _share(run: dict) -> str:
