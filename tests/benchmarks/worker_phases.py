@@ -7,12 +7,11 @@ show: the cost of each phase on a loaded machine, and what gunicorn costs around
 import json
 import os
 import signal
-import statistics
 import sys
 import time
 from pathlib import Path
 
-from tests.benchmarks.load import PortalClient, run
+from tests.benchmarks.load import PortalClient, quantile, run
 from tests.benchmarks.run import CLIENTS, PASSWORD, UPSTREAM_LATENCY_MS, seed
 from tests.benchmarks.stack import Stack, cpu_seconds, worker_pids
 
@@ -89,11 +88,10 @@ def _report(clients: int, summary: dict, workers_ms: float, phases: dict) -> str
     ]
     cpu = {phase: seconds * 1000 / launches for phase, seconds in phases["cpu"].items()}
     for phase, ms in sorted(cpu.items(), key=lambda item: -item[1]):
-        walls = sorted(phases["walls"][phase])
-        p90 = walls[int(len(walls) * 0.9)] * 1000
+        walls = [seconds * 1000 for seconds in phases["walls"][phase]]
         lines.append(
-            f"  {phase:44}{ms:>15.3f}{statistics.median(walls) * 1000:>13.3f}{p90:>13.3f}"
-            f"{walls[-1] * 1000:>13.3f}"  # the longest: where a stall, if any, was spent
+            f"  {phase:44}{ms:>15.3f}{quantile(walls, 50):>13.3f}{quantile(walls, 90):>13.3f}"
+            f"{max(walls):>13.3f}"  # the longest: where a stall, if any, was spent
         )
     handler = cpu["Django's handler, whole"]
     inside = (
