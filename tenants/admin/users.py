@@ -36,6 +36,10 @@ class UserAdmin(AuditedAccessAdmin, DjangoUserAdmin):
             if obj is not None:
                 # A changed email is a password reset sent elsewhere: an account takeover.
                 fields.append("email")
+        if obj is not None and not self.has_activate_permission(request):
+            # Unticking it deactivates the user everywhere in Space Invoices: the list
+            # actions' own permission, not merely the right to change a name.
+            fields.append("is_active")
         return fields
 
     def user_change_password(self, request, id, form_url=""):
@@ -59,6 +63,8 @@ class UserAdmin(AuditedAccessAdmin, DjangoUserAdmin):
 
     def save_model(self, request, obj, form, change):
         toggled = change and "is_active" in form.changed_data
+        if toggled and not self.has_activate_permission(request):
+            raise PermissionDenied  # the field is read-only without it; never saved
         active = obj.is_active
         if toggled:
             obj.is_active = not active  # the service flips it and syncs upstream

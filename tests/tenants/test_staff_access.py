@@ -107,6 +107,41 @@ def test_deactivating_a_staff_account_is_a_superusers_act(client, operator, staf
     assert User.objects.get(pk=staff.pk).is_active
 
 
+@pytest.mark.django_db(transaction=True)  # the deactivation runs once committed
+def test_the_change_form_deactivates_only_with_the_activate_permission(
+    client, make_customer, make_member, simulator
+):
+    """Changing a user (a name) is not deactivating them upstream: unticking Active needs
+    the list actions' own permission too."""
+    from tenants.services import customer_provision
+
+    customer = make_customer(name="Form Ltd")
+    member = make_member(customer, "bo@form.example", "editor").user
+    customer_provision(customer=customer, actor="t")
+    clerk = User.objects.create_user(email="clerk@partner.example", is_staff=True)
+    clerk.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "change_user"])
+    )
+    client.force_login(clerk)
+    url = reverse("admin:tenants_user_change", args=[member.pk])
+    assert 'name="is_active"' not in client.get(url).content.decode()
+    before = simulator.stats()["requests"]
+    form = user_form(member, first_name="Bo")
+    del form["is_active"]  # unticked
+    client.post(url, form)
+    member.refresh_from_db()
+    assert member.first_name == "Bo" and member.is_active
+    assert simulator.stats()["requests"] == before  # nothing removed upstream
+    assert not StaffAction.objects.filter(action="deactivate_user").exists()
+
+    clerk.user_permissions.add(Permission.objects.get(codename="activate_user"))
+    client.force_login(User.objects.get(pk=clerk.pk))
+    assert 'name="is_active"' in client.get(url).content.decode()
+    client.post(url, form)
+    assert not User.objects.get(pk=member.pk).is_active
+    assert StaffAction.objects.filter(action="deactivate_user", detail=member.email).exists()
+
+
 def test_staff_cannot_set_a_customers_password_or_email(client, operator):
     member = User.objects.create_user(email="ana@customer.example", password="pw-ana-12345")
     client.force_login(operator)
