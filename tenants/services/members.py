@@ -22,7 +22,7 @@ from spaceinvoices.client import (
 from spaceinvoices.factory import account_client
 from tenants.errors import NotProvisioned, TenantError
 from tenants.locking import customer_lock
-from tenants.models import Customer, Membership, StaffAction, SyncState, User
+from tenants.models import Customer, Membership, StaffAction, SyncState, User, UserSession
 
 from .audit import Actor, staff_action_record
 from .intents import upstream_write
@@ -243,11 +243,15 @@ def user_active_set(*, user: User, active: bool, actor: Actor) -> list[SyncRepor
     """Deactivate (or reactivate) a portal user, and sync every customer they belong to.
 
     The change is committed here first; a customer Space Invoices could not be told about
-    is reported (and the nightly sync finishes it), and the others are still synced."""
+    is reported (and the nightly sync finishes it), and the others are still synced.
+    Deactivating ends the user's sessions: reactivated later, they sign in afresh (a browser
+    left signed in would otherwise launch again the moment they were reactivated)."""
     action = StaffAction.Action.ACTIVATE_USER if active else StaffAction.Action.DEACTIVATE_USER
     with transaction.atomic():
         user.is_active = active
         user.save(update_fields=["is_active"])
+        if not active:
+            UserSession.objects.filter(user=user).delete()
         staff_action_record(actor=actor, action=action, detail=user.email)
     reports = []
     for customer in Customer.objects.filter(memberships__user=user, entity_id__isnull=False):

@@ -162,3 +162,23 @@ def test_a_session_cookie_that_no_store_could_have_made_is_no_session(client, me
         page = client.get(reverse("login"))
         assert page.status_code == 200  # the sign-in page, for a visitor
         assert page.wsgi_request.user.is_anonymous
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deactivating_a_user_ends_their_sessions_for_good(login_as, acme, simulator):
+    """Reactivated, a deactivated user signs in again: the browser they had left signed in
+    does not launch."""
+    from tenants.services import user_active_set
+
+    client = login_as("bo@acme.example")
+    launch = reverse("open_invoicing", args=["acme"])
+    assert client.post(launch).status_code == 303
+    bo = User.objects.get(email="bo@acme.example")
+    other = Client()
+    other.force_login(User.objects.get(email="ana@acme.example"))
+    user_active_set(user=bo, active=False, actor="t")
+    user_active_set(user=bo, active=True, actor="t")
+    answer = client.post(launch)
+    assert answer.status_code == 302 and answer["Location"].startswith(reverse("login"))
+    assert not UserSession.objects.filter(user=bo).exists()
+    assert other.post(launch).status_code == 303  # another user's session is untouched
