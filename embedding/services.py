@@ -69,7 +69,7 @@ def _not_member() -> LaunchRefused:
     return LaunchRefused(Outcome.NOT_MEMBER, 404, "", "")
 
 
-def _invited() -> LaunchRefused:
+def _invited(upstream_status: int) -> LaunchRefused:
     # Space Invoices holds the member as invited; the portal never asks it to email them,
     # so the page cannot promise an email: staff resend the invitation when asked.
     return LaunchRefused(
@@ -81,6 +81,7 @@ def _invited() -> LaunchRefused:
             "invoicing service, accept it and try again; if not, ask %(email)s to send it."
         )
         % {"email": settings.PORTAL_SUPPORT_EMAIL},
+        upstream_status=upstream_status,
     )
 
 
@@ -112,7 +113,7 @@ def _user_token(membership: Membership, attempt: LaunchAttempt) -> str:
         if exc.code != INVITATION_PENDING:
             raise
         Membership.objects.filter(pk=membership.pk).update(sync_state=SyncState.INVITED)
-        raise _invited() from None
+        raise _invited(exc.status) from None
     except NotFound:
         # The user is gone upstream: the next launch syncs them back first.
         Membership.objects.filter(pk=membership.pk).update(

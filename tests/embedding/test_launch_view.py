@@ -176,6 +176,8 @@ def test_invited_member_is_409(login_as, acme, make_member, simulator, account_k
         "it." in page
     )
     assert minted(simulator) == 0
+    # Space Invoices' own answer is on the record: the refusal was its, not ours.
+    assert list(LaunchEvent.objects.values_list("outcome", "upstream_status")) == [("invited", 409)]
 
 
 def test_never_synced_member_is_synced_on_the_spot(login_as, acme, make_member, simulator):
