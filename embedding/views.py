@@ -5,7 +5,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from embedding.services import LaunchRefused, launch_token_create
@@ -20,6 +20,13 @@ def _refusal_page(request, refusal: LaunchRefused, slug: str):
     if refusal.retry_after:
         response["Retry-After"] = str(refusal.retry_after)
     return response
+
+
+def _not_found(request):
+    """The site's own 404 page, as for any unknown address: returned, not raised, so that
+    it too is never cached (a raised Http404 is answered outside this view's wrapper)."""
+    resolver = get_resolver(getattr(request, "urlconf", None))
+    return resolver.resolve_error_handler(404)(request, Http404())
 
 
 def _no_store(view):
@@ -54,7 +61,7 @@ def open_invoicing(request, slug: str):
     except LaunchRefused as refusal:
         request.log_fields.update(launch_outcome=refusal.outcome, customer=slug)
         if refusal.status == 404:
-            raise Http404(refusal.message) from None  # the site's own 404 page, as for any
+            return _not_found(request)
         return _refusal_page(request, refusal, slug)
     request.log_fields.update(launch_outcome="launched", customer=slug, mode=launch.mode)
     return _LaunchRedirect(launch.url, after_sent=launch.finish_audit)

@@ -100,6 +100,7 @@ def test_not_a_member_is_404_exactly_as_no_such_customer(
     ]
     assert len(lines) == 2 and all("launch_outcome=not_member" in line for line in lines)
     assert foreign.status_code == missing.status_code == 404
+    assert foreign["Cache-Control"] == missing["Cache-Control"] == "no-store"
     # The same page, byte for byte, but for the per-response CSRF mask.
     assert unmasked(foreign.content) == unmasked(missing.content)
     assert minted(simulator) == 0
