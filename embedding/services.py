@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from embedding.launch_audit import LaunchAttempt, launch_event_record
 from embedding.models import LaunchEvent
 from portal.compiled_select import connection_lost
-from portal.throttle import throttle_hit
+from portal.throttle import CountUnavailable, throttle_hit
 from spaceinvoices.client import (
     Conflict,
     Forbidden,
@@ -54,6 +54,17 @@ def _unavailable(exc: SpaceInvoicesError | None = None) -> LaunchRefused:
         gettext("Invoicing is unavailable right now"),
         gettext("We could not reach the invoicing service. Please try again in a moment."),
         upstream_status=getattr(exc, "status", None),
+        retry_after=30,
+    )
+
+
+def _not_counted() -> LaunchRefused:
+    # Our own store, not Space Invoices, is out: the page does not blame the service.
+    return LaunchRefused(
+        Outcome.UNAVAILABLE,
+        503,
+        gettext("Invoicing is unavailable right now"),
+        gettext("We have been told. Please try again in a moment."),
         retry_after=30,
     )
 
@@ -212,12 +223,18 @@ def _launch(*, user, slug: str, client_ip: str, ahead) -> Launch:
     # Counted first, for every attempt, members' or not: past the limit nothing more is
     # looked up (on a request, the membership came with the user, in the same query) and
     # nothing is written, so a script cannot fill the audit (or probe slugs).
-    verdict = throttle_hit(
-        bucket="launch",
-        key=str(user.pk),
-        rate=settings.PORTAL_LAUNCH_RATE,
-        count=ahead.count_with if calls else None,
-    )
+    try:
+        verdict = throttle_hit(
+            bucket="launch",
+            key=str(user.pk),
+            rate=settings.PORTAL_LAUNCH_RATE,
+            count=ahead.count_with if calls else None,
+        )
+    except CountUnavailable as exc:
+        # The limit is shared through Redis; unreachable, nothing can be counted, so
+        # nothing is tried or written (an uncounted attempt could fill the audit).
+        logger.error("launch by user %s not counted, the counter is unreachable: %s", user.pk, exc)
+        raise _not_counted() from None
     if not verdict.allowed:
         if verdict.first_refusal:  # one audit row per window, whoever's slug it names
             launch_event_record(

@@ -8,11 +8,16 @@ from functools import lru_cache
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from redis.exceptions import RedisError
 
 from spaceinvoices.factory import CacheCounter
 
 PERIODS = {"s": 1, "m": 60, "h": 3600}
 RATE_SHAPE = re.compile(r"(\d+)/([smh])")
+
+
+class CountUnavailable(Exception):
+    """The shared counter (Redis) could not be reached: nothing was counted."""
 
 
 @dataclass(frozen=True)
@@ -40,10 +45,15 @@ def throttle_hit(
     limit, period = rate_parse(rate)
     now = int(time.time())
     window_key = f"throttle:{bucket}:{key}:{now // period}"
-    if count is None:
-        attempts = CacheCounter(cache).hit(window_key, period + 5)
-    else:
-        attempts = count(window_key, period + 5, limit)
+    try:
+        if count is None:
+            attempts = CacheCounter(cache).hit(window_key, period + 5)
+        else:
+            attempts = count(window_key, period + 5, limit)
+    except RedisError as exc:
+        # Typed, so that a caller can refuse on a page of its own instead of a bare 500:
+        # an attempt that could not be counted is not within the limit.
+        raise CountUnavailable(type(exc).__name__) from exc
     return Verdict(
         allowed=attempts <= limit,
         retry_after=period - now % period,

@@ -525,3 +525,36 @@ def test_an_attempt_that_will_not_call_never_holds_a_unit_not_even_while_audited
     # Taken with the user's count (one round trip), not by the mint: already counted when
     # the stored key is read, before any request to Space Invoices.
     assert at_key[-1] == 1
+
+
+@pytest.fixture
+def redis_unreachable(settings):
+    """The cache (and with it the rate limit and the call budget) on a Redis that refuses
+    every connection."""
+    from spaceinvoices.factory import _budget
+
+    settings.CACHES = {
+        "default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    _budget.cache_clear()  # built on the cache it first met
+    yield
+    _budget.cache_clear()
+
+
+@pytest.mark.parametrize("email", ["bo@acme.example", "cy@globex.example"])
+def test_an_unreachable_counter_is_a_branded_503_with_nothing_tried(
+    login_as, acme, globex, simulator, redis_unreachable, caplog, email
+):
+    """A member's attempt and a stranger's alike: not counted, so nothing is minted or
+    written, and the page says to try again (not that Space Invoices is down)."""
+    with caplog.at_level("ERROR", logger="embedding.services"):
+        response = login_as(email).post(launch_url("acme"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30" and response["Cache-Control"] == "no-store"
+    page = response.content.decode()
+    assert "<h1>Invoicing is unavailable right now</h1>" in page
+    assert "We have been told. Please try again in a moment." in page
+    assert "could not reach the invoicing service" not in page
+    assert 'action="' + launch_url("acme") + '"' in page  # its Try again posts back
+    assert minted(simulator) == 0 and not LaunchEvent.objects.exists()
+    assert any("not counted, the counter is unreachable" in r.getMessage() for r in caplog.records)
