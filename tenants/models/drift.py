@@ -10,6 +10,7 @@ class DriftFinding(models.Model):
         DETAILS = "details", "Details differ"
         KEY_REFUSED = "key_refused", "Key refused"
         KEY_UNREADABLE = "key_unreadable", "Key missing or unreadable here"
+        KEY_UNKNOWN = "key_unknown", "Keys this portal did not make"
         USERS = "users", "Users or roles differ"
         WEBHOOK = "webhook", "Webhook endpoint missing or inactive"
 

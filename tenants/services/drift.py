@@ -2,14 +2,18 @@
 reconciling them (the portal is the source of truth for members and details).
 
 Checked: the entity exists and is enabled as the portal thinks; its details match; the
-active key works; its users and roles match the members (users added in Space Invoices'
-own dashboard included); its webhook endpoint exists and is active. Reconciling sends the
-details, enables or disables the entity, rotates a key Space Invoices refuses, syncs the
-members, and registers a new webhook endpoint where it is missing or was disabled. A
-missing entity or a key this portal cannot read is reported only: re-creating either is
+active key works, and the entity holds no lasting key the portal did not make; its users
+and roles match the members (users added in Space Invoices' own dashboard included); its
+webhook endpoint exists and is active. Reconciling sends the details, enables or disables
+the entity, rotates a key Space Invoices refuses, syncs the members, and registers a new
+webhook endpoint where it is missing or was disabled. A missing entity, a key this portal
+cannot read, or a key it did not make, is reported only: re-creating or deleting one is
 staff's call.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -61,11 +65,42 @@ def _key_findings(customer: Customer, client) -> list[DriftFinding]:
         detail = f"the active key {why} here: rotate or attach one"
         return [DriftFinding(kind=Kind.KEY_UNREADABLE, detail=detail, fixable=False)]
     try:
-        client.with_key(key).api_keys_list(customer.entity_id)
+        listed = client.with_key(key).api_keys_list(customer.entity_id)
     except (Unauthorized, Forbidden, NotFound):
         detail = f"Space Invoices refuses the active key {row.prefix_hint}"
         return [DriftFinding(kind=Kind.KEY_REFUSED, detail=detail, fixable=True)]
-    return []
+    return _unknown_key_findings(customer, listed)
+
+
+def _unknown_key_findings(customer: Customer, listed) -> list[DriftFinding]:
+    """Keys at Space Invoices that this portal did not make and that outlive a launch's.
+
+    Why: a key-mode launch hands the browser a short-lived entity key, and an entity key
+    may make keys of its own (the contract), so whoever launched could have made one that
+    never expires: no rotation here revokes it. A key the partner made by hand shows too;
+    deleting one is staff's call (the portal never holds it: only its hint is listed)."""
+    known = set(customer.api_keys.values_list("prefix_hint", flat=True))
+    # A launch's key ends within its lifetime from now; a minute more for the clocks' skew.
+    horizon = timezone.now() + timedelta(seconds=settings.SPACEINVOICES_LAUNCH_TTL + 60)
+    unknown = [
+        k
+        for k in listed
+        if k.prefix_hint not in known and (k.expires_at is None or k.expires_at > horizon)
+    ]
+    if not unknown:
+        return []
+    detail = (
+        f"Space Invoices holds {len(unknown)} key(s) this portal did not make: "
+        + ", ".join(map(_key_described, unknown))
+        + "; delete them there unless the partner made them (rotating here does not)"
+    )
+    return [DriftFinding(kind=Kind.KEY_UNKNOWN, detail=detail, fixable=False)]
+
+
+def _key_described(key) -> str:
+    # The name is whatever its maker chose: quoted (control characters escaped), cut short.
+    lasting = f"expires {key.expires_at:%Y-%m-%d}" if key.expires_at else "never expires"
+    return f"{key.prefix_hint} (named {(key.name or '')[:40]!r}, {lasting})"
 
 
 def _webhook_findings(customer: Customer, client) -> list[DriftFinding]:

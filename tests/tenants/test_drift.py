@@ -340,3 +340,42 @@ def test_an_entity_enabled_again_by_reconciling_is_audited_as_the_reconciler(
     raw(simulator, account_key, acme, "POST", f"/entities/{acme.entity_id}/disable")
     customer_drift_apply(customer=acme, actor="ops@partner")
     assert StaffAction.objects.get(action="enable").actor_label == "ops@partner"
+
+
+def test_a_lasting_key_made_with_a_key_mode_launch_is_found_and_left_to_staff(
+    globex, login_as, simulator, account_key
+):
+    """A key-mode launch hands the browser an entity key; one it makes that never expires is
+    reported (its hint, never the key), while the launch's own short-lived key is not."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.urls import reverse
+
+    launch = login_as("cy@globex.example").post(reverse("open_invoicing", args=["globex"]))
+    [token] = parse_qs(urlsplit(launch["Location"]).query)["token"]
+    assert customer_drift_check(customer=globex) == []  # the launch's key ends soon
+    headers = {"x-entity-id": globex.entity_id}
+    made = simulator.api(
+        "POST", "/entities/api-keys", token, headers=headers, json={"name": "persist\nok"}
+    )
+    assert made.status_code == 201, made.text
+    lasting = made.json()["id"]
+    found = customer_drift_check(customer=globex)
+    assert kinds(found) == {"key_unknown": False}
+    detail = found[0].detail
+    assert made.json()["prefix_hint"] in detail and lasting not in detail
+    assert "named 'persist\\nok', never expires" in detail  # its name cannot forge a line
+    with pytest.raises(CommandError, match="1 of 1 customer"):
+        call_command("reconcile", "--customer", "globex", "--apply", stdout=StringIO())
+    # A short-lived key is not reported, nor the portal's own new key after a rotation,
+    # which does not revoke the lasting one.
+    simulator.api("POST", "/entities/api-keys", token, headers=headers, json={"ttl": 60})
+    from tenants.services import entity_key_rotate
+
+    entity_key_rotate(customer=globex, actor="t")
+    found = customer_drift_check(customer=globex)
+    assert kinds(found) == {"key_unknown": False} and found[0].detail.startswith(
+        "Space Invoices holds 1 key(s)"
+    )
+    simulator.api("DELETE", f"/entities/api-keys/{lasting}", lasting)
+    assert customer_drift_check(customer=globex) == []
