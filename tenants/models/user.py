@@ -2,10 +2,12 @@
 
 import unicodedata
 
+from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -56,6 +58,11 @@ class User(AbstractUser):
     # Saved by the language switcher; blank until they choose (then the browser's decides).
     # Free text against settings.LANGUAGES, which a partner may narrow after it was saved.
     language = models.CharField(_("language"), max_length=8, blank=True)
+    # How many times every session of the user was ended (deactivation, offboarding): part
+    # of the session hash, so that a session signed in before (a login racing the
+    # deactivation included) never counts again, even once the user is active again.
+    # Raised only by an UPDATE with F(), never from a loaded instance.
+    sessions_ended = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -68,3 +75,22 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for fallback in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=fallback)
+
+    def _session_hash(self, *, secret) -> str:
+        if not self.sessions_ended:
+            # Django's own value (its salt, the password hash alone): sessions signed in
+            # before this field existed stay signed in.
+            salt, value = _DJANGO_SESSION_SALT, self.password
+        else:
+            salt, value = "tenants.User.session_hash", f"{self.password}:{self.sessions_ended}"
+        return salted_hmac(salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+
+_DJANGO_SESSION_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"

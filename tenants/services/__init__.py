@@ -6,7 +6,13 @@ from .details import DETAIL_FIELDS, customer_details_update
 from .drift import customer_drift_apply, customer_drift_check
 from .invitations import invitation_resend
 from .keys import entity_key_attach, entity_key_rotate, entity_key_verify
-from .members import SyncReport, members_sync, members_sync_if_live, user_active_set
+from .members import (
+    SyncReport,
+    members_sync,
+    members_sync_if_live,
+    sessions_end,
+    user_active_set,
+)
 from .offboarding import OffboardingIncomplete, OffboardingReport, customer_offboard
 from .provisioning import customer_provision
 from .team import membership_add, membership_remove, membership_role_set
@@ -35,6 +41,7 @@ __all__ = [
     "membership_add",
     "membership_remove",
     "membership_role_set",
+    "sessions_end",
     "staff_action_record",
     "user_active_set",
     "webhook_endpoint_register",

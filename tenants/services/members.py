@@ -10,6 +10,7 @@ import contextlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 
 from spaceinvoices.client import (
     Conflict,
@@ -239,6 +240,13 @@ def members_sync_if_live(*, customer: Customer) -> SyncReport | None:
     return members_sync(customer=customer)
 
 
+def sessions_end(*, user_ids: list[int]) -> None:
+    """End every session of these users: the rows go, and the session hash changes, so
+    that one signed in meanwhile (its login racing this) never counts either."""
+    User.objects.filter(pk__in=user_ids).update(sessions_ended=F("sessions_ended") + 1)
+    UserSession.objects.filter(user_id__in=user_ids).delete()
+
+
 def user_active_set(*, user: User, active: bool, actor: Actor) -> list[SyncReport]:
     """Deactivate (or reactivate) a portal user, and sync every customer they belong to.
 
@@ -251,7 +259,7 @@ def user_active_set(*, user: User, active: bool, actor: Actor) -> list[SyncRepor
         user.is_active = active
         user.save(update_fields=["is_active"])
         if not active:
-            UserSession.objects.filter(user=user).delete()
+            sessions_end(user_ids=[user.pk])
         staff_action_record(actor=actor, action=action, detail=user.email)
     reports = []
     for customer in Customer.objects.filter(memberships__user=user, entity_id__isnull=False):

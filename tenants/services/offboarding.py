@@ -20,7 +20,7 @@ from tenants.models import Customer, Membership, StaffAction, User
 from .access import customer_disable
 from .audit import Actor, staff_action_record
 from .keys import revoked_keys_delete
-from .members import members_sync
+from .members import members_sync, sessions_end
 from .webhooks import endpoints_cleanup
 
 
@@ -107,6 +107,7 @@ def _local_end(customer: Customer, actor: Actor, report: OffboardingReport) -> N
             u for u in users if not u.is_staff and not Membership.objects.filter(user=u).exists()
         ]
         User.objects.filter(pk__in=[u.pk for u in left]).update(is_active=False)
+        sessions_end(user_ids=[u.pk for u in left])  # reactivated later, they sign in anew
         Customer.objects.filter(pk=customer.pk).update(
             is_active=False, offboarded_at=timezone.now(), updated_at=timezone.now()
         )

@@ -268,3 +268,25 @@ def test_webhooks_that_cannot_be_listed_stop_offboarding_saying_why(acme, simula
         "webhooks not deleted: could not look for stray webhook endpoints: [503 injected_fault] "
         "Service Unavailable. Done so far: "
     ) in str(caught.value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_offboarded_customers_people_sign_in_anew_wherever_they_come_back(
+    client, acme, make_customer, make_member, simulator
+):
+    """Their logins are closed with their sessions: reactivated and added elsewhere, the
+    browser they had left signed in does not launch there."""
+    from django.urls import reverse
+
+    from tenants.models import User, UserSession
+    from tenants.services import user_active_set
+
+    other = customer_provision(customer=make_customer(name="Other", slug="other"), actor="t")
+    client.force_login(User.objects.get(email="bo@acme.example"))
+    customer_offboard(customer=acme, actor="t")
+    bo = User.objects.get(email="bo@acme.example")
+    assert not bo.is_active and not UserSession.objects.filter(user=bo).exists()
+    user_active_set(user=bo, active=True, actor="t")
+    make_member(other, "bo@acme.example", "admin")
+    answer = client.post(reverse("open_invoicing", args=["other"]))
+    assert answer.status_code == 302 and answer["Location"].startswith(reverse("login"))

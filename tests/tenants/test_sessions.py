@@ -182,3 +182,30 @@ def test_deactivating_a_user_ends_their_sessions_for_good(login_as, acme, simula
     assert answer.status_code == 302 and answer["Location"].startswith(reverse("login"))
     assert not UserSession.objects.filter(user=bo).exists()
     assert other.post(launch).status_code == 303  # another user's session is untouched
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_login_racing_the_deactivation_does_not_count_once_reactivated(client, acme, simulator):
+    """Its password checked before the deactivation, its session written after the rows
+    were deleted: the session's hash is the old one, and no longer matches."""
+    from tenants.services import user_active_set
+
+    checked = User.objects.get(email="bo@acme.example")  # as authenticate() left it
+    user_active_set(user=User.objects.get(pk=checked.pk), active=False, actor="t")
+    client.force_login(checked)  # the racing login stores its session now
+    user_active_set(user=User.objects.get(pk=checked.pk), active=True, actor="t")
+    answer = client.post(reverse("open_invoicing", args=["acme"]))
+    assert answer.status_code == 302 and answer["Location"].startswith(reverse("login"))
+    client.force_login(User.objects.get(pk=checked.pk))  # signing in anew works
+    assert client.post(reverse("open_invoicing", args=["acme"])).status_code == 303
+
+
+def test_until_sessions_are_first_ended_the_hash_is_djangos_own(db):
+    """So that the sessions signed in before the field existed stay signed in."""
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    user = User.objects.create_user(email="h@x.example", password="pw-h-12345")
+    assert user.get_session_auth_hash() == AbstractBaseUser.get_session_auth_hash(user)
+    User.objects.filter(pk=user.pk).update(sessions_ended=1)
+    user.refresh_from_db()
+    assert user.get_session_auth_hash() != AbstractBaseUser.get_session_auth_hash(user)
