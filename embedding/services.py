@@ -21,7 +21,12 @@ from spaceinvoices.client import (
     Unauthorized,
 )
 from spaceinvoices.contract import INVITATION_PENDING, request_id_new
-from spaceinvoices.factory import account_client, call_budget_ahead, launch_url
+from spaceinvoices.factory import (
+    account_client,
+    call_budget_ahead,
+    launch_key_name,
+    launch_url,
+)
 from tenants.authentication import membership_of, membership_read_with_user
 from tenants.encryption import DecryptionError
 from tenants.launch_rules import launch_block, turned_off
@@ -150,6 +155,8 @@ def _key_token(membership: Membership, attempt: LaunchAttempt) -> str:
             minted = client.key_token_create(
                 customer.entity_id,
                 ttl=settings.SPACEINVOICES_LAUNCH_TTL,
+                # Tagged, so that the drift report tells it from a key made with it.
+                name=launch_key_name(customer.entity_id),
                 request_id=attempt.request_id,
             )
     except Unauthorized as exc:

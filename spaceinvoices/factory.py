@@ -3,6 +3,8 @@
 The only module of this package that reads settings.
 """
 
+import hashlib
+import time
 from contextlib import AbstractContextManager, suppress
 from functools import lru_cache
 
@@ -168,3 +170,32 @@ def account_client() -> SpaceInvoicesClient:
 def launch_url(token: str) -> str:
     """The configured embed URL carrying a freshly minted token."""
     return contract.embed_url(settings.SPACEINVOICES_EMBED_URL, token)
+
+
+def launch_key_name(entity_id: str) -> str:
+    """The name of a key-mode launch's key, made now (``contract.launch_key_name``)."""
+    return contract.launch_key_name(
+        entity_id=entity_id, issued_at=int(time.time()), secret=_launch_key_secrets()[0]
+    )
+
+
+def launch_key_issued(name: str | None, entity_id: str) -> int | None:
+    """When a launch's key of that name was made, or None if the portal never named it;
+    names made under a retired secret key (``SECRET_KEY_FALLBACKS``) still count."""
+    for secret in _launch_key_secrets():
+        issued = contract.launch_key_issued(name, entity_id=entity_id, secret=secret)
+        if issued is not None:
+            return issued
+    return None
+
+
+def _launch_key_secrets() -> list[bytes]:
+    return _secrets_derived(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+
+
+@lru_cache(maxsize=1)
+def _secrets_derived(key: str, fallbacks: tuple[str, ...]) -> list[bytes]:
+    # One secret for this purpose alone, derived from Django's (as its own signing does):
+    # a tag made with it proves nothing anywhere else.
+    salt = b"spaceinvoices.factory.launch_key_name:"
+    return [hashlib.sha256(salt + k.encode()).digest() for k in (key, *fallbacks)]

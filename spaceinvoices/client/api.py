@@ -244,12 +244,14 @@ class SpaceInvoicesClient:
         entity_id: str,
         *,
         ttl: int,
+        name: str = contract.LAUNCH_KEY_NAME,
         request_id: str | None = None,
     ) -> LaunchToken:
-        """Key-mode launch [chosen]: a short-lived entity key, made with this (entity) key."""
+        """Key-mode launch [chosen]: a short-lived entity key, made with this (entity) key;
+        ``name`` is best ``contract.launch_key_name``'s (tagged, for the drift report)."""
         key = self.api_key_create(
             entity_id,
-            name=contract.LAUNCH_KEY_NAME,
+            name=name,
             ttl=ttl,
             request_id=request_id,
         )

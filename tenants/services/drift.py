@@ -11,14 +11,14 @@ cannot read, or a key it did not make, is reported only: re-creating or deleting
 staff's call.
 """
 
-from datetime import timedelta
+from collections import Counter
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from spaceinvoices.client import Forbidden, NotFound, Unauthorized
-from spaceinvoices.factory import account_client
+from spaceinvoices.factory import account_client, launch_key_issued
 from tenants.encryption import DecryptionError
 from tenants.errors import NotProvisioned
 from tenants.models import Customer, DriftFinding, EntityApiKey, StaffAction, WebhookEndpoint
@@ -73,20 +73,33 @@ def _key_findings(customer: Customer, client) -> list[DriftFinding]:
 
 
 def _unknown_key_findings(customer: Customer, listed) -> list[DriftFinding]:
-    """Keys at Space Invoices that this portal did not make and that outlive a launch's.
+    """Unexpired keys at Space Invoices that are neither the portal's own nor a launch's.
 
     Why: a key-mode launch hands the browser a short-lived entity key, and an entity key
     may make keys of its own (the contract), so whoever launched could have made one that
-    never expires: no rotation here revokes it. A key the partner made by hand shows too;
-    deleting one is staff's call (the portal never holds it: only its hint is listed)."""
+    never expires, or a chain of short ones: no rotation here revokes them. A launch's key
+    is told by its tagged name (``launch_key_issued``): one of a kind, and ending within a
+    launch's lifetime of the time the name gives. A copy of a launch's name made after its
+    key was deleted passes until then: such a chain needs a fresh launch (a member's) each
+    time. A key the partner made by hand shows too; deleting one is staff's call (the
+    portal never holds it: only its hint is listed)."""
     known = set(customer.api_keys.values_list("prefix_hint", flat=True))
-    # A launch's key ends within its lifetime from now; a minute more for the clocks' skew.
-    horizon = timezone.now() + timedelta(seconds=settings.SPACEINVOICES_LAUNCH_TTL + 60)
-    unknown = [
-        k
-        for k in listed
-        if k.prefix_hint not in known and (k.expires_at is None or k.expires_at > horizon)
-    ]
+    now = timezone.now()
+    live = [k for k in listed if k.expires_at is None or k.expires_at > now]
+    names = Counter(k.name for k in live)
+    # A minute more than a launch's lifetime, for the clocks' skew.
+    lifetime = settings.SPACEINVOICES_LAUNCH_TTL + 60
+
+    def a_launchs(key) -> bool:
+        issued = launch_key_issued(key.name, customer.entity_id)
+        return (
+            issued is not None
+            and names[key.name] == 1
+            and key.expires_at is not None
+            and key.expires_at.timestamp() <= issued + lifetime
+        )
+
+    unknown = [k for k in live if k.prefix_hint not in known and not a_launchs(k)]
     if not unknown:
         return []
     detail = (
@@ -99,7 +112,7 @@ def _unknown_key_findings(customer: Customer, listed) -> list[DriftFinding]:
 
 def _key_described(key) -> str:
     # The name is whatever its maker chose: quoted (control characters escaped), cut short.
-    lasting = f"expires {key.expires_at:%Y-%m-%d}" if key.expires_at else "never expires"
+    lasting = f"expires {key.expires_at:%Y-%m-%d %H:%M}" if key.expires_at else "never expires"
     return f"{key.prefix_hint} (named {(key.name or '')[:40]!r}, {lasting})"
 
 

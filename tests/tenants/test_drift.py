@@ -342,18 +342,23 @@ def test_an_entity_enabled_again_by_reconciling_is_audited_as_the_reconciler(
     assert StaffAction.objects.get(action="enable").actor_label == "ops@partner"
 
 
+def launch_token(login_as, slug: str) -> str:
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.urls import reverse
+
+    launch = login_as("cy@globex.example").post(reverse("open_invoicing", args=[slug]))
+    [token] = parse_qs(urlsplit(launch["Location"]).query)["token"]
+    return token
+
+
 def test_a_lasting_key_made_with_a_key_mode_launch_is_found_and_left_to_staff(
     globex, login_as, simulator, account_key
 ):
     """A key-mode launch hands the browser an entity key; one it makes that never expires is
     reported (its hint, never the key), while the launch's own short-lived key is not."""
-    from urllib.parse import parse_qs, urlsplit
-
-    from django.urls import reverse
-
-    launch = login_as("cy@globex.example").post(reverse("open_invoicing", args=["globex"]))
-    [token] = parse_qs(urlsplit(launch["Location"]).query)["token"]
-    assert customer_drift_check(customer=globex) == []  # the launch's key ends soon
+    token = launch_token(login_as, "globex")
+    assert customer_drift_check(customer=globex) == []  # the launch's own key
     headers = {"x-entity-id": globex.entity_id}
     made = simulator.api(
         "POST", "/entities/api-keys", token, headers=headers, json={"name": "persist\nok"}
@@ -367,15 +372,50 @@ def test_a_lasting_key_made_with_a_key_mode_launch_is_found_and_left_to_staff(
     assert "named 'persist\\nok', never expires" in detail  # its name cannot forge a line
     with pytest.raises(CommandError, match="1 of 1 customer"):
         call_command("reconcile", "--customer", "globex", "--apply", stdout=StringIO())
-    # A short-lived key is not reported, nor the portal's own new key after a rotation,
-    # which does not revoke the lasting one.
-    simulator.api("POST", "/entities/api-keys", token, headers=headers, json={"ttl": 60})
     from tenants.services import entity_key_rotate
 
-    entity_key_rotate(customer=globex, actor="t")
+    entity_key_rotate(customer=globex, actor="t")  # the portal's new key is its own
     found = customer_drift_check(customer=globex)
-    assert kinds(found) == {"key_unknown": False} and found[0].detail.startswith(
-        "Space Invoices holds 1 key(s)"
-    )
+    assert found[0].detail.startswith("Space Invoices holds 1 key(s)")  # not revoked
     simulator.api("DELETE", f"/entities/api-keys/{lasting}", lasting)
+    assert customer_drift_check(customer=globex) == []
+
+
+def test_short_keys_made_with_a_launchs_key_are_found_whatever_their_names(
+    globex, login_as, simulator, account_key
+):
+    """A chain of short-lived keys, each made before the last ends, is found too: only a
+    name the portal tagged, one of a kind and ending within a launch's lifetime of the time
+    it gives, is a launch's."""
+    token = launch_token(login_as, "globex")
+    headers = {"x-entity-id": globex.entity_id}
+    [listed] = [
+        k
+        for k in simulator.api("GET", "/entities/api-keys", token, headers=headers).json()["data"]
+        if k["name"].startswith("embed launch ")
+    ]
+
+    def make(name: str, ttl: int) -> str:  # as the launch's holder could, with any key
+        answer = simulator.api(
+            "POST",
+            "/entities/api-keys",
+            account_key,
+            headers=headers,
+            json={"name": name, "ttl": ttl},
+        )
+        assert answer.status_code == 201, answer.text
+        return answer.json()["id"]
+
+    plain = make("embed launch", 120)
+    found = customer_drift_check(customer=globex)
+    assert kinds(found) == {"key_unknown": False} and "1 key(s)" in found[0].detail
+    simulator.api("DELETE", f"/entities/api-keys/{plain}", plain)
+    copy = make(listed["name"], 120)  # the launch's own name, its key still there
+    assert "2 key(s)" in customer_drift_check(customer=globex)[0].detail  # both named
+    simulator.api("DELETE", f"/entities/api-keys/{token}", token)  # the launch's key gone
+    assert customer_drift_check(customer=globex) == []  # a copy passes until the name ends
+    simulator.api("DELETE", f"/entities/api-keys/{copy}", copy)
+    longer = make(listed["name"], 3600)  # but never for longer than a launch lives
+    assert "1 key(s)" in customer_drift_check(customer=globex)[0].detail
+    simulator.api("DELETE", f"/entities/api-keys/{longer}", longer)
     assert customer_drift_check(customer=globex) == []
