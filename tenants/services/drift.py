@@ -83,7 +83,9 @@ def _unknown_key_findings(customer: Customer, listed) -> list[DriftFinding]:
     key was deleted passes until then: such a chain needs a fresh launch (a member's) each
     time. A key the partner made by hand shows too; deleting one is staff's call (the
     portal never holds it: only its hint is listed)."""
-    known = set(customer.api_keys.values_list("prefix_hint", flat=True))
+    # Keys the portal still holds upstream: a hint of one it deleted there proves nothing.
+    held = customer.api_keys.filter(upstream_deleted_at__isnull=True)
+    known = set(held.values_list("prefix_hint", flat=True))
     now = timezone.now()
     live = [k for k in listed if k.expires_at is None or k.expires_at > now]
     names = Counter(k.name for k in live)
