@@ -61,7 +61,7 @@ class User(AbstractUser):
     # How many times every session of the user was ended (deactivation, offboarding): part
     # of the session hash, so that a session signed in before (a login racing the
     # deactivation included) never counts again, even once the user is active again.
-    # Raised only by an UPDATE with F(), never from a loaded instance.
+    # Raised only by an UPDATE with F(); a full save never writes it (see save()).
     sessions_ended = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
@@ -75,6 +75,19 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args, **kwargs):
+        # A full save of a user read earlier (a password change, the admin's form) writes
+        # every field as it was read: it would undo a deactivation made meanwhile, and the
+        # sessions it ended. These two are written only when named (update_fields) or by
+        # an UPDATE of their own; a new user's row is written whole.
+        if not self._state.adding and not args and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in _WRITTEN_ONLY_WHEN_NAMED
+            ]
+        super().save(*args, **kwargs)
 
     def get_session_auth_hash(self) -> str:
         return self._session_hash(secret=None)
@@ -94,3 +107,4 @@ class User(AbstractUser):
 
 
 _DJANGO_SESSION_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+_WRITTEN_ONLY_WHEN_NAMED = frozenset({"is_active", "sessions_ended"})

@@ -147,7 +147,7 @@ def test_a_deactivated_accounts_outstanding_link_no_longer_works(client, setting
     client.post(RESET, {"email": "ana@acme.example"})
     link = reset_link(mail.outbox[0])
     ana.is_active = False
-    ana.save()
+    ana.save(update_fields=["is_active"])
     page = client.get(link.removeprefix(settings.PORTAL_BASE_URL), follow=True)
     assert b"This link no longer works" in page.content
 

@@ -209,3 +209,31 @@ def test_until_sessions_are_first_ended_the_hash_is_djangos_own(db):
     User.objects.filter(pk=user.pk).update(sessions_ended=1)
     user.refresh_from_db()
     assert user.get_session_auth_hash() != AbstractBaseUser.get_session_auth_hash(user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_password_change_racing_a_deactivation_does_not_undo_it(client, acme, simulator):
+    """The password change saves the user it read before the deactivation: the user stays
+    deactivated, and the session it hands back does not count once they are reactivated."""
+    from django.contrib.auth import update_session_auth_hash
+
+    from tenants.services import user_active_set
+
+    read = User.objects.get(email="bo@acme.example")  # as the password change read it
+    client.force_login(read)
+    request = RequestFactory().post("/")
+    request.session, request.user = SessionStore(_key(client)), read
+    assert request.session[SESSION_KEY] == str(read.pk)  # the request's session, read
+    user_active_set(user=User.objects.get(pk=read.pk), active=False, actor="t")
+    read.set_password("a-new-pw-12345")
+    read.save()  # Django's PasswordChangeForm.save()
+    update_session_auth_hash(request, read)  # the view's new session, from the stale user
+    request.session.save()  # as the session middleware does with the response
+    assert UserSession.objects.filter(user=read).exists()  # written after the deactivation
+    stored = User.objects.get(pk=read.pk)
+    assert not stored.is_active and stored.sessions_ended == 1
+    assert stored.check_password("a-new-pw-12345")  # the change itself went through
+    user_active_set(user=stored, active=True, actor="t")
+    client.cookies[settings.SESSION_COOKIE_NAME] = request.session.session_key
+    answer = client.post(reverse("open_invoicing", args=["acme"]))
+    assert answer.status_code == 302 and answer["Location"].startswith(reverse("login"))

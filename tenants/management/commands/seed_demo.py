@@ -93,5 +93,6 @@ class Command(BaseCommand):
             setattr(user, name, value)
         user.is_active = True
         user.set_password(password)
-        user.save()
+        user.save()  # a new user whole; an existing one without is_active (User.save)
+        User.objects.filter(pk=user.pk).update(is_active=True)
         return user
