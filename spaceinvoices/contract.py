@@ -127,35 +127,40 @@ RATE_LIMIT_PER_MINUTE = {"live": 600, "sandbox": 60}
 ENTITY_KEY = re.compile(r"^ek_(live|sandbox)_[0-9a-f]{32}$")
 ACCOUNT_KEY = re.compile(r"^sk_(live|sandbox)_[A-Za-z0-9]+$")
 # A short-lived entity key serves as the key-mode launch token [chosen]: its name upstream,
-# then when it was made and a tag (``launch_key_name``).
+# then when it was made, a nonce and a tag (``launch_key_name``).
 LAUNCH_KEY_NAME = "embed launch"
-_LAUNCH_KEY_NAME_SHAPE = re.compile(re.escape(LAUNCH_KEY_NAME) + r" (\d{1,12}) ([0-9a-f]{16})")
+_LAUNCH_KEY_NAME_SHAPE = re.compile(
+    re.escape(LAUNCH_KEY_NAME) + r" ([1-9][0-9]{0,11}) ([0-9a-f]{8}) ([0-9a-f]{16})", re.ASCII
+)
 
 
-def launch_key_name(*, entity_id: str, issued_at: int, secret: bytes) -> str:
-    """A launch key's name: ``embed launch <unix time> <tag>``, the tag an HMAC of the entity
-    and the time under a secret of the portal's own.
+def launch_key_name(*, entity_id: str, issued_at: int, nonce: str, secret: bytes) -> str:
+    """A launch key's name: ``embed launch <unix time> <nonce> <tag>``, the tag an HMAC of the
+    entity, the time and the nonce (8 hex digits: two launches in the same second differ)
+    under a secret of the portal's own.
 
     Why: that key is a full entity key, and an entity key may make keys [chosen], so whoever
     holds one may make another and keep access. Its name is theirs to choose and can copy
     any name they see listed, but cannot carry a later time: a key is a launch's own only
     while it ends within a launch's lifetime of the time its name gives."""
-    return f"{LAUNCH_KEY_NAME} {issued_at} {_launch_key_tag(entity_id, issued_at, secret)}"
+    tag = _launch_key_tag(entity_id, issued_at, nonce, secret)
+    return f"{LAUNCH_KEY_NAME} {issued_at} {nonce} {tag}"
 
 
 def launch_key_issued(name: str | None, *, entity_id: str, secret: bytes) -> int | None:
     """When the launch key named ``name`` was made (unix time), or None when that name is
-    not one ``launch_key_name`` gave for this entity under ``secret``."""
+    not, character for character, one ``launch_key_name`` gave for this entity under
+    ``secret`` (so that no other spelling of the same time passes for another name)."""
     match = _LAUNCH_KEY_NAME_SHAPE.fullmatch(name or "")
     if match is None:
         return None
-    issued = int(match[1])
-    expected = _launch_key_tag(entity_id, issued, secret)
-    return issued if hmac.compare_digest(match[2], expected) else None
+    issued, nonce = int(match[1]), match[2]
+    made = launch_key_name(entity_id=entity_id, issued_at=issued, nonce=nonce, secret=secret)
+    return issued if hmac.compare_digest(made.encode(), (name or "").encode()) else None
 
 
-def _launch_key_tag(entity_id: str, issued_at: int, secret: bytes) -> str:
-    message = f"{entity_id}:{issued_at}".encode()
+def _launch_key_tag(entity_id: str, issued_at: int, nonce: str, secret: bytes) -> str:
+    message = f"{entity_id}:{issued_at}:{nonce}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()[:16]
 
 

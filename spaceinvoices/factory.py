@@ -4,6 +4,7 @@ The only module of this package that reads settings.
 """
 
 import hashlib
+import secrets
 import time
 from contextlib import AbstractContextManager, suppress
 from functools import lru_cache
@@ -175,7 +176,10 @@ def launch_url(token: str) -> str:
 def launch_key_name(entity_id: str) -> str:
     """The name of a key-mode launch's key, made now (``contract.launch_key_name``)."""
     return contract.launch_key_name(
-        entity_id=entity_id, issued_at=int(time.time()), secret=_launch_key_secrets()[0]
+        entity_id=entity_id,
+        issued_at=int(time.time()),
+        nonce=secrets.token_hex(4),
+        secret=_launch_key_secrets()[0],
     )
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from spaceinvoices.client import Forbidden, NotFound, Unauthorized
 from spaceinvoices.factory import account_client, launch_key_issued
+from spaceinvoices.redaction import redact
 from tenants.encryption import DecryptionError
 from tenants.errors import NotProvisioned
 from tenants.models import Customer, DriftFinding, EntityApiKey, StaffAction, WebhookEndpoint
@@ -82,7 +83,8 @@ def _unknown_key_findings(customer: Customer, listed) -> list[DriftFinding]:
     launch's lifetime of the time the name gives. A copy of a launch's name made after its
     key was deleted passes until then: such a chain needs a fresh launch (a member's) each
     time. A key the partner made by hand shows too; deleting one is staff's call (the
-    portal never holds it: only its hint is listed)."""
+    portal never holds it: only its hint is listed). A hint is six hex digits: a key made
+    to share the hint of one the portal holds would pass, after millions of tries."""
     # Keys the portal still holds upstream: a hint of one it deleted there proves nothing.
     held = customer.api_keys.filter(upstream_deleted_at__isnull=True)
     known = set(held.values_list("prefix_hint", flat=True))
@@ -113,9 +115,10 @@ def _unknown_key_findings(customer: Customer, listed) -> list[DriftFinding]:
 
 
 def _key_described(key) -> str:
-    # The name is whatever its maker chose: quoted (control characters escaped), cut short.
+    # The name is whatever its maker chose (a key's value, even): masked first, then cut
+    # short and quoted (control characters escaped).
     lasting = f"expires {key.expires_at:%Y-%m-%d %H:%M}" if key.expires_at else "never expires"
-    return f"{key.prefix_hint} (named {(key.name or '')[:40]!r}, {lasting})"
+    return f"{key.prefix_hint} (named {redact(key.name or '')[:40]!r}, {lasting})"
 
 
 def _webhook_findings(customer: Customer, client) -> list[DriftFinding]:

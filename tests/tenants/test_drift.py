@@ -372,6 +372,13 @@ def test_a_lasting_key_made_with_a_key_mode_launch_is_found_and_left_to_staff(
     assert "named 'persist\\nok', never expires" in detail  # its name cannot forge a line
     with pytest.raises(CommandError, match="1 of 1 customer"):
         call_command("reconcile", "--customer", "globex", "--apply", stdout=StringIO())
+    # A key named with another key's value: the value is masked, never shown.
+    named = simulator.api(
+        "POST", "/entities/api-keys", token, headers=headers, json={"name": lasting}
+    ).json()["id"]
+    detail = customer_drift_check(customer=globex)[0].detail
+    assert "named 'ek_sandbox_***'" in detail and lasting[:20] not in detail
+    simulator.api("DELETE", f"/entities/api-keys/{named}", named)
     from tenants.services import entity_key_rotate
 
     entity_key_rotate(customer=globex, actor="t")  # the portal's new key is its own
