@@ -94,7 +94,7 @@ def _unknown_key_findings(customer: Customer, listed) -> list[DriftFinding]:
     # A minute more than a launch's lifetime, for the clocks' skew.
     lifetime = settings.SPACEINVOICES_LAUNCH_TTL + 60
 
-    def a_launchs(key) -> bool:
+    def made_by_a_launch(key) -> bool:
         issued = launch_key_issued(key.name, customer.entity_id)
         return (
             issued is not None
@@ -103,7 +103,7 @@ def _unknown_key_findings(customer: Customer, listed) -> list[DriftFinding]:
             and key.expires_at.timestamp() <= issued + lifetime
         )
 
-    unknown = [k for k in live if k.prefix_hint not in known and not a_launchs(k)]
+    unknown = [k for k in live if k.prefix_hint not in known and not made_by_a_launch(k)]
     if not unknown:
         return []
     detail = (
