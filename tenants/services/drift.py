@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from spaceinvoices.client import Forbidden, NotFound, Unauthorized
 from spaceinvoices.factory import account_client, launch_key_issued
-from spaceinvoices.redaction import redact
 from tenants.encryption import DecryptionError
 from tenants.errors import NotProvisioned
 from tenants.models import Customer, DriftFinding, EntityApiKey, StaffAction, WebhookEndpoint
@@ -115,10 +114,11 @@ def _unknown_key_findings(customer: Customer, listed) -> list[DriftFinding]:
 
 
 def _key_described(key) -> str:
-    # The name is whatever its maker chose (a key's value, even): masked first, then cut
-    # short and quoted (control characters escaped).
+    # Never its name: whoever made the key chose it, and could have written a key's value
+    # (or a line of their own) into it in any spelling no mask would catch. The hint and
+    # the expiry find the key at Space Invoices.
     lasting = f"expires {key.expires_at:%Y-%m-%d %H:%M}" if key.expires_at else "never expires"
-    return f"{key.prefix_hint} (named {redact(key.name or '')[:40]!r}, {lasting})"
+    return f"{key.prefix_hint} ({lasting})"
 
 
 def _webhook_findings(customer: Customer, client) -> list[DriftFinding]:
