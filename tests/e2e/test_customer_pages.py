@@ -25,6 +25,33 @@ def test_try_again_after_an_outage_lands_in_invoicing(demo, live_server, browser
     assert page.locator("#user").inner_text() == "bo@acme.example"
 
 
+def test_try_again_after_redis_was_unreachable_lands_in_invoicing(
+    demo, live_server, browser, simulator, settings
+):
+    """The rate limit's store out: the same branded page, which does not blame Space
+    Invoices, and its Try again works once the store is back."""
+    from spaceinvoices.factory import _budget
+
+    page = browser.new_page()
+    log_in(page, live_server.url, "bo@acme.example")
+    working = settings.CACHES
+    settings.CACHES = {
+        "default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    _budget.cache_clear()  # built on the cache it first met
+    try:
+        page.get_by_role("button", name="Open invoicing").click()
+        page.get_by_role("heading", name="Invoicing is unavailable right now").wait_for()
+        assert page.get_by_text("We have been told. Please try again in a moment.").is_visible()
+        assert simulator.stats()["tokens_minted"] == 0
+    finally:
+        settings.CACHES = working  # the store is back
+        _budget.cache_clear()
+    page.get_by_role("button", name="Try again").click()
+    page.wait_for_url(f"{simulator.embed_url}?token=*")
+    assert page.locator("#user").inner_text() == "bo@acme.example"
+
+
 def test_try_again_after_the_rate_limit_lands_in_invoicing(
     demo, live_server, browser, simulator, settings
 ):
