@@ -10,8 +10,8 @@ from .members import (
     SyncReport,
     members_sync,
     members_sync_if_live,
-    sessions_end,
     user_active_set,
+    users_deactivate,
 )
 from .offboarding import OffboardingIncomplete, OffboardingReport, customer_offboard
 from .provisioning import customer_provision
@@ -41,9 +41,9 @@ __all__ = [
     "membership_add",
     "membership_remove",
     "membership_role_set",
-    "sessions_end",
     "staff_action_record",
     "user_active_set",
+    "users_deactivate",
     "webhook_endpoint_register",
     "webhook_endpoint_rotate",
 ]

@@ -240,10 +240,13 @@ def members_sync_if_live(*, customer: Customer) -> SyncReport | None:
     return members_sync(customer=customer)
 
 
-def sessions_end(*, user_ids: list[int]) -> None:
-    """End every session of these users: the rows go, and the session hash changes, so
-    that one signed in meanwhile (its login racing this) never counts either."""
-    User.objects.filter(pk__in=user_ids).update(sessions_ended=F("sessions_ended") + 1)
+def users_deactivate(*, user_ids: list[int]) -> None:
+    """Deactivate these users here and end every session of theirs: the rows go, and the
+    session hash changes (in the same UPDATE), so that one signed in meanwhile (its login
+    racing this) never counts either, even once they are active again."""
+    User.objects.filter(pk__in=user_ids).update(
+        is_active=False, sessions_ended=F("sessions_ended") + 1
+    )
     UserSession.objects.filter(user_id__in=user_ids).delete()
 
 
@@ -257,9 +260,10 @@ def user_active_set(*, user: User, active: bool, actor: Actor) -> list[SyncRepor
     action = StaffAction.Action.ACTIVATE_USER if active else StaffAction.Action.DEACTIVATE_USER
     with transaction.atomic():
         user.is_active = active
-        user.save(update_fields=["is_active"])
-        if not active:
-            sessions_end(user_ids=[user.pk])
+        if active:
+            user.save(update_fields=["is_active"])
+        else:
+            users_deactivate(user_ids=[user.pk])
         staff_action_record(actor=actor, action=action, detail=user.email)
     reports = []
     for customer in Customer.objects.filter(memberships__user=user, entity_id__isnull=False):

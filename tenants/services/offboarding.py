@@ -15,12 +15,12 @@ from django.utils import timezone
 from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import TenantError
 from tenants.locking import customer_lock
-from tenants.models import Customer, Membership, StaffAction, User
+from tenants.models import Customer, Membership, StaffAction
 
 from .access import customer_disable
 from .audit import Actor, staff_action_record
 from .keys import revoked_keys_delete
-from .members import members_sync, sessions_end
+from .members import members_sync, users_deactivate
 from .webhooks import endpoints_cleanup
 
 
@@ -106,8 +106,7 @@ def _local_end(customer: Customer, actor: Actor, report: OffboardingReport) -> N
         left = [
             u for u in users if not u.is_staff and not Membership.objects.filter(user=u).exists()
         ]
-        User.objects.filter(pk__in=[u.pk for u in left]).update(is_active=False)
-        sessions_end(user_ids=[u.pk for u in left])  # reactivated later, they sign in anew
+        users_deactivate(user_ids=[u.pk for u in left])  # reactivated, they sign in anew
         Customer.objects.filter(pk=customer.pk).update(
             is_active=False, offboarded_at=timezone.now(), updated_at=timezone.now()
         )
