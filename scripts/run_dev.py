@@ -1,9 +1,9 @@
 """`make run`: the portal and the simulator beside it, with demo data, on this machine.
 
-Writes .env with fresh development secrets when there is none, migrates, starts the
-simulator (its own process, port and SQLite file) with an account whose key the portal
-uses, seeds demo data, starts the portal, prints the URL and logins, and stops both on
-Ctrl-C. Running it again reuses all of that.
+Writes .env with fresh development secrets when there is none (or adds what it lacks),
+migrates, starts the simulator (its own process, port and SQLite file) with an account
+whose key the portal uses, seeds demo data, starts the portal, prints the URL and logins,
+and stops both on Ctrl-C. Running it again reuses all of that.
 """
 
 import os
@@ -25,9 +25,9 @@ ENV_FILE = ROOT / ".env"
 PYTHON = sys.executable
 
 
-def read_env() -> dict[str, str]:
+def read_env(path: Path = ENV_FILE) -> dict[str, str]:
     values = {}
-    for line in ENV_FILE.read_text().splitlines():
+    for line in path.read_text().splitlines():
         if line.strip() and not line.lstrip().startswith("#") and "=" in line:
             name, _, value = line.partition("=")
             values[name.strip()] = value.strip()
@@ -40,23 +40,38 @@ def set_env_value(name: str, value: str) -> None:
     ENV_FILE.write_text("\n".join(lines) + "\n")
 
 
-def write_fresh_env() -> None:
+def env_defaults() -> dict[str, str]:
+    """What a development .env holds, with fresh secrets."""
     # token_urlsafe never starts with '$', which django-environ would read as a reference.
-    ENV_FILE.write_text(
-        "# Development settings written by `make run`. Never commit this file.\n"
-        "DEBUG=1\n"
-        f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
-        "ALLOWED_HOSTS=localhost,127.0.0.1\n"
-        f"FIELD_ENCRYPTION_KEYS={Fernet.generate_key().decode()}\n"
-        "SPACEINVOICES_API_URL=http://127.0.0.1:8765\n"
-        "SPACEINVOICES_EMBED_URL=http://127.0.0.1:8765/embed\n"
-        "SIMULATOR_PORT=8765\n"
-        "SIMULATOR_DB=var/simulator.sqlite3\n"
-        "PORTAL_PORT=8000\n"
-        f"DEMO_PASSWORD={secrets.token_urlsafe(12)}\n"
-    )
-    ENV_FILE.chmod(0o600)
-    print("Wrote .env with fresh development secrets.")
+    return {
+        "DEBUG": "1",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "SPACEINVOICES_API_URL": "http://127.0.0.1:8765",
+        "SPACEINVOICES_EMBED_URL": "http://127.0.0.1:8765/embed",
+        "SIMULATOR_PORT": "8765",
+        "SIMULATOR_DB": "var/simulator.sqlite3",
+        "PORTAL_PORT": "8000",
+        "DEMO_PASSWORD": secrets.token_urlsafe(12),
+    }
+
+
+def env_complete(path: Path) -> list[str]:
+    """Write ``path`` with fresh development settings, or add those it lacks (a .env made by
+    hand with only the ports, say); what it holds is kept. Returns the names added."""
+    present = read_env(path) if path.exists() else {}
+    missing = {name: value for name, value in env_defaults().items() if name not in present}
+    if missing:
+        text = path.read_text() if path.exists() else ""
+        if not text:
+            text = "# Development settings written by `make run`. Never commit this file.\n"
+        elif not text.endswith("\n"):
+            text += "\n"
+        path.write_text(text + "".join(f"{name}={value}\n" for name, value in missing.items()))
+    if path.exists():
+        path.chmod(0o600)
+    return list(missing)
 
 
 def manage(*args: str, env: dict) -> None:
@@ -92,6 +107,9 @@ def port_free(port: str, name: str, variable: str) -> None:
     """Refuse to start when something else already listens there: its answers would be
     taken for ours."""
     with socket.socket() as probe:
+        # As the servers themselves bind: a connection of the last run still closing
+        # (TIME_WAIT, for a minute) leaves the port free; only a listener holds it.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", int(port)))
         except OSError:
@@ -118,8 +136,9 @@ def _interrupt(signum, frame):
 def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     (ROOT / "var").mkdir(exist_ok=True)
-    if not ENV_FILE.exists():
-        write_fresh_env()
+    added = env_complete(ENV_FILE)
+    if added:
+        print(f"Wrote to .env (development values, fresh secrets): {', '.join(added)}.")
     values = read_env()
     env = {**os.environ, **values, "PORTAL_READ_ENV_FILE": "1"}
     sim_port, portal_port = values["SIMULATOR_PORT"], values.get("PORTAL_PORT", "8000")
@@ -215,19 +234,46 @@ def main() -> int:
             "  Ctrl-C stops everything.\n",
             flush=True,
         )
-        code = watch(processes)
+        code = serve_until_stopped(processes)
     except KeyboardInterrupt:
         pass
     except (subprocess.CalledProcessError, SystemExit) as exc:
         print(f"make run: start-up failed: {exc}", file=sys.stderr)
         code = 1
     finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in processes.values():
-            process.wait(timeout=10)
+        stop_all(processes)
     return code
+
+
+def serve_until_stopped(processes: dict[str, subprocess.Popen], grace: float = 10.0) -> int:
+    """Watch until one process stops (1) or make run is told to stop (Ctrl-C, SIGTERM: 0),
+    then stop them all."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return watch(processes)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_all(processes, grace=grace)
+
+
+def stop_all(processes: dict[str, subprocess.Popen], grace: float = 10.0) -> None:
+    """Terminate every process still running; one that will not stop within ``grace``
+    seconds is killed."""
+    # Stopping now: a second Ctrl-C, or the SIGTERM sent to the whole process group
+    # arriving after a child already stopped, must not cut the clean-up short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + grace
+    for process in processes.values():
+        try:
+            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def watch(processes: dict[str, subprocess.Popen]) -> int:
