@@ -17,7 +17,7 @@ from embedding import retention
 from spaceinvoices.budget import bulk_calls
 from spaceinvoices.client import RateLimited, SpaceInvoicesError, Unavailable
 from tenants.admin.customer_runs import RUNS
-from tenants.errors import TenantError
+from tenants.errors import PartlyApplied, TenantError
 from tenants.locking import CustomerBusy
 from tenants.models import Customer, DetailsState, ProvisioningState
 
@@ -38,6 +38,13 @@ def _retry_in(exc: Exception, attempts: int) -> float:
     else:
         wait = 30 * 2 ** (attempts - 1)
     return min(wait, settings.CELERY_VISIBILITY_TIMEOUT * 0.8)
+
+
+def _passing(exc: Exception) -> Exception | None:
+    """The passing failure behind ``exc`` (itself, or what a part applied here was stopped
+    by upstream), worth another try later; None for one that is not."""
+    cause = exc.__cause__ if isinstance(exc, PartlyApplied) else exc
+    return cause if isinstance(cause, PASSING) else None
 
 
 def _actor(item: JobItem):
@@ -63,11 +70,12 @@ def job_item_run(self, item_id: int) -> str:
             raise TenantError(f"unknown job kind {item.job.kind!r}")
         with bulk_calls():
             warning = run(item.customer, _actor(item))
-    except PASSING as exc:
-        if self.request.is_eager or attempts >= MAX_ATTEMPTS:
+    except (*PASSING, PartlyApplied) as exc:
+        passing = _passing(exc)
+        if passing is None or self.request.is_eager or attempts >= MAX_ATTEMPTS:
             return _settle(item, JobItem.State.FAILED, str(exc))
         _settle(item, JobItem.State.PENDING, f"waiting to try again: {exc}")
-        raise self.retry(countdown=_retry_in(exc, attempts), max_retries=None) from None
+        raise self.retry(countdown=_retry_in(passing, attempts), max_retries=None) from None
     except (SpaceInvoicesError, TenantError) as exc:
         return _settle(item, JobItem.State.FAILED, str(exc))
     except Exception as exc:  # a bug: never leave the item running for ever, say so

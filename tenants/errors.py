@@ -15,3 +15,8 @@ class KeyRejected(TenantError):
 
 class Offboarded(TenantError):
     """The customer has left (or is leaving): nothing new is set up for it upstream."""
+
+
+class PartlyApplied(TenantError):
+    """Applied here, not (or not confirmed) at Space Invoices: the message says which part
+    holds. Raised from the upstream failure, so a queue can tell a passing outage."""

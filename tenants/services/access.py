@@ -1,10 +1,11 @@
 """Disabling, enabling, and switching a customer's access mode."""
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from spaceinvoices.client import SpaceInvoicesError
 from spaceinvoices.factory import account_client
-from tenants.errors import TenantError
+from tenants.errors import PartlyApplied, TenantError
 from tenants.locking import customer_lock
 from tenants.models import AccessMode, Customer, StaffAction, SyncState
 
@@ -30,6 +31,11 @@ def _set_enabled(customer: Customer, enabled: bool, actor: Actor) -> Customer:
             with transaction.atomic():
                 record()
             return customer
+        if not enabled:
+            # Launches stop here first, whatever Space Invoices answers: the portal's own
+            # gate never waits on an outage (the entity's keys and tokens stop only when
+            # Space Invoices has disabled it).
+            Customer.objects.filter(pk=customer.pk).update(is_active=False)
         client = account_client()
         change = client.entity_enable if enabled else client.entity_disable
         try:
@@ -40,15 +46,30 @@ def _set_enabled(customer: Customer, enabled: bool, actor: Actor) -> Customer:
                 record=record,
             )
         except SpaceInvoicesError as exc:
+            detail = str(exc) if enabled else f"{_BLOCKED_HERE} ({exc})"
             staff_action_record(
-                actor=actor, action=action, customer=customer, succeeded=False, detail=str(exc)
+                actor=actor, action=action, customer=customer, succeeded=False, detail=detail
             )
-            raise
+            if enabled:
+                raise
+            customer.is_active = False
+            raise PartlyApplied(
+                gettext(
+                    "Open invoicing is blocked here, but Space Invoices has not confirmed the "
+                    "disabling (%(error)s): until it does, the entity's keys and tokens may "
+                    "still work there. Disable again, or reconcile, to finish."
+                )
+                % {"error": exc}
+            ) from exc
     return customer
 
 
+_BLOCKED_HERE = "launches blocked here; not confirmed disabled at Space Invoices"
+
+
 def customer_disable(*, customer: Customer, actor: Actor) -> Customer:
-    """Disable the entity upstream (its keys and tokens stop), then block launches here."""
+    """Block launches here, then disable the entity upstream (its keys and tokens stop);
+    PartlyApplied when Space Invoices did not confirm it (launches stay blocked here)."""
     return _set_enabled(customer, False, actor)
 
 

@@ -239,6 +239,18 @@ def test_each_item_says_why_it_failed_or_what_it_left(make_customer, staff, thre
     assert StaffAction.objects.filter(action="offboard").latest("pk").actor == staff
 
 
+def test_a_bulk_disable_space_invoices_did_not_confirm_blocks_here_and_says_so(
+    staff, three, simulator, account_key
+):
+    simulator.fault(path_prefix="/entities/", method="POST", status=503, count=99)
+    [item] = customers_job(three[:1], kind="disable", created_by=staff).items.all()
+    assert item.state == "failed"
+    assert item.message.startswith("Open invoicing is blocked here, but Space Invoices has not")
+    assert not Customer.objects.get(pk=three[0].pk).is_active
+    entity = simulator.api("GET", f"/entities/{three[0].entity_id}", account_key).json()
+    assert entity["is_enabled"] is True
+
+
 def test_an_unknown_kind_or_a_bug_fails_the_item_never_leaves_it_running(client, staff, three):
     job = Job.objects.create(kind="bogus", label="Bogus")
     item = JobItem.objects.create(job=job, customer=three[0])

@@ -1,9 +1,10 @@
-"""Disable, enable and the access-mode switch: upstream first, audited, from the admin too."""
+"""Disable (blocked here first), enable (upstream first) and the access-mode switch; audited."""
 
 import pytest
 from django.urls import reverse
 
-from tenants.models import Customer, StaffAction, SyncState, UpstreamIntent
+from spaceinvoices.client import Unavailable
+from tenants.models import Customer, StaffAction, SyncState, UpstreamIntent, User
 from tenants.services import (
     customer_access_mode_set,
     customer_disable,
@@ -55,19 +56,44 @@ def test_disable_and_enable_from_the_admin_act_upstream_and_audit(
     assert StaffAction.objects.get(action="enable").actor == staff
 
 
-def test_a_failed_disable_changes_nothing_here(acme, simulator, account_key):
+def test_a_failed_disable_blocks_launches_here_and_says_what_was_not_applied(
+    client, staff, acme, simulator, account_key
+):
+    """Space Invoices down: launches stop here all the same, and the page says the entity's
+    keys and tokens may still work there; Disable again finishes it."""
     simulator.fault(path_prefix=f"/entities/{acme.entity_id}/disable", status=503, count=9)
-    with pytest.raises(Exception, match="503"):
-        customer_disable(customer=acme, actor="t")
-    assert Customer.objects.get(pk=acme.pk).is_active
-    audit = StaffAction.objects.get(action="disable")
-    assert (audit.succeeded, audit.customer) == (False, acme) and "503" in audit.detail
-    assert audit.actor_label == "t"
-    simulator.clear_faults()
-    customer_disable(customer=acme, actor="t")
+    client.force_login(staff)
+    data = {"action": "disable", "_selected_action": [acme.pk], "confirmed": "yes"}
+    page = client.post(CHANGELIST, data, follow=True).content.decode()
+    assert "Open invoicing is blocked here, but Space Invoices has not confirmed" in page
+    assert "keys and tokens may still work there" in page and "503" in page
+    assert "done for" not in page
     assert not Customer.objects.get(pk=acme.pk).is_active
+    assert enabled_upstream(simulator, account_key, acme.entity_id)
+    audit = StaffAction.objects.get(action="disable")
+    assert (audit.succeeded, audit.customer, audit.actor) == (False, acme, staff)
+    assert "launches blocked here" in audit.detail and "503" in audit.detail
+    client.force_login(User.objects.get(email="bo@acme.example"))
+    refused = client.post(reverse("open_invoicing", args=["acme"]))
+    assert refused.status_code == 403 and simulator.stats()["tokens_minted"] == 0
+    simulator.clear_faults()
+    customer_disable(customer=acme, actor="t")  # again: now applied upstream too
+    assert not enabled_upstream(simulator, account_key, acme.entity_id)
+    assert StaffAction.objects.filter(action="disable", succeeded=True).count() == 1
     customer_enable(customer=acme, actor="t")
     assert enabled_upstream(simulator, account_key, acme.entity_id)
+    assert Customer.objects.get(pk=acme.pk).is_active
+
+
+def test_a_failed_enable_changes_nothing_here(acme, simulator, account_key):
+    customer_disable(customer=acme, actor="t")
+    simulator.fault(path_prefix=f"/entities/{acme.entity_id}/enable", status=503, count=9)
+    with pytest.raises(Unavailable, match="503"):
+        customer_enable(customer=acme, actor="t")
+    assert not Customer.objects.get(pk=acme.pk).is_active
+    assert not enabled_upstream(simulator, account_key, acme.entity_id)
+    audit = StaffAction.objects.get(action="enable")
+    assert (audit.succeeded, audit.actor_label) == (False, "t") and "503" in audit.detail
 
 
 def test_an_unprovisioned_customer_is_disabled_here_only(make_customer, simulator):

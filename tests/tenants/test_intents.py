@@ -127,12 +127,14 @@ def test_a_pending_customer_is_looked_up_before_any_create(make_customer, simula
 def test_an_open_intent_is_not_replayed_after_a_later_write(provisioned, simulator, account_key):
     """A disable whose answer was lost, then an enable, then a disable: the last must act
     (replaying the first one's id would leave the entity enabled)."""
+    from tenants.errors import PartlyApplied
     from tenants.services import customer_disable, customer_enable
 
     entity = provisioned.entity_id
     simulator.fault(path_prefix=f"/entities/{entity}/disable", drop="after", count=9)
-    with pytest.raises(Unavailable):
+    with pytest.raises(PartlyApplied) as lost:
         customer_disable(customer=provisioned, actor="t")
+    assert isinstance(lost.value.__cause__, Unavailable)
     simulator.clear_faults()
     customer_enable(customer=provisioned, actor="t")
     customer_disable(customer=provisioned, actor="t")
