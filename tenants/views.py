@@ -104,7 +104,10 @@ def team_add(request, slug: str):
         else:
             _not_yet_applied(
                 request,
-                gettext("%(email)s is saved here as %(role)s, but not yet added in invoicing.")
+                gettext(
+                    "%(email)s is saved here as %(role)s; invoicing has not confirmed the "
+                    "addition yet."
+                )
                 % named,
                 member,
             )
@@ -146,8 +149,8 @@ def team_role(request, slug: str, member_id: int):
         _not_yet_applied(
             request,
             gettext(
-                "%(email)s is saved here as %(role)s, but invoicing did not take the change: "
-                "they are still %(applied)s there, with its rights."
+                "%(email)s is saved here as %(role)s, but invoicing has not confirmed the "
+                "change: until it does, they may still be %(applied)s there, with its rights."
             )
             % {**named, "applied": Role.in_sentence(member.applied_role)},
             member,
@@ -155,7 +158,9 @@ def team_role(request, slug: str, member_id: int):
     else:
         _not_yet_applied(
             request,
-            gettext("%(email)s is saved here as %(role)s, but not yet changed in invoicing.")
+            gettext(
+                "%(email)s is saved here as %(role)s; invoicing has not confirmed the change yet."
+            )
             % named,
             member,
         )
@@ -182,8 +187,8 @@ def team_remove(request, slug: str, member_id: int):
         _not_yet_applied(
             request,
             gettext(
-                "%(email)s no longer has access here. Their removal from invoicing is not "
-                "applied yet: until it is, they can still sign in there directly."
+                "%(email)s no longer has access here. Invoicing has not confirmed their "
+                "removal yet: until it does, they may still be able to sign in there directly."
             )
             % {"email": email},
         )

@@ -91,7 +91,7 @@ class MembershipAdmin(admin.ModelAdmin):
         why = f" ({member.last_error})" if member.last_error else ""
         self.message_user(
             request,
-            f"{member}: saved here, not yet applied at Space Invoices{why}; the next sync "
+            f"{member}: saved here, not confirmed by Space Invoices{why}; the next sync "
             "applies it.",
             messages.WARNING,
         )

@@ -108,14 +108,14 @@ class Membership(models.Model):
         """Where this member stands, in words for the customer's own team page."""
         if self.sync_state == SyncState.REMOVING:
             return _(
-                "Removed here; not yet removed in invoicing, where they can still sign in "
-                "until the next sync."
+                "Removed here; invoicing has not confirmed the removal, so they may still "
+                "sign in there until the next sync."
             )
         if self.sync_state in (SyncState.PENDING, SyncState.FAILED):
             if self.applied_role and self.applied_role != self.role:
                 return _(
-                    "Change saved here, not yet applied in invoicing: still %(role)s there "
-                    "until the next sync."
+                    "Change saved here, not yet confirmed by invoicing: until the next sync "
+                    "they may still be %(role)s there."
                 ) % {"role": Role.in_sentence(self.applied_role)}
-            return _("Saved here, not yet applied in invoicing; it will be at the next sync.")
+            return _("Saved here, not yet confirmed by invoicing; the next sync sees to it.")
         return TEAM_WORDS.get(self.sync_state, _("Active"))

@@ -87,10 +87,13 @@ def test_a_role_change_during_an_outage_shows_as_pending(
     row.get_by_role("button", name="Change").click()
     status = page.get_by_role("status")
     status.wait_for()
-    assert "saved here as editor, but not yet changed in invoicing" in status.inner_text()
+    assert "saved here as editor; invoicing has not confirmed the change yet" in status.inner_text()
     assert "is now editor" not in page.content()
     row = page.get_by_role("row").filter(has_text="bo@acme.example")
-    assert "not yet applied in invoicing: still viewer there" in row.inner_text()
+    assert (
+        "not yet confirmed by invoicing: until the next sync they may still be viewer there"
+        in row.inner_text()
+    )
     page.screenshot(path=artifacts / "team-change-pending.png")
     simulator.clear_faults()
     assert upstream_users(simulator, account_key, acme.entity_id)["bo@acme.example"] == "viewer"

@@ -153,7 +153,7 @@ def test_a_role_change_during_an_outage_is_shown_as_not_applied(
     warnings = [m.message for m in page.context["messages"] if m.level_tag == "warning"]
     assert len(warnings) == 1
     assert warnings[0].startswith(
-        "ana@acme.example in Acme (viewer): saved here, not yet applied at Space Invoices ("
+        "ana@acme.example in Acme (viewer): saved here, not confirmed by Space Invoices ("
     )  # with the reason in brackets
     assert "503" in warnings[0] and warnings[0].endswith("); the next sync applies it.")
     row = StaffAction.objects.get(action="change_role")
@@ -175,7 +175,7 @@ def test_an_add_during_an_outage_is_shown_as_not_applied(staff_client, staff, ac
     # Space Invoices could not even list the users: no reason on the member, none made up.
     assert (
         "warning",
-        "bo@acme.example in Acme (editor): saved here, not yet applied at Space Invoices; the "
+        "bo@acme.example in Acme (editor): saved here, not confirmed by Space Invoices; the "
         "next sync applies it.",
     ) in [(m.level_tag, m.message) for m in page.context["messages"]]
     row = StaffAction.objects.get(action="add_member")

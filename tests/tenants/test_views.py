@@ -91,9 +91,12 @@ def test_an_add_during_an_outage_says_it_is_pending_not_done(
     )
     text = page.content.decode()
     assert page.status_code == 200 and "was added" not in text
-    assert "zed@acme.example is saved here as viewer, but not yet added in invoicing." in text
+    assert (
+        "zed@acme.example is saved here as viewer; invoicing has not confirmed the addition yet."
+        in text
+    )
     assert "It will be applied at the next sync." in text
-    assert "Saved here, not yet applied in invoicing" in text  # the team table says so too
+    assert "Saved here, not yet confirmed by invoicing" in text  # the team table says so too
     audit = StaffAction.objects.get(action="add_member")
     assert not audit.succeeded and "not yet applied in Space Invoices" in audit.detail
     simulator.clear_faults()
@@ -112,8 +115,11 @@ def test_a_demotion_during_an_outage_says_the_old_rights_remain(
     page = client.post(f"/customers/acme/team/{bo.pk}/role/", {"role": "viewer"}, follow=True)
     text = page.content.decode()
     assert "is now viewer" not in text
-    assert "invoicing did not take the change: they are still editor there" in text
-    assert "still editor there until the next sync" in text  # the team table
+    assert (
+        "invoicing has not confirmed the change: until it does, they may still be editor there"
+        in text
+    )
+    assert "until the next sync they may still be editor there" in text  # the team table
     assert "In step" not in text and "Active" in text  # ana herself is in step
     bo.refresh_from_db()
     assert (bo.role, bo.applied_role, bo.is_applied) == ("viewer", "editor", False)
@@ -125,7 +131,24 @@ def test_a_demotion_during_an_outage_says_the_old_rights_remain(
     members_sync(customer=acme, actor="test")
     assert upstream_users(simulator, account_key, acme.entity_id)["bo@acme.example"] == "viewer"
     text = client.get("/customers/acme/").content.decode()
-    assert "not yet applied" not in text and ana.user.email in text
+    assert "not yet confirmed" not in text and ana.user.email in text
+
+
+def test_a_change_whose_answer_was_lost_is_not_called_unapplied(
+    login_as, client, acme, simulator, account_key
+):
+    """Space Invoices applied the promotion but its answer never came: the page may not
+    tell the team's admin, as a fact, that the member lacks the rights they now have."""
+    bo = Membership.objects.get(user__email="bo@acme.example")
+    login_as("ana@acme.example")
+    simulator.fault(path_prefix="/entities/users/", method="PATCH", drop="after", count=10)
+    page = client.post(f"/customers/acme/team/{bo.pk}/role/", {"role": "admin"}, follow=True)
+    text = page.content.decode()
+    assert upstream_users(simulator, account_key, acme.entity_id)["bo@acme.example"] == "admin"
+    assert "is now admin" not in text
+    assert "bo@acme.example is saved here as admin; invoicing has not confirmed the change" in text
+    assert "until the next sync they may still be viewer there" in text  # may, not "still"
+    assert "not yet changed" not in text and "still viewer there" not in text
 
 
 def test_a_removal_during_an_outage_says_access_remains(
@@ -141,8 +164,8 @@ def test_a_removal_during_an_outage_says_access_remains(
     text = page.content.decode()
     assert "was removed" not in text
     assert "bo@acme.example no longer has access here." in text
-    assert "until it is, they can still sign in there directly" in text
-    assert "Removed here; not yet removed in invoicing" in text
+    assert "until it does, they may still be able to sign in there directly" in text
+    assert "Removed here; invoicing has not confirmed the removal" in text
     # Here they are out at once: no page, no launch, whatever Space Invoices still holds.
     bo_client = Client()
     bo_client.force_login(bo.user)
