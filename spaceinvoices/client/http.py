@@ -19,7 +19,12 @@ from urllib.parse import urlencode, urlsplit
 
 
 class ConnectionFailed(Exception):
-    """No answer came: the server could not be reached, or closed the connection first."""
+    """No answer came: the server could not be reached (``sent`` False: the request never
+    left), or it closed the connection, or took too long, after the request was sent."""
+
+    def __init__(self, message: str, *, sent: bool = True) -> None:
+        super().__init__(message)
+        self.sent = sent
 
 
 class TimedOut(ConnectionFailed):
@@ -82,6 +87,16 @@ class ConnectionPool:
             body = dumps(json, separators=(",", ":")).encode()
             headers = {**headers, "Content-Type": "application/json"}
         connection = self._take()
+        if connection.sock is None:
+            # Connected first, on its own: a failure here means nothing was sent.
+            try:
+                connection.connect()
+            except TimeoutError:
+                connection.close()
+                raise TimedOut("no connection in time", sent=False) from None
+            except OSError as exc:
+                connection.close()
+                raise ConnectionFailed(type(exc).__name__, sent=False) from None
         try:
             connection.request(method, path, body=body, headers=headers)
             connection.sock.settimeout(self.read_timeout)

@@ -131,10 +131,8 @@ class Transport:
         started = time.monotonic()
         try:
             response = self.pool.request(method, url, headers=headers, json=json, params=params)
-        except TimedOut:
-            return errors.Unavailable("Space Invoices did not answer in time", request_id=sent_id)
-        except ConnectionFailed:
-            return errors.Unavailable("Space Invoices could not be reached", request_id=sent_id)
+        except ConnectionFailed as exc:
+            return errors.Unavailable(_no_answer(exc, method), request_id=sent_id)
         request_id = response.headers.get(REQUEST_ID_HEADER, sent_id)
         if logger.isEnabledFor(logging.DEBUG):  # the redaction is not free: only when shown
             logger.debug(
@@ -226,3 +224,14 @@ def _field_errors(body: dict) -> dict[str, list[str]]:
         message = issue.get("message")
         result.setdefault(field, []).append(str(message) if message else "is not valid")
     return result
+
+
+def _no_answer(failure: ConnectionFailed, method: str) -> str:
+    """What is known of a request no answer came for: a write that left may have been
+    carried out (the caller's intent, kept open, sends the same id again to find out)."""
+    if not failure.sent:
+        return "Space Invoices could not be reached"
+    said = "did not answer in time" if isinstance(failure, TimedOut) else "did not answer"
+    if method in WRITE_METHODS:
+        return f"Space Invoices {said}; it may have carried out the request"
+    return f"Space Invoices {said}"

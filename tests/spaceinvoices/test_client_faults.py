@@ -99,11 +99,41 @@ def test_connection_dropped_before_the_write(si, simulator):
     assert simulator.requests_to("POST /entities") == 2
 
 
-def test_connection_dropped_before_the_write_without_retries(simulator, account_key):
-    simulator.fault(path_prefix="/entities", method="POST", drop="before", count=1)
-    with pytest.raises(Unavailable, match="reached"):
+@pytest.mark.parametrize(("drop", "entities"), [("before", 0), ("after", 1)])
+def test_a_write_without_an_answer_is_never_called_unreached(
+    simulator, account_key, drop, entities
+):
+    """The request left; whether Space Invoices acted on it is unknown to the client, and
+    the message says so (staff read it: a rotation whose answer was lost had made a key)."""
+    simulator.fault(path_prefix="/entities", method="POST", drop=drop, count=1)
+    with pytest.raises(Unavailable) as caught:
         make_client(simulator, account_key, retries=0).entity_create(name="X", country="Italy")
-    assert simulator.stats()["entities"] == 0
+    assert str(caught.value) == "Space Invoices did not answer; it may have carried out the request"
+    assert simulator.stats()["entities"] == entities
+
+
+def test_a_read_without_an_answer_says_only_that(simulator, account_key):
+    simulator.fault(path_prefix="/entities", method="GET", drop="after", count=1)
+    with pytest.raises(Unavailable) as caught:
+        make_client(simulator, account_key, retries=0).entities_page()
+    assert str(caught.value) == "Space Invoices did not answer"
+
+
+def test_a_server_nobody_listens_on_could_not_be_reached_and_got_nothing(account_key):
+    import socket
+
+    from spaceinvoices.client import SpaceInvoicesClient, Transport
+    from spaceinvoices.client.transport import RetryPolicy
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # bound, never listening: connections are refused
+        transport = Transport(base_url=f"http://127.0.0.1:{port}", retry=RetryPolicy(max_retries=0))
+        with pytest.raises(Unavailable) as caught:
+            SpaceInvoicesClient(transport=transport, api_key=account_key).entity_create(
+                name="X", country="Italy"
+            )
+    assert str(caught.value) == "Space Invoices could not be reached"
 
 
 def test_connection_dropped_after_the_write_replays_on_retry(si, simulator):
