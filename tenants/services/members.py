@@ -181,8 +181,19 @@ def members_sync(
     client = account_client()
     with customer_lock(customer, wait=lock_wait):
         customer = Customer.objects.get(pk=customer.pk)
-        upstream = {u.email.lower(): u for u in client.entity_users_list(customer.entity_id)}
-        pending = client.invitations_pending(customer.entity_id) if upstream else {}
+        try:
+            upstream = {u.email.lower(): u for u in client.entity_users_list(customer.entity_id)}
+            pending = client.invitations_pending(customer.entity_id) if upstream else {}
+        except SpaceInvoicesError as exc:
+            if actor is not None and not dry_run:  # asked for, and stopped before any change
+                staff_action_record(
+                    actor=actor,
+                    action=StaffAction.Action.SYNC_MEMBERS,
+                    customer=customer,
+                    succeeded=False,
+                    detail=f"nothing changed: could not read the entity's users ({exc})",
+                )
+            raise
         steps, extras = _plan(customer, upstream)
         report.changes = [d for m, _, a in steps if (d := _describe(m, a))]
         report.changes += [f"remove {u.email} (not a member)" for u in extras]

@@ -527,6 +527,26 @@ def test_a_sync_that_failed_is_audited_as_failed(acme, make_member, simulator):
     assert StaffAction.objects.get(action="sync_members").succeeded is False
 
 
+def test_a_sync_stopped_before_any_change_is_audited_too(client, staff, acme, simulator):
+    """Space Invoices down from the first read: the staff member's button says so, and the
+    audit has their failed attempt (it had no row at all)."""
+    from django.urls import reverse
+
+    adds = simulator.requests_to("POST /entities/users")  # provisioning's
+    simulator.fault(path_prefix="/entities/users", method="GET", status=503, count=9)
+    client.force_login(staff)
+    page = client.post(
+        reverse("admin:tenants_customer_changelist"),
+        {"action": "sync_members", "_selected_action": [acme.pk], "confirmed": "yes"},
+        follow=True,
+    ).content.decode()
+    assert "503" in page and "done for" not in page
+    audit = StaffAction.objects.get(action="sync_members")
+    assert (audit.succeeded, audit.actor, audit.customer) == (False, staff, acme)
+    assert audit.detail.startswith("nothing changed: could not read the entity's users")
+    assert simulator.requests_to("POST /entities/users") == adds
+
+
 def test_a_customer_without_an_entity_is_refused_saying_so(make_customer):
     from tenants.errors import NotProvisioned
 
