@@ -31,6 +31,8 @@ class MembershipAdmin(admin.ModelAdmin):
         "si_user_id",
         "invitation_id",
         "sync_state",
+        # What Space Invoices last confirmed: the sync writes it, never a form.
+        "applied_role",
         "last_error",
         "created_at",
         "updated_at",

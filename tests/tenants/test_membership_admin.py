@@ -116,6 +116,17 @@ def test_user_and_customer_are_fixed_once_made(staff_client, acme):
     assert b'name="role"' in page.content
 
 
+def test_the_role_space_invoices_confirmed_is_shown_never_edited(staff_client, acme):
+    """Applied role is what the sync last saw upstream: a form that offered it would say
+    "changed successfully" and change nothing (or, worse, misstate a member's rights)."""
+    membership = Membership.objects.get(user__email="ana@acme.example")
+    url = reverse("admin:tenants_membership_change", args=[membership.pk])
+    page = staff_client.get(url).content.decode()
+    assert 'name="applied_role"' not in page and "Applied role" in page
+    staff_client.post(url, {"role": "admin", "applied_role": "viewer"})
+    assert Membership.objects.get(pk=membership.pk).applied_role == "admin"
+
+
 def test_a_role_changed_in_the_customer_form_is_audited_from_and_to(
     staff_client, acme, simulator, account_key
 ):
