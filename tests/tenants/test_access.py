@@ -137,6 +137,25 @@ def test_switching_again_finishes_an_interrupted_switch(acme, simulator, account
     }
 
 
+def test_the_command_says_already_when_there_was_nothing_to_switch(acme, simulator, account_key):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    def command(*args: str) -> str:
+        out = StringIO()
+        call_command("set_access_mode", "--customer", "acme", *args, stdout=out)
+        return out.getvalue()
+
+    assert "acme: already user: nothing to switch" in command("--mode", "user", "--dry-run")
+    said = command("--mode", "user")
+    assert "acme: already user" in said and "now user" not in said and not said.endswith("; \n")
+    assert not StaffAction.objects.filter(action="set_access_mode").exists()
+    assert "acme: would switch user → api_key" in command("--mode", "api_key", "--dry-run")
+    assert "acme: now api_key" in command("--mode", "api_key")
+    assert upstream_users(simulator, account_key, acme.entity_id) == {}
+
+
 def test_an_unknown_mode_is_refused(acme, simulator):
     from tenants.errors import TenantError
 

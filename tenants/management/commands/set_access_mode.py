@@ -30,9 +30,14 @@ class Command(CustomerCommand):
         return f"set_access_mode --mode {self.mode}"
 
     def process(self, customer, dry_run):
+        already = customer.access_mode == self.mode
         if dry_run:
+            if already:
+                return f"already {self.mode}: nothing to switch"
             return f"would switch {customer.access_mode} → {self.mode}"
         report = customer_access_mode_set(customer=customer, mode=self.mode, actor=self.actor)
         if report and report.errors:
             return "FAILED: switched here, but " + "; ".join(report.errors)
-        return f"now {self.mode}" + (f"; {'; '.join(report.changes)}" if report else "")
+        # Run again on a switched customer, it only finishes what Space Invoices lacks.
+        said = [f"already {self.mode}" if already else f"now {self.mode}"]
+        return "; ".join(said + (report.changes if report else []))
