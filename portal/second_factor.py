@@ -5,6 +5,7 @@ with a code from their authenticator app (or a one-time recovery code). A staff 
 without a device enrols first: scan the QR code, confirm one code, keep the recovery codes.
 """
 
+import math
 from base64 import b32encode
 from functools import lru_cache
 
@@ -15,8 +16,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
@@ -98,12 +100,21 @@ def second_factor(request):
         return _enrol(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["code"])
+        code = form.cleaned_data["code"]
+        # Before trying: a wrong code slows the app's codes down (1 s, 2 s, 4 s, …), so
+        # an app's right code sent too soon fails for that reason alone (a recovery code,
+        # of letters too, is not slowed down by the app's).
+        apps = TOTPDevice.objects.devices_for_user(request.user) if code.isdigit() else []
+        wait = max(map(_wait_seconds, apps), default=0)
+        device = match_token(request.user, code)
         if device is not None:
             otp_login(request, device)
             return redirect(_next(request))
         form.add_error(
-            "code", gettext("That code is not valid (or was used already). Try the next one.")
+            "code",
+            _too_soon(wait)
+            if wait
+            else gettext("That code is not valid (or was used already). Try the next one."),
         )
     return render(
         request, "registration/second_factor.html", {"form": form, "next": _next(request)}
@@ -116,7 +127,8 @@ def _enrol(request):
     )
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
+        wait = _wait_seconds(device)
+        if not wait and device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
             device.name = "authenticator"
             device.save(update_fields=["confirmed", "name"])
@@ -128,7 +140,12 @@ def _enrol(request):
                 "registration/second_factor_recovery.html",
                 {"codes": codes, "next": _next(request)},
             )
-        form.add_error("code", gettext("That code does not match. Check the time on your phone."))
+        form.add_error(
+            "code",
+            _too_soon(wait)
+            if wait
+            else gettext("That code does not match. Check the time on your phone."),
+        )
     context = {
         "form": form,
         "next": _next(request),
@@ -136,6 +153,24 @@ def _enrol(request):
         "secret": _base32(device),
     }
     return render(request, "registration/second_factor_enrol.html", context)
+
+
+def _wait_seconds(device: TOTPDevice) -> int:
+    """Seconds before ``device`` takes a code again after wrong ones (0: it takes one now)."""
+    allowed, why = device.verify_is_allowed()
+    if allowed or not why or "locked_until" not in why:
+        return 0
+    return max(1, math.ceil((why["locked_until"] - timezone.now()).total_seconds()))
+
+
+def _too_soon(wait: int) -> str:
+    return ngettext(
+        "Too many wrong codes in a row: wait %(seconds)d second, then enter the code your "
+        "phone shows.",
+        "Too many wrong codes in a row: wait %(seconds)d seconds, then enter the code your "
+        "phone shows.",
+        wait,
+    ) % {"seconds": wait}
 
 
 def _base32(device: TOTPDevice) -> str:

@@ -1,6 +1,7 @@
 """Staff reach /admin/ only with a second factor: enrolment, codes, recovery, reset."""
 
 import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -73,6 +74,45 @@ def test_enrolment_then_recovery_codes_then_the_admin(plain, staff):
     third.force_login(staff)
     assert b"not valid" in third.post(SECOND, {"code": codes[0]}).content
     assert third.get(ADMIN).status_code == 302
+
+
+def _wrong(device: TOTPDevice) -> str:
+    return "000000" if totp_code(device) != "000000" else "111111"
+
+
+def _time_passes(device: TOTPDevice, seconds: int) -> None:
+    """As if ``seconds`` had passed since the last wrong code."""
+    device.refresh_from_db()
+    device.throttling_failure_timestamp -= timedelta(seconds=seconds)
+    device.save(update_fields=["throttling_failure_timestamp"])
+
+
+def test_a_right_code_sent_too_soon_after_a_wrong_one_says_to_wait(plain, staff):
+    """While enrolling: the slow-down after a wrong code is said as such, never as a code
+    that does not match (which sent staff to check their phone's clock)."""
+    plain.get(SECOND)
+    device = TOTPDevice.objects.get(user=staff, confirmed=False)
+    assert b"That code does not match" in plain.post(SECOND, {"code": _wrong(device)}).content
+    soon = plain.post(SECOND, {"code": totp_code(device)}).content.decode()
+    assert "Too many wrong codes in a row: wait 1 second, then enter the code" in soon
+    assert "does not match" not in soon and plain.get(ADMIN).status_code == 302
+    _time_passes(device, 2)
+    done = plain.post(SECOND, {"code": totp_code(device)})
+    assert done.status_code == 200 and plain.get(ADMIN).status_code == 200
+
+
+def test_signing_in_too_soon_after_wrong_codes_says_how_long_to_wait(plain, staff):
+    device = TOTPDevice.objects.create(user=staff, name="app", confirmed=True)
+    for _ in range(3):  # 1 s, 2 s, then 4 s to wait
+        plain.post(SECOND, {"code": _wrong(device)})
+        _time_passes(device, 60)
+    assert b"not valid" in plain.post(SECOND, {"code": _wrong(device)}).content
+    soon = plain.post(SECOND, {"code": totp_code(device)}).content.decode()
+    assert re.search(r"wait [1-8] seconds, then enter the code your phone shows", soon)
+    assert plain.get(ADMIN).status_code == 302
+    _time_passes(device, 60)
+    assert plain.post(SECOND, {"code": totp_code(device)}).status_code == 302
+    assert plain.get(ADMIN).status_code == 200
 
 
 def test_next_never_leaves_the_site(plain, staff):
