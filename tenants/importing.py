@@ -17,6 +17,7 @@ from pathlib import Path
 from django import forms
 from django.db import transaction
 
+from tenants.countries import country_find
 from tenants.models import Customer, DetailsState, Membership, Role, StaffAction
 from tenants.models.user import EMAIL_MAX_LENGTH, email_characters_check
 from tenants.services import membership_add, staff_action_record
@@ -85,13 +86,18 @@ class CustomerRowForm(forms.ModelForm):
                 "slug", f"{stored} has been offboarded; an archived record stays as it is."
             )
         elif stored.pk and stored.entity_id:
-            if "country" in cleaned and cleaned["country"] != stored.country:
+            if "country" in cleaned and not _same_country(cleaned["country"], stored.country):
                 self.add_error("country", "Space Invoices never changes an entity's country.")
             if "access_mode" in cleaned and cleaned["access_mode"] != stored.access_mode:
                 self.add_error(
                     "access_mode", "Switch a provisioned customer's access mode in the admin."
                 )
         return cleaned
+
+
+def _same_country(given: str, stored: str) -> bool:
+    # "si" or "slovenia" in a file names the stored "Slovenia"; an unknown name only itself.
+    return given == stored or (country_find(given) or given) == (country_find(stored) or stored)
 
 
 @dataclass

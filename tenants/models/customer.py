@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from spaceinvoices import contract
+from tenants.countries import country_find, country_validate
 
 
 class Environment(models.TextChoices):
@@ -20,12 +21,20 @@ class AccessMode(models.TextChoices):
     API_KEY = "api_key", "Entity API key"
 
 
-# One line of text: a line break or a control character would reach Space Invoices' invoices.
+# One line of text: a line break or a control character would reach Space Invoices' invoices,
+# and an invisible one (a direction override, a zero-width space) would make a name read
+# as another in every list (joiners stay: some scripts need them).
 ONE_LINE = RegexValidator(
-    r"[\x00-\x1f\x7f]",
+    "[\x00-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]",
     inverse_match=True,
-    message="Line breaks and control characters are not allowed here.",
+    message="Line breaks, control and invisible characters are not allowed here.",
     code="control_character",
+)
+# Lower case only: ACME beside acme would be two customers that read as one.
+LOWER_CASE_SLUG = RegexValidator(
+    r"\A[-a-z0-9_]+\Z",
+    message="Use lower-case letters, digits, hyphens and underscores only.",
+    code="invalid_slug",
 )
 
 
@@ -58,11 +67,13 @@ class Customer(models.Model):
     # Stable across databases: in every upstream X-Request-Id and the entity's metadata.
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=255, validators=_upstream_limit("name"))
-    slug = models.SlugField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, validators=[LOWER_CASE_SLUG])
     address = models.CharField(max_length=255, blank=True, validators=_upstream_limit("address"))
     city = models.CharField(max_length=120, blank=True, validators=_upstream_limit("city"))
     post_code = models.CharField(max_length=32, blank=True, validators=_upstream_limit("post_code"))
-    country = models.CharField(max_length=120, validators=_upstream_limit("country"))
+    country = models.CharField(
+        max_length=120, validators=[*_upstream_limit("country"), country_validate]
+    )
     tax_number = models.CharField(
         max_length=64, blank=True, validators=_upstream_limit("tax_number")
     )
@@ -141,6 +152,12 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # One spelling for each country (its English name), whatever case or code was typed.
+        found = country_find(self.country or "")
+        if found:
+            self.country = found[1]
 
     @property
     def is_provisioned(self) -> bool:

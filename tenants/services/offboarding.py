@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from spaceinvoices.client import SpaceInvoicesError
-from tenants.errors import TenantError
+from tenants.errors import PartlyApplied, TenantError
 from tenants.locking import customer_lock
 from tenants.models import Customer, Membership, StaffAction
 
@@ -89,11 +89,16 @@ def _upstream_clear(customer: Customer, actor: Actor, report: OffboardingReport)
     if hooks:
         raise _incomplete(customer, actor, report, "webhooks not deleted: " + "; ".join(hooks))
     report.done.append("webhook endpoints deleted at Space Invoices")
-    if customer.is_active:
-        try:
-            customer_disable(customer=customer, actor=actor)
-        except SpaceInvoicesError as exc:
-            raise _incomplete(customer, actor, report, f"entity not disabled: {exc}") from None
+    # Even when disabled here: a Disable that Space Invoices never confirmed blocked the
+    # launches here all the same, so the flag does not say the entity is disabled there.
+    try:
+        customer_disable(customer=customer, actor=actor)
+    except PartlyApplied as exc:
+        raise _incomplete(
+            customer, actor, report, f"entity not disabled: {exc.__cause__}"
+        ) from None
+    except SpaceInvoicesError as exc:
+        raise _incomplete(customer, actor, report, f"entity not disabled: {exc}") from None
     report.done.append("entity disabled at Space Invoices")
 
 

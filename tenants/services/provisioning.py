@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from spaceinvoices.client import Entity, SpaceInvoicesError
 from spaceinvoices.factory import account_client
+from tenants.countries import country_find
 from tenants.locking import customer_lock
 from tenants.models import (
     Customer,
@@ -37,9 +38,12 @@ ENTITY_CREATE = "entity.create"
 
 
 def _entity_fields(customer: Customer) -> dict:
+    found = country_find(customer.country)
     return {
         **entity_details(customer),
         "country": customer.country,
+        # Sent, not left to Space Invoices to derive from the name: it never changes.
+        "country_code": found[0] if found else None,
         "metadata": {METADATA_KEY: str(customer.uuid)},
     }
 

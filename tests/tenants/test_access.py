@@ -187,7 +187,8 @@ def test_the_list_action_switches_only_those_in_the_other_mode_and_reports_laggi
     data = {"action": "switch_to_user", "_selected_action": [acme.pk, bolt.pk, cobalt.pk]}
     page = client.post(CHANGELIST, data).content.decode()
     assert "<h1>Switch to user-based access</h1>" in page
-    assert "<li>Bolt</li>" in page and "<li>Cobalt</li>" in page and "<li>Acme</li>" not in page
+    assert f"<li>Bolt <code>{bolt.slug}</code></li>" in page
+    assert f"<li>Cobalt <code>{cobalt.slug}</code></li>" in page and "<li>Acme" not in page
     assert "Adds every active member as a Space Invoices user of the entity" in page
     simulator.fault(path_prefix="/entities/users", method="POST", status=422, count=2)
     done = client.post(CHANGELIST, {**data, "confirmed": "yes"}, follow=True)

@@ -316,7 +316,9 @@ def test_the_confirmation_lists_what_will_change_and_reports_each_outcome(
     data = {"action": "rotate_key", "_selected_action": [first.pk, second.pk]}
     page = staff_client.post(CHANGELIST, data).content.decode()
     assert "<h1>Rotate key</h1>" in page and "Launches keep working throughout." in page
-    assert "<li>First Ltd</li>" in page and "<li>Second Ltd</li>" in page
+    # Each by name and slug: two customers may share a name, never a slug.
+    assert f"<li>First Ltd <code>{first.slug}</code></li>" in page
+    assert f"<li>Second Ltd <code>{second.slug}</code></li>" in page
     assert f'name="_selected_action" value="{first.pk}"' in page
     assert 'name="action" value="rotate_key"' in page and 'value="Yes, rotate key"' in page
     # The second customer's old key cannot be deleted upstream: a warning for it alone.

@@ -189,7 +189,9 @@ def test_import_rejects_a_line_break_a_long_email_and_a_repeated_member(tmp_path
     with pytest.raises(CommandError):
         call_command("import_customers", str(path), stderr=err)
     text = err.getvalue()
-    assert "row 2, column name: Line breaks and control characters are not allowed" in text
+    assert (
+        "row 2, column name: Line breaks, control and invisible characters are not allowed" in text
+    )
     assert "row 3, column members: aaaa" in text and "(254 characters)" in text
     assert long_email not in text
     assert "row 4, column members: bo@gamma.example is listed twice in this row." in text

@@ -88,6 +88,23 @@ def test_a_failed_offboarding_says_what_was_done_and_a_rerun_finishes_it(
     assert entity(simulator, account_key, acme.entity_id)["is_enabled"] is False
 
 
+def test_offboarding_disables_upstream_what_a_failed_disable_blocked_only_here(
+    acme, simulator, account_key
+):
+    from tenants.errors import PartlyApplied
+    from tenants.services import customer_disable
+
+    simulator.fault(path_prefix=f"/entities/{acme.entity_id}/disable", status=503, count=9)
+    with pytest.raises(PartlyApplied):
+        customer_disable(customer=acme, actor="t")
+    assert not Customer.objects.get(pk=acme.pk).is_active  # blocked here, not there
+    simulator.clear_faults()
+    report = customer_offboard(customer=acme, actor="t")
+    assert "entity disabled at Space Invoices" in report.done
+    entity = simulator.api("GET", f"/entities/{acme.entity_id}", account_key).json()
+    assert entity["is_enabled"] is False
+
+
 def test_an_unreadable_key_is_reported_left_upstream_never_a_blocker(acme, simulator, settings):
     row = acme.api_keys.active().get()
     with connection.cursor() as cursor:

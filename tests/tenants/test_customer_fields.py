@@ -1,0 +1,124 @@
+"""What a customer's name, slug and country may be, on the admin's form and in an import."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from tenants.models import Customer
+from tenants.services import customer_provision
+
+pytestmark = pytest.mark.django_db
+ADD = reverse("admin:tenants_customer_add")
+
+
+def add_form(**fields) -> dict:
+    data = {
+        "name": "Narnia Trading",
+        "slug": "narnia",
+        "country": "Slovenia",
+        "access_mode": "user",
+        "locale": "en",
+        "new_member_role": "viewer",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "api_keys-TOTAL_FORMS": "0",
+        "api_keys-INITIAL_FORMS": "0",
+    }
+    return data | fields
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def field_errors(page, field: str) -> str:
+    """The error list the admin shows beside one field."""
+    form = page.context["adminform"].form
+    return " ".join(form.errors.get(field, []))
+
+
+def test_a_country_nobody_knows_is_refused_on_its_field(staff_client):
+    page = staff_client.post(ADD, add_form(country="Narnia"))
+    assert page.status_code == 200
+    assert field_errors(page, "country") == (
+        "“Narnia” is not a country: give its English name (Slovenia, Germany) or its "
+        "two-letter code (SI, DE)."
+    )
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["si", "SI", "  slovenia ", "SLOVENIA"])
+def test_a_country_by_code_or_in_any_case_is_stored_by_its_name_and_sent_with_its_code(
+    staff_client, simulator, account_key, typed
+):
+    staff_client.post(ADD, add_form(country=typed))
+    customer = Customer.objects.get(slug="narnia")
+    assert customer.country == "Slovenia"
+    customer = customer_provision(customer=customer, actor="t")
+    entity = simulator.api("GET", f"/entities/{customer.entity_id}", account_key).json()
+    assert (entity["country"], entity["country_code"]) == ("Slovenia", "SI")
+
+
+def test_the_code_is_sent_even_for_a_country_space_invoices_might_not_spell_alike(
+    staff_client, simulator, account_key
+):
+    staff_client.post(ADD, add_form(country="KE"))
+    customer = customer_provision(customer=Customer.objects.get(slug="narnia"), actor="t")
+    entity = simulator.api("GET", f"/entities/{customer.entity_id}", account_key).json()
+    assert (entity["country"], entity["country_code"]) == ("Kenya", "KE")
+
+
+def test_a_slug_in_capitals_is_refused_beside_its_lower_case_twin(staff_client, make_customer):
+    make_customer(name="Acme", slug="acme")
+    page = staff_client.post(ADD, add_form(name="ACME", slug="ACME"))
+    assert field_errors(page, "slug") == (
+        "Use lower-case letters, digits, hyphens and underscores only."
+    )
+    assert list(Customer.objects.values_list("slug", flat=True)) == ["acme"]
+
+
+@pytest.mark.parametrize("invisible", ["\u202e", "\u200b", "\u2066", "\ufeff", "\u0085"], ids=repr)
+def test_a_name_with_an_invisible_or_direction_character_is_refused(staff_client, invisible):
+    page = staff_client.post(ADD, add_form(name=f"Acme{invisible}Ltd"))
+    assert field_errors(page, "name") == (
+        "Line breaks, control and invisible characters are not allowed here."
+    )
+    assert not Customer.objects.exists()
+
+
+def test_a_name_in_a_script_that_needs_joiners_is_taken(staff_client):
+    # Zero-width (non-)joiners shape letters in some scripts: not refused.
+    name = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # Persian, with a ZWNJ
+    staff_client.post(ADD, add_form(name=name))
+    assert Customer.objects.get(slug="narnia").name == name
+
+
+def test_an_import_refuses_an_unknown_country_and_takes_a_code(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text("name,slug,country\nNarnia,narnia,Narnia\nAcme,acme,si\n")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_customers", str(path), stderr=err)
+    assert "row 2, column country: “Narnia” is not a country" in err.getvalue()
+    assert not Customer.objects.exists()
+    path.write_text("name,slug,country\nAcme,acme,si\n")
+    call_command("import_customers", str(path), stdout=StringIO())
+    assert Customer.objects.get(slug="acme").country == "Slovenia"
+
+
+def test_an_import_naming_a_provisioned_customers_country_another_way_changes_nothing(
+    tmp_path, make_customer, simulator
+):
+    customer_provision(customer=make_customer(name="Acme", slug="acme"), actor="t")
+    stored = Customer.objects.get(slug="acme").country
+    code = {"Slovenia": "si", "Italy": "IT", "Germany": "de"}.get(stored)
+    assert code, f"a fixture country this test knows: {stored}"
+    path = tmp_path / "customers.csv"
+    path.write_text(f"name,slug,country,city\nAcme,acme,{code},Ljubljana\n")
+    call_command("import_customers", str(path), stdout=StringIO())
+    customer = Customer.objects.get(slug="acme")
+    assert (customer.country, customer.city) == (stored, "Ljubljana")
