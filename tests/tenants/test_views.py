@@ -33,6 +33,17 @@ def test_a_user_of_one_customer_sees_it_directly(login_as, client, acme):
     assert "Open invoicing" in page and "Your team" not in page  # a viewer manages nothing
 
 
+def test_a_key_mode_page_says_whose_rights_invoicing_opens_with(login_as, acme, globex):
+    """Key mode opens invoicing with the company's key, an administrator's rights there:
+    an editor is told so, not that they are signed in as themselves."""
+    key_mode = login_as("cy@globex.example").get("/customers/globex/").content.decode()
+    assert "there you have an administrator's rights, whatever your role here" in key_mode
+    assert "signed in as you" not in key_mode
+    user_mode = login_as("bo@acme.example").get("/customers/acme/").content.decode()
+    assert "signed in as you." in " ".join(user_mode.split())
+    assert "administrator's rights" not in user_mode
+
+
 def test_anonymous_home_goes_to_login(client):
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
