@@ -35,6 +35,11 @@ class Unavailable(SpaceInvoicesError):
     """Space Invoices could not be reached, timed out, or answered 5xx after retries."""
 
 
+class NoAnswer(Unavailable):
+    """A request left and no answer came (the connection closed, or the wait ran out): a
+    write may have been carried out."""
+
+
 class MalformedResponse(Unavailable):
     """A 2xx answer without what the call needs (not JSON, a required field missing)."""
 

@@ -104,15 +104,27 @@ class Transport:
         url = self.prefix + path
         started = time.monotonic()
         attempt = 0
+        unanswered = False  # an attempt of this write left and got no answer
         while True:
             if self.before_request:
                 self.before_request()
             failure = self._attempt(method, url, headers, json, params)
             if isinstance(failure, Answer):
                 return failure
+            unanswered = unanswered or isinstance(failure, errors.NoAnswer)
             waited = time.monotonic() - started
             delay = self._delay(failure, attempt, retry)
             if attempt >= retry.max_retries or waited + delay > retry.max_wait:
+                if (
+                    unanswered
+                    and method in WRITE_METHODS
+                    and not isinstance(failure, errors.NoAnswer)
+                ):
+                    # The last attempt's failure alone would hide that one before it may
+                    # have acted (a 503 after a dropped connection, say).
+                    failure.message += (
+                        "; an earlier attempt got no answer, so it may have been carried out"
+                    )
                 raise failure
             logger.warning(
                 "space invoices %s %s failed (%s); retry %d in %.2fs",
@@ -132,7 +144,8 @@ class Transport:
         try:
             response = self.pool.request(method, url, headers=headers, json=json, params=params)
         except ConnectionFailed as exc:
-            return errors.Unavailable(_no_answer(exc, method), request_id=sent_id)
+            kind = errors.NoAnswer if exc.sent else errors.Unavailable
+            return kind(_no_answer(exc, method), request_id=sent_id)
         request_id = response.headers.get(REQUEST_ID_HEADER, sent_id)
         if logger.isEnabledFor(logging.DEBUG):  # the redaction is not free: only when shown
             logger.debug(

@@ -112,6 +112,20 @@ def test_a_write_without_an_answer_is_never_called_unreached(
     assert simulator.stats()["entities"] == entities
 
 
+def test_a_write_retried_into_a_failure_still_says_it_may_have_been_carried_out(si, simulator):
+    """The first attempt acted and its answer was lost; the retries met 503s. The error is
+    the last attempt's, and says what the first may have done."""
+    simulator.fault(path_prefix="/entities", method="POST", drop="after", count=1)
+    simulator.fault(path_prefix="/entities", method="POST", status=503, count=9)
+    with pytest.raises(Unavailable) as caught:
+        si.entity_create(name="Made", country="Italy")
+    assert caught.value.status == 503
+    assert str(caught.value).endswith(
+        "; an earlier attempt got no answer, so it may have been carried out"
+    )
+    assert simulator.stats()["entities"] == 1  # it was
+
+
 def test_a_read_without_an_answer_says_only_that(simulator, account_key):
     simulator.fault(path_prefix="/entities", method="GET", drop="after", count=1)
     with pytest.raises(Unavailable) as caught:
