@@ -23,7 +23,15 @@ from spaceinvoices.client import (
 from spaceinvoices.factory import account_client
 from tenants.errors import NotProvisioned, TenantError
 from tenants.locking import customer_lock
-from tenants.models import Customer, Membership, StaffAction, SyncState, User, UserSession
+from tenants.models import (
+    Customer,
+    Membership,
+    Role,
+    StaffAction,
+    SyncState,
+    User,
+    UserSession,
+)
 
 from .audit import Actor, staff_action_record
 from .intents import upstream_write
@@ -208,7 +216,14 @@ def members_sync(
             except Unavailable as exc:
                 # Still pending (the next sync retries it), and now with the reason why.
                 membership.last_error = str(exc)
-                membership.save(update_fields=["last_error", "updated_at"])
+                if action in ("add", "role") and (
+                    not membership.applied_role
+                    or Role.rank(membership.role) > Role.rank(membership.applied_role)
+                ):
+                    # Space Invoices may have acted before the answer was lost: until a sync
+                    # confirms, the member may hold the higher role there (never shown less).
+                    membership.applied_role = membership.role
+                membership.save(update_fields=["last_error", "applied_role", "updated_at"])
                 report.errors.append(f"Space Invoices unavailable, sync stopped: {exc}")
                 report.stopped_by = exc
                 break

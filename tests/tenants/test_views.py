@@ -158,8 +158,30 @@ def test_a_change_whose_answer_was_lost_is_not_called_unapplied(
     assert upstream_users(simulator, account_key, acme.entity_id)["bo@acme.example"] == "admin"
     assert "is now admin" not in text
     assert "bo@acme.example is saved here as admin; invoicing has not confirmed the change" in text
-    assert "until the next sync they may still be viewer there" in text  # may, not "still"
+    assert "Saved here, not yet confirmed by invoicing" in text  # the team table
     assert "not yet changed" not in text and "still viewer there" not in text
+
+
+def test_a_demotion_after_a_promotion_whose_answer_was_lost_warns_of_the_higher_rights(
+    login_as, client, acme, simulator, account_key
+):
+    """The promotion was applied and its answer lost; the demotion then met an outage. The
+    member may still be admin there: the page must say so, not just "not confirmed"."""
+    bo = Membership.objects.get(user__email="bo@acme.example")
+    login_as("ana@acme.example")
+    simulator.fault(path_prefix="/entities/users/", method="PATCH", drop="after", count=100)
+    client.post(f"/customers/acme/team/{bo.pk}/role/", {"role": "admin"})
+    simulator.clear_faults()
+    simulator.fault(path_prefix="/entities/users", status=503, count=100)
+    page = client.post(f"/customers/acme/team/{bo.pk}/role/", {"role": "viewer"}, follow=True)
+    text = page.content.decode()
+    simulator.clear_faults()
+    assert upstream_users(simulator, account_key, acme.entity_id)["bo@acme.example"] == "admin"
+    assert "until it does, they may still be admin there, with its rights" in text
+    assert "until the next sync they may still be admin there" in text  # the team table
+    members_sync(customer=acme, actor="test")  # once confirmed, the warning goes
+    bo.refresh_from_db()
+    assert (bo.role, bo.applied_role, bo.is_applied) == ("viewer", "viewer", True)
 
 
 def test_a_removal_during_an_outage_says_access_remains(
