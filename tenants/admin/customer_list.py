@@ -77,7 +77,9 @@ def _problems(customer) -> list[str]:
         problems.append(gettext("Provisioning failed"))
     elif customer.provisioning_state == ProvisioningState.PENDING:
         problems.append(gettext("Not provisioned yet"))
-    if not customer.is_active:
+    if customer.disable_unconfirmed_since:
+        problems.append(gettext("Disabled here only: not confirmed at Space Invoices"))
+    elif not customer.is_active:
         problems.append(gettext("Disabled"))
     if customer.key_rejected_at:
         problems.append(gettext("Key refused"))

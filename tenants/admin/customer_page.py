@@ -24,7 +24,8 @@ def _relevant(customer: Customer) -> list[str]:
         "rotate_key": upstream,
         "sync_members": upstream and customer.uses_entity_users,
         "update_details": upstream and customer.details_state != DetailsState.IN_STEP,
-        "disable": upstream and customer.is_active,
+        # Also while Space Invoices has not confirmed a disable: pressing it again finishes.
+        "disable": upstream and (customer.is_active or bool(customer.disable_unconfirmed_since)),
         "enable": not customer.is_active,
         "switch_to_api_key": upstream and customer.access_mode == AccessMode.USER,
         "switch_to_user": upstream and customer.access_mode == AccessMode.API_KEY,

@@ -73,6 +73,7 @@ class CustomerAdmin(
         "last_error",
         "provisioned_at",
         "is_active",
+        "disable_unconfirmed_since",
         "key_rejected_at",
         "details_state",
         "details_error",

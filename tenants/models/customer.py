@@ -117,6 +117,14 @@ class Customer(models.Model):
     is_active = models.BooleanField(
         default=True, help_text="Inactive customers cannot open invoicing (entity disabled)."
     )
+    # Set when Disable blocks launches here, cleared once Space Invoices confirms it (or an
+    # Enable): while set, the entity's keys and tokens may still work there.
+    disable_unconfirmed_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Disabled here since; Space Invoices has not confirmed the disabling yet.",
+    )
     key_rejected_at = models.DateTimeField(
         null=True,
         blank=True,

@@ -1,6 +1,7 @@
 """Disabling, enabling, and switching a customer's access mode."""
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from spaceinvoices.client import SpaceInvoicesError
@@ -20,7 +21,8 @@ def _set_enabled(customer: Customer, enabled: bool, actor: Actor) -> Customer:
 
     def record(_answer=None) -> None:
         customer.is_active = enabled
-        customer.save(update_fields=["is_active", "updated_at"])
+        customer.disable_unconfirmed_since = None  # Space Invoices has confirmed either way
+        customer.save(update_fields=["is_active", "disable_unconfirmed_since", "updated_at"])
         staff_action_record(actor=actor, action=action, customer=customer)
 
     with customer_lock(customer):
@@ -35,7 +37,11 @@ def _set_enabled(customer: Customer, enabled: bool, actor: Actor) -> Customer:
             # Launches stop here first, whatever Space Invoices answers: the portal's own
             # gate never waits on an outage (the entity's keys and tokens stop only when
             # Space Invoices has disabled it).
-            Customer.objects.filter(pk=customer.pk).update(is_active=False)
+            # Marked unconfirmed at once: a process killed during the call leaves it so.
+            Customer.objects.filter(pk=customer.pk).update(
+                is_active=False,
+                disable_unconfirmed_since=customer.disable_unconfirmed_since or timezone.now(),
+            )
         client = account_client()
         change = client.entity_enable if enabled else client.entity_disable
         try:

@@ -73,12 +73,26 @@ def test_a_failed_disable_blocks_launches_here_and_says_what_was_not_applied(
     audit = StaffAction.objects.get(action="disable")
     assert (audit.succeeded, audit.customer, audit.actor) == (False, acme, staff)
     assert "launches blocked here" in audit.detail and "503" in audit.detail
+    # The list and the page say the disabling is not confirmed, and still offer Disable.
+    listed = client.get(CHANGELIST).content.decode()
+    assert "Disabled here only: not confirmed at Space Invoices" in listed
+    act = reverse("admin:tenants_customer_act", args=[acme.pk, "disable"])
+    assert (
+        act in client.get(reverse("admin:tenants_customer_change", args=[acme.pk])).content.decode()
+    )
     client.force_login(User.objects.get(email="bo@acme.example"))
     refused = client.post(reverse("open_invoicing", args=["acme"]))
     assert refused.status_code == 403 and simulator.stats()["tokens_minted"] == 0
     simulator.clear_faults()
-    customer_disable(customer=acme, actor="t")  # again: now applied upstream too
+    client.force_login(staff)
+    client.post(act, {"confirmed": "yes"})  # again, from the page: now applied upstream too
     assert not enabled_upstream(simulator, account_key, acme.entity_id)
+    listed = client.get(CHANGELIST).content.decode()
+    assert "not confirmed at Space Invoices" not in listed and "Disabled" in listed
+    assert (
+        act
+        not in client.get(reverse("admin:tenants_customer_change", args=[acme.pk])).content.decode()
+    )
     assert StaffAction.objects.filter(action="disable", succeeded=True).count() == 1
     customer_enable(customer=acme, actor="t")
     assert enabled_upstream(simulator, account_key, acme.entity_id)
