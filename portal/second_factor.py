@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
+from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -101,12 +101,15 @@ def second_factor(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
-        # Before trying: a wrong code slows the app's codes down (1 s, 2 s, 4 s, …), so
-        # an app's right code sent too soon fails for that reason alone (a recovery code,
-        # of letters too, is not slowed down by the app's).
-        apps = TOTPDevice.objects.devices_for_user(request.user) if code.isdigit() else []
-        wait = max(map(_wait_seconds, apps), default=0)
-        device = match_token(request.user, code)
+        # Tried only on the kind of device it can belong to: an app's code (digits) on the
+        # app, a recovery code (eight letters and digits) on the recovery codes. Each slows
+        # down after wrong codes (1 s, 2 s, 4 s, …); tried on both, a mistyped app code
+        # also held the recovery codes back, the very way in when the app is not at hand.
+        kind = TOTPDevice if code.isdigit() and len(code) < 8 else StaticDevice
+        devices = list(kind.objects.devices_for_user(request.user))
+        # Before trying: a right code sent too soon fails for that reason alone.
+        wait = max(map(_wait_seconds, devices), default=0)
+        device = next((d for d in devices if d.verify_token(code)), None)
         if device is not None:
             otp_login(request, device)
             return redirect(_next(request))
@@ -155,7 +158,7 @@ def _enrol(request):
     return render(request, "registration/second_factor_enrol.html", context)
 
 
-def _wait_seconds(device: TOTPDevice) -> int:
+def _wait_seconds(device: TOTPDevice | StaticDevice) -> int:
     """Seconds before ``device`` takes a code again after wrong ones (0: it takes one now)."""
     allowed, why = device.verify_is_allowed()
     if allowed or not why or "locked_until" not in why:
@@ -165,10 +168,9 @@ def _wait_seconds(device: TOTPDevice) -> int:
 
 def _too_soon(wait: int) -> str:
     return ngettext(
-        "Too many wrong codes in a row: wait %(seconds)d second, then enter the code your "
-        "phone shows.",
-        "Too many wrong codes in a row: wait %(seconds)d seconds, then enter the code your "
-        "phone shows.",
+        "A wrong code makes the next try wait: wait %(seconds)d second, then enter the code again.",
+        "A wrong code makes the next try wait: wait %(seconds)d seconds, then enter the code "
+        "again.",
         wait,
     ) % {"seconds": wait}
 
