@@ -57,6 +57,13 @@ class CustomerRowForm(forms.ModelForm):
     def validate_unique(self):
         pass  # a slug that exists is an update; repeats in the file are caught by the reader
 
+    def clean_country(self) -> str:
+        # "si" or "slovenia" as the stored "Slovenia": the same country is no change (the
+        # model's validator refuses one that names none).
+        value = self.cleaned_data["country"]
+        found = country_find(value)
+        return found[1] if found else value
+
     def clean_members(self):
         members = {}
         for part in filter(None, (p.strip() for p in self.cleaned_data["members"].split(";"))):
@@ -86,18 +93,13 @@ class CustomerRowForm(forms.ModelForm):
                 "slug", f"{stored} has been offboarded; an archived record stays as it is."
             )
         elif stored.pk and stored.entity_id:
-            if "country" in cleaned and not _same_country(cleaned["country"], stored.country):
+            if "country" in cleaned and cleaned["country"] != stored.country:
                 self.add_error("country", "Space Invoices never changes an entity's country.")
             if "access_mode" in cleaned and cleaned["access_mode"] != stored.access_mode:
                 self.add_error(
                     "access_mode", "Switch a provisioned customer's access mode in the admin."
                 )
         return cleaned
-
-
-def _same_country(given: str, stored: str) -> bool:
-    # "si" or "slovenia" in a file names the stored "Slovenia"; an unknown name only itself.
-    return given == stored or (country_find(given) or given) == (country_find(stored) or stored)
 
 
 @dataclass

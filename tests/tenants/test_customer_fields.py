@@ -113,11 +113,16 @@ def test_an_import_refuses_an_unknown_country_and_takes_a_code(tmp_path):
 def test_an_import_naming_a_provisioned_customers_country_another_way_changes_nothing(
     tmp_path, make_customer, simulator
 ):
-    customer_provision(customer=make_customer(name="Acme", slug="acme"), actor="t")
+    customer_provision(customer=make_customer(name="Acme", slug="acme", city=""), actor="t")
     stored = Customer.objects.get(slug="acme").country
     code = {"Slovenia": "si", "Italy": "IT", "Germany": "de"}.get(stored)
     assert code, f"a fixture country this test knows: {stored}"
     path = tmp_path / "customers.csv"
+    path.write_text(f"name,slug,country\nAcme,acme,{code}\n")  # as stored, but the code
+    out = StringIO()
+    call_command("import_customers", str(path), stdout=out)
+    assert "0 new, 0 changed, 1 unchanged" in out.getvalue()
+    assert Customer.objects.get(slug="acme").details_state == "in_step"  # nothing to send
     path.write_text(f"name,slug,country,city\nAcme,acme,{code},Ljubljana\n")
     call_command("import_customers", str(path), stdout=StringIO())
     customer = Customer.objects.get(slug="acme")
