@@ -21,6 +21,7 @@ from tenants.countries import country_find
 from tenants.models import Customer, DetailsState, Membership, Role, StaffAction
 from tenants.models.user import EMAIL_MAX_LENGTH, email_characters_check
 from tenants.services import membership_add, staff_action_record
+from tenants.text_rules import slug_check
 
 COLUMNS = [
     "name",
@@ -56,6 +57,11 @@ class CustomerRowForm(forms.ModelForm):
 
     def validate_unique(self):
         pass  # a slug that exists is an update; repeats in the file are caught by the reader
+
+    def clean_slug(self) -> str:
+        return slug_check(
+            self.cleaned_data["slug"], self.instance.slug if self.instance.pk else None
+        )
 
     def clean_country(self) -> str:
         # "si" or "slovenia" as the stored "Slovenia": the same country is no change (the

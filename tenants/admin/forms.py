@@ -7,6 +7,7 @@ from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import KeyRejected
 from tenants.models import Customer, Role
 from tenants.services import entity_key_verify
+from tenants.text_rules import slug_check
 
 # What Space Invoices receives when the entity is created.
 ENTITY_DETAIL_FIELDS = [
@@ -69,6 +70,11 @@ class CustomerAdminForm(forms.ModelForm):
             del self.fields["attach_entity_key"], self.fields["attach_entity_id"]
         if not can_add_member:
             del self.fields["new_member_email"], self.fields["new_member_role"]
+
+    def clean_slug(self) -> str:
+        return slug_check(
+            self.cleaned_data["slug"], self.instance.slug if self.instance.pk else None
+        )
 
     def clean(self):
         data = super().clean()

@@ -3,12 +3,13 @@
 import uuid
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator, RegexValidator
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from spaceinvoices import contract
 from tenants.countries import country_find, country_validate
+from tenants.text_rules import one_visible_line
 
 
 class Environment(models.TextChoices):
@@ -21,23 +22,6 @@ class AccessMode(models.TextChoices):
     API_KEY = "api_key", "Entity API key"
 
 
-# One line of text: a line break or a control character would reach Space Invoices' invoices,
-# and an invisible one (a direction override, a zero-width space) would make a name read
-# as another in every list (joiners stay: some scripts need them).
-ONE_LINE = RegexValidator(
-    "[\x00-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]",
-    inverse_match=True,
-    message="Line breaks, control and invisible characters are not allowed here.",
-    code="control_character",
-)
-# Lower case only: ACME beside acme would be two customers that read as one.
-LOWER_CASE_SLUG = RegexValidator(
-    r"\A[-a-z0-9_]+\Z",
-    message="Use lower-case letters, digits, hyphens and underscores only.",
-    code="invalid_slug",
-)
-
-
 def default_locale() -> str:
     """A new customer's language: the portal's default (a callable, so that migrations do
     not freeze one partner's setting)."""
@@ -48,7 +32,7 @@ def _upstream_limit(field: str) -> list:
     """Space Invoices' own length limit for an entity field, checked on every form (the
     column may be wider: existing rows are reported by tenants.W002, never truncated),
     and one line of text."""
-    return [MaxLengthValidator(contract.ENTITY_FIELD_LIMITS[field]), ONE_LINE]
+    return [MaxLengthValidator(contract.ENTITY_FIELD_LIMITS[field]), one_visible_line]
 
 
 class DetailsState(models.TextChoices):
@@ -67,7 +51,7 @@ class Customer(models.Model):
     # Stable across databases: in every upstream X-Request-Id and the entity's metadata.
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=255, validators=_upstream_limit("name"))
-    slug = models.SlugField(max_length=80, unique=True, validators=[LOWER_CASE_SLUG])
+    slug = models.SlugField(max_length=80, unique=True)
     address = models.CharField(max_length=255, blank=True, validators=_upstream_limit("address"))
     city = models.CharField(max_length=120, blank=True, validators=_upstream_limit("city"))
     post_code = models.CharField(max_length=32, blank=True, validators=_upstream_limit("post_code"))

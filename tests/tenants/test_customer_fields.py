@@ -81,7 +81,32 @@ def test_a_slug_in_capitals_is_refused_beside_its_lower_case_twin(staff_client, 
     assert list(Customer.objects.values_list("slug", flat=True)) == ["acme"]
 
 
-@pytest.mark.parametrize("invisible", ["\u202e", "\u200b", "\u2066", "\ufeff", "\u0085"], ids=repr)
+@pytest.mark.parametrize(
+    "invisible",
+    [
+        "\u202e",  # right-to-left override
+        "\u200b",  # zero-width space
+        "\u2066",  # left-to-right isolate
+        "\u061c",  # Arabic letter mark
+        "\ufeff",  # byte order mark
+        "\u0085",  # next line (C1)
+        "\u2028",  # line separator
+        "\u2029",  # paragraph separator
+        "\u00ad",  # soft hyphen
+        "\u034f",  # combining grapheme joiner
+        "\u2063",  # invisible separator
+        "\u206b",  # activate symmetric swapping
+        "\u3164",  # Hangul filler
+        "\uffa0",  # half-width Hangul filler
+        "\u2800",  # braille blank
+        "\ufe0f",  # variation selector
+        "\U000e0041",  # tag letter A
+        "\ufffb",  # interlinear annotation terminator
+        "\u200d",  # zero-width joiner between Latin letters
+        "\u200c",  # zero-width non-joiner between Latin letters
+    ],
+    ids=repr,
+)
 def test_a_name_with_an_invisible_or_direction_character_is_refused(staff_client, invisible):
     page = staff_client.post(ADD, add_form(name=f"Acme{invisible}Ltd"))
     assert field_errors(page, "name") == (
@@ -95,6 +120,20 @@ def test_a_name_in_a_script_that_needs_joiners_is_taken(staff_client):
     name = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # Persian, with a ZWNJ
     staff_client.post(ADD, add_form(name=name))
     assert Customer.objects.get(slug="narnia").name == name
+
+
+def test_a_slug_saved_before_the_rule_still_lets_its_customer_be_edited(
+    staff_client, make_customer
+):
+    """A capitalised slug is in the customer's links: kept, and the rest still editable."""
+    from tests.fixtures_portal import change_form_data
+
+    legacy = make_customer(name="Legacy", slug="Legacy-Up")
+    url = reverse("admin:tenants_customer_change", args=[legacy.pk])
+    staff_client.post(url, change_form_data(legacy, city="Maribor"))
+    assert Customer.objects.get(pk=legacy.pk).city == "Maribor"
+    page = staff_client.post(url, change_form_data(legacy, slug="Legacy-Down"))
+    assert field_errors(page, "slug").startswith("Use lower-case letters")
 
 
 def test_an_import_refuses_an_unknown_country_and_takes_a_code(tmp_path):
