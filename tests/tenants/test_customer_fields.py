@@ -63,6 +63,40 @@ def test_a_country_by_code_or_in_any_case_is_stored_by_its_name_and_sent_with_it
     assert (entity["country"], entity["country_code"]) == ("Slovenia", "SI")
 
 
+@pytest.mark.parametrize(
+    ("typed", "code", "stored"),
+    [
+        ("Bosnia & Herzegovina", "BA", "Bosnia and Herzegovina"),
+        ("bosnia and herzegovina", "BA", "Bosnia and Herzegovina"),
+        ("Turkey", "TR", "Türkiye"),
+        ("Czech Republic", "CZ", "Czechia"),
+        ("Cote d'Ivoire", "CI", "Côte d'Ivoire"),
+        ("Côte d\u2019Ivoire", "CI", "Côte d'Ivoire"),
+        ("UK", "GB", "United Kingdom"),
+        ("Hong Kong SAR China", "HK", "Hong Kong"),
+        ("Congo - Kinshasa", "CD", "Democratic Republic of the Congo"),
+        ("St. Lucia", "LC", "Saint Lucia"),
+        ("Kosovo", "XK", "Kosovo"),
+        ("USA", "US", "United States"),
+    ],
+)
+def test_common_spellings_name_their_country_and_one_plain_name_is_kept(
+    staff_client, typed, code, stored
+):
+    from tenants.countries import country_find
+
+    assert country_find(typed) == (code, stored)
+    staff_client.post(ADD, add_form(country=typed))
+    assert Customer.objects.get(slug="narnia").country == stored
+
+
+@pytest.mark.parametrize("typed", ["EU", "UN", "ZZ", "QO", "Congo", "World", "001", ""])
+def test_groupings_reserved_codes_and_ambiguous_names_are_no_country(typed):
+    from tenants.countries import country_find
+
+    assert country_find(typed) is None
+
+
 def test_the_code_is_sent_even_for_a_country_space_invoices_might_not_spell_alike(
     staff_client, simulator, account_key
 ):
