@@ -1,4 +1,5 @@
-"""System checks: customers in another environment than the key's, details over the limits."""
+"""System checks: customers in another environment than the key's, details over the limits,
+and countries that name none."""
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
@@ -63,3 +64,34 @@ def customers_field_limits_check(app_configs=None, databases=None, **kwargs):
                 )
             )
     return problems
+
+
+@register(Tags.database)
+def customers_country_check(app_configs=None, databases=None, **kwargs):
+    """Rows saved before countries were checked: one that names none cannot be provisioned
+    (the form refuses it), and a provisioned one keeps it for good at Space Invoices."""
+    from tenants.countries import country_find
+    from tenants.models import Customer
+
+    if not databases:
+        return []
+    try:
+        # Few distinct values, read once each: a check never loads every customer.
+        countries = Customer.objects.values_list("country", flat=True).distinct()
+        unknown = [c for c in countries if country_find(c) is None]
+        slugs = list(
+            Customer.objects.filter(country__in=unknown).values_list("slug", flat=True)[:5]
+        )
+    except DatabaseError:
+        return []  # not migrated yet
+    if not slugs:
+        return []
+    return [
+        Warning(
+            f"Customer country that names no country: {', '.join(slugs)}; Space Invoices "
+            "keeps such an entity without a country code.",
+            hint="Give an unprovisioned customer its country's English name or code in the "
+            "admin; for a provisioned one, ask Space Invoices (a country never changes).",
+            id="tenants.W003",
+        )
+    ]

@@ -200,3 +200,14 @@ def test_an_import_naming_a_provisioned_customers_country_another_way_changes_no
     call_command("import_customers", str(path), stdout=StringIO())
     customer = Customer.objects.get(slug="acme")
     assert (customer.country, customer.city) == (stored, "Ljubljana")
+
+
+def test_a_country_saved_before_the_rule_is_reported_by_the_deploy_check(make_customer):
+    from tenants.checks import customers_country_check
+
+    make_customer(slug="good", country="Slovenia")
+    assert customers_country_check(databases=["default"]) == []
+    Customer.objects.filter(pk=make_customer(slug="legacy").pk).update(country="Narnia")
+    [warning] = customers_country_check(databases=["default"])
+    assert warning.id == "tenants.W003" and "legacy" in warning.msg and "good" not in warning.msg
+    assert customers_country_check() == []  # only with --database: no query otherwise
