@@ -75,7 +75,10 @@ def env_complete(path: Path) -> list[str]:
 
 
 def manage(*args: str, env: dict) -> None:
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+    # Its own session: Ctrl-C reaches make run alone, which stops it (no second traceback).
+    subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, start_new_session=True
+    )
 
 
 def key_is_accepted(api_url: str, key: str) -> bool:
@@ -153,25 +156,26 @@ def main() -> int:
         print(f"make run: {exc}", file=sys.stderr)
         return 1
 
-    manage("migrate", "--no-input", "-v", "0", env=env)
-    manage("collectstatic", "--no-input", "-v", "0", env=env)
-    simulator = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "spaceinvoices.simulator",
-            "--db",
-            values["SIMULATOR_DB"],
-            "serve",
-            "--port",
-            sim_port,
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    processes = {"simulator": simulator}
+    processes: dict[str, subprocess.Popen] = {}
     code = 0
     try:
+        manage("migrate", "--no-input", "-v", "0", env=env)
+        manage("collectstatic", "--no-input", "-v", "0", env=env)
+        simulator = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "spaceinvoices.simulator",
+                "--db",
+                values["SIMULATOR_DB"],
+                "serve",
+                "--port",
+                sim_port,
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        processes["simulator"] = simulator
         wait_for(f"{api_url}/_control/stats", simulator, "simulator")
         key = values.get("SPACEINVOICES_API_KEY", "")
         if not key or not key_is_accepted(api_url, key):
@@ -236,7 +240,7 @@ def main() -> int:
         )
         code = serve_until_stopped(processes)
     except KeyboardInterrupt:
-        pass
+        print("make run: stopped while starting.", file=sys.stderr)
     except (subprocess.CalledProcessError, SystemExit) as exc:
         print(f"make run: start-up failed: {exc}", file=sys.stderr)
         code = 1
