@@ -91,10 +91,15 @@ class MembershipAdmin(admin.ModelAdmin):
         if member.is_applied or not member.customer.entity_id:
             return
         why = f" ({member.last_error})" if member.last_error else ""
+        # Not opening with the member: the admin capitalises a message's first letter,
+        # which would misspell an email address.
         self.message_user(
             request,
-            f"{member}: saved here, not confirmed by Space Invoices{why}; the next sync "
-            "applies it.",
+            gettext(
+                "Saved here for %(member)s, not confirmed by Space Invoices%(why)s; the next "
+                "sync applies it."
+            )
+            % {"member": member, "why": why},
             messages.WARNING,
         )
 

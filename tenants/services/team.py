@@ -30,7 +30,7 @@ def _push(*, customer: Customer, audit: StaffAction) -> str:
         StaffAction.objects.filter(pk=audit.pk).update(succeeded=True)
     elif problem:
         StaffAction.objects.filter(pk=audit.pk).update(
-            detail=redact(f"{audit.detail} (saved; not yet applied in Space Invoices: {problem})")[
+            detail=redact(f"{audit.detail} (saved; not confirmed by Space Invoices: {problem})")[
                 :2000
             ]
         )

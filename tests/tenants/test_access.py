@@ -151,10 +151,12 @@ def test_switching_again_finishes_an_interrupted_switch(acme, simulator, account
     }
 
 
-def test_the_command_says_already_when_there_was_nothing_to_switch(acme, simulator, account_key):
+def test_the_command_says_already_when_there_was_nothing_to_switch(
+    acme, make_member, simulator, account_key
+):
     from io import StringIO
 
-    from django.core.management import call_command
+    from django.core.management import CommandError, call_command
 
     def command(*args: str) -> str:
         out = StringIO()
@@ -165,6 +167,15 @@ def test_the_command_says_already_when_there_was_nothing_to_switch(acme, simulat
     said = command("--mode", "user")
     assert "acme: already user" in said and "now user" not in said and not said.endswith("; \n")
     assert not StaffAction.objects.filter(action="set_access_mode").exists()
+    # Already user, with a member Space Invoices refuses: never "switched here".
+    make_member(acme, "zed@acme.example", "viewer")
+    simulator.fault(path_prefix="/entities/users", method="POST", status=422, count=1)
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 of 1 customer"):  # non-zero exit
+        call_command("set_access_mode", "--customer", "acme", "--mode", "user", stdout=out)
+    refused = out.getvalue()
+    assert "acme: FAILED: already user here, but zed@acme.example:" in refused
+    assert "switched here" not in refused
     assert "acme: would switch user → api_key" in command("--mode", "api_key", "--dry-run")
     assert "acme: now api_key" in command("--mode", "api_key")
     assert upstream_users(simulator, account_key, acme.entity_id) == {}

@@ -388,7 +388,7 @@ def test_a_team_change_is_audited_as_applied_only_once_it_is(
     membership_role_set(membership=ana, role="viewer", actor="ops")
     pending = StaffAction.objects.filter(action="change_role").latest("pk")
     assert pending.succeeded is False
-    reasons = pending.detail.split("(saved; not yet applied in Space Invoices: ", 1)[1]
+    reasons = pending.detail.split("(saved; not confirmed by Space Invoices: ", 1)[1]
     assert [r.split(":")[0] for r in reasons.rstrip(")").split("; ")] == [
         "bo@acme.example",
         "cy@acme.example",
@@ -397,7 +397,7 @@ def test_a_team_change_is_audited_as_applied_only_once_it_is(
     simulator.fault(path_prefix="/entities/users", method="GET", status=503, count=9)
     membership_role_set(membership=ana, role="editor", actor="ops")
     down = StaffAction.objects.filter(action="change_role").latest("pk")
-    assert down.succeeded is False and "not yet applied in Space Invoices: [503 " in down.detail
+    assert down.succeeded is False and "not confirmed by Space Invoices: [503 " in down.detail
 
 
 @pytest.mark.parametrize("elsewhere", ["admin of another team", "admin being removed"])

@@ -104,7 +104,7 @@ def test_a_removal_during_an_outage_stays_pending(
     assert Membership.objects.get(pk=membership.pk).sync_state == SyncState.REMOVING
     row = StaffAction.objects.get(action="remove_member")
     assert (row.actor, row.succeeded) == (staff, False)  # audited as the staff member
-    assert row.detail.startswith("ana@acme.example (saved; not yet applied in Space Invoices:")
+    assert row.detail.startswith("ana@acme.example (saved; not confirmed by Space Invoices:")
     simulator.clear_faults()
     assert "ana@acme.example" in upstream_users(simulator, account_key, acme.entity_id)
 
@@ -164,7 +164,7 @@ def test_a_role_change_during_an_outage_is_shown_as_not_applied(
     warnings = [m.message for m in page.context["messages"] if m.level_tag == "warning"]
     assert len(warnings) == 1
     assert warnings[0].startswith(
-        "ana@acme.example in Acme (viewer): saved here, not confirmed by Space Invoices ("
+        "Saved here for ana@acme.example in Acme (viewer), not confirmed by Space Invoices ("
     )  # with the reason in brackets
     assert "503" in warnings[0] and warnings[0].endswith("); the next sync applies it.")
     row = StaffAction.objects.get(action="change_role")
@@ -186,8 +186,8 @@ def test_an_add_during_an_outage_is_shown_as_not_applied(staff_client, staff, ac
     # Space Invoices could not even list the users: no reason on the member, none made up.
     assert (
         "warning",
-        "bo@acme.example in Acme (editor): saved here, not confirmed by Space Invoices; the "
-        "next sync applies it.",
+        "Saved here for bo@acme.example in Acme (editor), not confirmed by Space Invoices; "
+        "the next sync applies it.",
     ) in [(m.level_tag, m.message) for m in page.context["messages"]]
     row = StaffAction.objects.get(action="add_member")
     assert row.actor == staff

@@ -109,7 +109,7 @@ def test_an_add_during_an_outage_says_it_is_pending_not_done(
     assert "It will be applied at the next sync." in text
     assert "Saved here, not yet confirmed by invoicing" in text  # the team table says so too
     audit = StaffAction.objects.get(action="add_member")
-    assert not audit.succeeded and "not yet applied in Space Invoices" in audit.detail
+    assert not audit.succeeded and "not confirmed by Space Invoices" in audit.detail
     simulator.clear_faults()
     assert "zed@acme.example" not in upstream_users(simulator, account_key, acme.entity_id)
 

@@ -37,7 +37,8 @@ class Command(CustomerCommand):
             return f"would switch {customer.access_mode} → {self.mode}"
         report = customer_access_mode_set(customer=customer, mode=self.mode, actor=self.actor)
         if report and report.errors:
-            return "FAILED: switched here, but " + "; ".join(report.errors)
+            here = f"already {self.mode} here" if already else "switched here"
+            return f"FAILED: {here}, but " + "; ".join(report.errors)
         # Run again on a switched customer, it only finishes what Space Invoices lacks.
         said = [f"already {self.mode}" if already else f"now {self.mode}"]
         return "; ".join(said + (report.changes if report else []))
