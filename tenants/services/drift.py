@@ -159,6 +159,11 @@ def customer_drift_check(*, customer: Customer) -> list[DriftFinding]:
         found = [DriftFinding(kind=Kind.ENTITY_MISSING, detail=gone, fixable=False)]
     else:
         found = _entity_findings(customer, entity)
+        if not entity.is_enabled and customer.disable_unconfirmed_since:
+            # Seen disabled there: the Disable whose answer never came is confirmed now.
+            Customer.objects.filter(pk=customer.pk, is_active=False).update(
+                disable_unconfirmed_since=None
+            )
         if entity.is_enabled:  # a disabled entity refuses every key: nothing to learn
             found += _key_findings(customer, client)
         found += _user_findings(customer)

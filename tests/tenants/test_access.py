@@ -99,6 +99,27 @@ def test_a_failed_disable_blocks_launches_here_and_says_what_was_not_applied(
     assert Customer.objects.get(pk=acme.pk).is_active
 
 
+def test_a_disable_whose_answer_was_lost_is_confirmed_by_the_next_drift_check(
+    client, staff, acme, simulator, account_key
+):
+    """Space Invoices disabled the entity; its answer never came. Reconcile (or Check
+    drift), as the message says, sees it disabled there and clears the mark."""
+    from tenants.errors import PartlyApplied
+    from tenants.services import customer_drift_apply
+
+    simulator.fault(path_prefix=f"/entities/{acme.entity_id}/disable", drop="after", count=9)
+    with pytest.raises(PartlyApplied):
+        customer_disable(customer=acme, actor="t")
+    simulator.clear_faults()
+    assert not enabled_upstream(simulator, account_key, acme.entity_id)
+    assert Customer.objects.get(pk=acme.pk).disable_unconfirmed_since is not None
+    assert customer_drift_apply(customer=acme, actor="t") == []
+    assert Customer.objects.get(pk=acme.pk).disable_unconfirmed_since is None
+    client.force_login(staff)
+    listed = client.get(CHANGELIST).content.decode()
+    assert "not confirmed at Space Invoices" not in listed and "Disabled" in listed
+
+
 def test_a_failed_enable_changes_nothing_here(acme, simulator, account_key):
     customer_disable(customer=acme, actor="t")
     simulator.fault(path_prefix=f"/entities/{acme.entity_id}/enable", status=503, count=9)
