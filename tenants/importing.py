@@ -154,9 +154,26 @@ def _reader(path: Path) -> Iterator[tuple[int, dict]]:
             raise ValueError("; ".join(problems))
         for number, raw in enumerate(reader, start=2):
             data = {k: (v or "").strip() for k, v in raw.items() if k}
-            data["access_mode"] = data.get("access_mode") or "user"
-            data["is_tax_subject"] = data.get("is_tax_subject", "").lower()  # Yes, TRUE, …
+            if "is_tax_subject" in data:
+                data["is_tax_subject"] = data["is_tax_subject"].lower()  # Yes, TRUE, …
             yield number, data
+
+
+def _filled(data: dict, stored: Customer | None) -> dict:
+    """A row with what it leaves out filled in: for a customer that exists, a column the
+    file does not have (or an empty access mode) keeps what is stored, since a file of
+    names and countries must not blank every address; for a new one, the defaults."""
+    filled = dict(data)
+    if stored is None:
+        filled["access_mode"] = filled.get("access_mode") or "user"
+        filled.setdefault("is_tax_subject", "")
+        return filled
+    for name in COLUMNS:
+        if name == "members" or filled.get(name) or (name in filled and name != "access_mode"):
+            continue
+        value = getattr(stored, name)
+        filled[name] = ("yes" if value else "no") if name == "is_tax_subject" else value
+    return filled
 
 
 def _checked(path: Path, summary: ImportSummary) -> Iterator[CheckedRow]:
@@ -171,7 +188,8 @@ def _checked(path: Path, summary: ImportSummary) -> Iterator[CheckedRow]:
             slug = data.get("slug", "")
             # A copy: checking the form writes its values into its instance, and the stored
             # customer is what a row is compared with.
-            form = CustomerRowForm(data=data, instance=copy(existing.get(slug)))
+            stored = existing.get(slug)
+            form = CustomerRowForm(data=_filled(data, stored), instance=copy(stored))
             problems = [
                 f"row {number}, column {column}: {message}"
                 for column, messages in form.errors.items()

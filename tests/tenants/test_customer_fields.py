@@ -211,3 +211,33 @@ def test_a_country_saved_before_the_rule_is_reported_by_the_deploy_check(make_cu
     [warning] = customers_country_check(databases=["default"])
     assert warning.id == "tenants.W003" and "legacy" in warning.msg and "good" not in warning.msg
     assert customers_country_check() == []  # only with --database: no query otherwise
+
+
+def test_an_import_leaves_what_its_file_has_no_column_for_as_it_is(
+    tmp_path, make_customer, simulator
+):
+    """A file of names and countries updates those; it never blanks the addresses, tax
+    numbers or access mode it says nothing about (nor marks their details as not sent)."""
+    details = {
+        "address": "Trg 1",
+        "city": "Kranj",
+        "post_code": "4000",
+        "tax_number": "SI12345678",
+        "is_tax_subject": True,
+    }
+    keyed = customer_provision(
+        customer=make_customer(name="Globex", slug="globex", access_mode="api_key", **details),
+        actor="t",
+    )
+    path = tmp_path / "customers.csv"
+    path.write_text("name,slug,country\nGlobex,globex,si\n")
+    out = StringIO()
+    call_command("import_customers", str(path), stdout=out)
+    assert "0 new, 0 changed, 1 unchanged" in out.getvalue()
+    customer = Customer.objects.get(pk=keyed.pk)
+    assert {f: getattr(customer, f) for f in details} == details
+    assert (customer.access_mode, customer.details_state) == ("api_key", "in_step")
+    path.write_text("name,slug,country,city,access_mode\nGlobex,globex,si,,\n")  # cells, empty
+    call_command("import_customers", str(path), stdout=StringIO())
+    customer = Customer.objects.get(pk=keyed.pk)
+    assert (customer.city, customer.address, customer.access_mode) == ("", "Trg 1", "api_key")
