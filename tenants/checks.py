@@ -1,5 +1,5 @@
 """System checks: customers in another environment than the key's, details over the limits,
-and countries that name none."""
+countries that name none, and text with characters that cannot be seen."""
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
@@ -93,5 +93,44 @@ def customers_country_check(app_configs=None, databases=None, **kwargs):
             hint="Give an unprovisioned customer its country's English name or code in the "
             "admin; for a provisioned one, ask Space Invoices (a country never changes).",
             id="tenants.W003",
+        )
+    ]
+
+
+@register(Tags.database)
+def customers_hidden_text_check(app_configs=None, databases=None, **kwargs):
+    """Rows saved before the visible-text rule: an edit of such a customer is refused until
+    the character (which cannot be seen) is removed, so the check names it."""
+    from tenants.models import Customer
+    from tenants.text_rules import hidden_character
+
+    if not databases:
+        return []
+    fields = ["name", "address", "city", "post_code", "tax_number"]
+    found = []
+    try:
+        for slug, *values in Customer.objects.values_list("slug", *fields).iterator():
+            hidden = next(
+                (
+                    f"{f} ({h})"
+                    for f, v in zip(fields, values, strict=True)
+                    if (h := hidden_character(v))
+                ),
+                None,
+            )
+            if hidden:
+                found.append(f"{slug}: {hidden}")
+                if len(found) == 5:
+                    break
+    except DatabaseError:
+        return []  # not migrated yet
+    if not found:
+        return []
+    return [
+        Warning(
+            f"Customer text with an invisible or control character: {'; '.join(found)}; "
+            "the admin refuses to save those customers until it is removed.",
+            hint="Retype the named field for those customers in the admin.",
+            id="tenants.W004",
         )
     ]

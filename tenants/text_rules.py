@@ -22,20 +22,30 @@ _BLANK = frozenset(
 _JOINERS = frozenset("\u200c\u200d")
 
 ONE_LINE_MESSAGE = gettext_lazy(
-    "Line breaks, control and invisible characters are not allowed here."
+    "Line breaks, control and invisible characters are not allowed here (found: %(found)s)."
 )
+
+
+def hidden_character(value: str) -> str | None:
+    """The first character of ``value`` that one line of visible text may not hold, named
+    (``U+200B ZERO WIDTH SPACE``): it cannot be seen, so the message says which it is."""
+    for index, char in enumerate(value):
+        if char in _JOINERS:
+            beside = value[index - 1 : index] + value[index + 1 : index + 2]
+            hidden = not beside or any(c.isascii() for c in beside)
+        else:
+            hidden = char in _BLANK or unicodedata.category(char) in _HIDDEN_CATEGORIES
+        if hidden:
+            return f"U+{ord(char):04X} {unicodedata.name(char, 'CONTROL')}"
+    return None
 
 
 def one_visible_line(value: str) -> None:
     """Refuse what would reach Space Invoices' invoices as a second line or a control, or
     make one name read as another in every list."""
-    for index, char in enumerate(value):
-        if char in _JOINERS:
-            beside = value[index - 1 : index] + value[index + 1 : index + 2]
-            if not beside or any(c.isascii() for c in beside):
-                raise ValidationError(ONE_LINE_MESSAGE, code="control_character")
-        elif char in _BLANK or unicodedata.category(char) in _HIDDEN_CATEGORIES:
-            raise ValidationError(ONE_LINE_MESSAGE, code="control_character")
+    found = hidden_character(value)
+    if found:
+        raise ValidationError(ONE_LINE_MESSAGE, code="control_character", params={"found": found})
 
 
 def slug_check(value: str, stored: str | None = None) -> str:

@@ -143,8 +143,9 @@ def test_a_slug_in_capitals_is_refused_beside_its_lower_case_twin(staff_client, 
 )
 def test_a_name_with_an_invisible_or_direction_character_is_refused(staff_client, invisible):
     page = staff_client.post(ADD, add_form(name=f"Acme{invisible}Ltd"))
-    assert field_errors(page, "name") == (
-        "Line breaks, control and invisible characters are not allowed here."
+    code = f"U+{ord(invisible):04X}"
+    assert field_errors(page, "name").startswith(
+        f"Line breaks, control and invisible characters are not allowed here (found: {code} "
     )
     assert not Customer.objects.exists()
 
@@ -241,3 +242,14 @@ def test_an_import_leaves_what_its_file_has_no_column_for_as_it_is(
     call_command("import_customers", str(path), stdout=StringIO())
     customer = Customer.objects.get(pk=keyed.pk)
     assert (customer.city, customer.address, customer.access_mode) == ("", "Trg 1", "api_key")
+
+
+def test_text_saved_before_the_rule_is_named_by_the_deploy_check(make_customer):
+    from tenants.checks import customers_hidden_text_check
+
+    make_customer(slug="plain", name="Plain Co")
+    assert customers_hidden_text_check(databases=["default"]) == []
+    Customer.objects.filter(pk=make_customer(slug="legacy").pk).update(name="Legacy\u200b Co")
+    [warning] = customers_hidden_text_check(databases=["default"])
+    assert warning.id == "tenants.W004"
+    assert "legacy: name (U+200B ZERO WIDTH SPACE)" in warning.msg and "plain" not in warning.msg
