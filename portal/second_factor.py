@@ -81,7 +81,10 @@ class CodeForm(forms.Form):
     )
 
     def clean_code(self):
-        return "".join(self.cleaned_data["code"].split())
+        # As shown, or as typed from it: spaces and dashes dropped, and a recovery code
+        # (shown in lower case) taken in any case; an app's code is digits alone.
+        code = "".join(self.cleaned_data["code"].split()).replace("-", "")
+        return code if code.isdigit() else code.lower()
 
 
 def _next(request) -> str:

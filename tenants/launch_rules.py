@@ -56,6 +56,6 @@ def turned_off(customer) -> LaunchBlock:
         "inactive",
         403,
         gettext("Invoicing is turned off"),
-        gettext("Invoicing for %(company)s is turned off. Please contact %(email)s.")
+        gettext("To have it turned on again for %(company)s, please contact %(email)s.")
         % {"company": customer.name, "email": settings.PORTAL_SUPPORT_EMAIL},
     )

@@ -5,7 +5,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from tenants.models import DetailsState, EntityApiKey, Membership, ProvisioningState, SyncState
 
@@ -88,7 +88,14 @@ def _problems(customer) -> list[str]:
     elif customer.details_state == DetailsState.PENDING:
         problems.append(gettext("Details not sent"))
     if customer._failed_members:
-        problems.append(f"{customer._failed_members} member(s) failed to sync")
+        problems.append(
+            ngettext(
+                "%(count)d member failed to sync",
+                "%(count)d members failed to sync",
+                customer._failed_members,
+            )
+            % {"count": customer._failed_members}
+        )
     return problems
 
 

@@ -50,6 +50,16 @@ def email_characters_check(value: str) -> None:
             _("This address holds a space, an invisible or a control character; type it again."),
             code="email_characters",
         )
+    # A letter that stands in for a plain one (the long s for s, the Kelvin sign for k,
+    # full-width letters): another account that reads like the first, and that lookups
+    # folding case take for it (U+017F "staff@" is "staff@" to them).
+    if any(
+        not c.isascii() and unicodedata.normalize("NFKC", c).casefold().isascii() for c in value
+    ):
+        raise ValidationError(
+            _("This address holds a look-alike of a plain letter; type it again."),
+            code="email_characters",
+        )
 
 
 class User(AbstractUser):

@@ -301,7 +301,7 @@ def test_every_refusal_is_audited_in_full(
          "Opening invoicing for Globex GmbH needs the editor role or higher; yours is viewer. "
          "Ask an admin of your team."),
         ("cy@globex.example", "inactive", "Invoicing is turned off",
-         "Invoicing for Globex GmbH is turned off. Please contact support@example.com."),
+         "To have it turned on again for Globex GmbH, please contact support@example.com."),
         ("cy@globex.example", "unprovisioned", "Invoicing is not set up yet",
          "Invoicing for Globex GmbH is still being set up. Please try again later."),
         ("cy@globex.example", "down", "Invoicing is unavailable right now",
@@ -440,7 +440,7 @@ def test_an_entity_disabled_upstream_says_so(login_as, acme, simulator, account_
     simulator.api("POST", f"/entities/{acme.entity_id}/disable", account_key)
     page = login_as("bo@acme.example").post(launch_url("acme"))
     assert page.status_code == 403 and b"<h1>Invoicing is turned off</h1>" in page.content
-    assert b"Invoicing for Acme d.o.o. is turned off. Please contact help@partner.example." in (
+    assert b"To have it turned on again for Acme d.o.o., please contact help@partner.example." in (
         page.content
     )
 

@@ -344,3 +344,24 @@ def test_staff_who_chose_german_confirm_and_read_the_outcome_in_german(
     done = staff_client.post(CHANGELIST, {**data, "confirmed": "yes"}, follow=True)
     assert "Einrichten: erledigt, Kunde: 1." in done.content.decode()
     assert simulator.stats()["entities"] == 1
+
+
+def test_the_status_column_names_only_what_needs_attention(
+    staff_client, make_customer, make_member
+):
+    from tenants.models import SyncState
+
+    healthy = make_customer(name="Healthy", slug="healthy", provisioning_state="provisioned")
+    troubled = make_customer(name="Troubled", slug="troubled", provisioning_state="provisioned")
+    for n in range(2):
+        member = make_member(troubled, f"m{n}@troubled.example")
+        Membership.objects.filter(pk=member.pk).update(sync_state=SyncState.FAILED)
+    Customer.objects.filter(pk=troubled.pk).update(is_active=False)
+    page = staff_client.get(CHANGELIST).content.decode()
+    row = {
+        c.name: page.split(f">{c.name}</a>", 1)[1].split("</tr>", 1)[0] for c in (healthy, troubled)
+    }
+    assert "2 members failed to sync" in row["Troubled"] and "Disabled" in row["Troubled"]
+    assert "failed to sync" not in row["Healthy"] and "Disabled" not in row["Healthy"]
+    Membership.objects.filter(user__email="m1@troubled.example").delete()
+    assert "1 member failed to sync" in staff_client.get(CHANGELIST).content.decode()

@@ -238,16 +238,22 @@ def test_a_member_being_removed_cannot_be_given_a_role_back(login_as, client, ac
     [
         ("staff@partner.example", "This address belongs to our own staff"),
         ("a@acme.example\u200b", "an invisible or a control character"),
+        ("\u017ftaff@partner.example", "a look-alike of a plain letter"),  # long s
+        ("bo@\u212aacme.example", "a look-alike of a plain letter"),  # Kelvin sign
+        ("\uff41na@acme.example", "a look-alike of a plain letter"),  # full-width a
     ],
 )
 def test_staff_and_invisible_characters_are_refused_on_the_field(
     login_as, client, acme, simulator, email, says
 ):
     User.objects.create_user(email="staff@partner.example", is_staff=True)
+    users = User.objects.count()
     login_as("ana@acme.example")
     page = client.post("/customers/acme/team/add/", {"email": email, "role": "viewer"})
     assert page.status_code == 400 and says in page.content.decode()
     assert not Membership.objects.filter(user__email__startswith=email[:8]).exists()
+    assert User.objects.count() == users  # no look-alike account beside the real one
+    assert simulator.requests_to("POST /entities/users") == 2  # provisioning's two only
 
 
 def test_an_existing_login_added_to_another_company_is_told(
