@@ -112,3 +112,38 @@ def test_staff_switch_the_admin_to_german_and_confirm_an_action_in_it(
     page.get_by_role("button", name="Ausführen").click()
     page.get_by_role("button", name="Ja, Schlüssel austauschen").click()
     page.get_by_text("Schlüssel austauschen: erledigt, Kunde: 1.").wait_for()
+
+
+def test_a_disable_space_invoices_does_not_confirm_is_said_and_finished_from_the_page(
+    invited_demo, live_server, browser, simulator, account_key
+):
+    """Space Invoices down: the page says launches are blocked here only, the list marks
+    it, and Disable, still offered, finishes it once Space Invoices is back."""
+    from tenants.models import Customer
+
+    acme = Customer.objects.get(slug="acme")
+
+    def enabled_upstream() -> bool:
+        return simulator.api("GET", f"/entities/{acme.entity_id}", account_key).json()["is_enabled"]
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    staff_sign_in(page, live_server.url, "staff@example.com", PASSWORD)
+    page.goto(f"{live_server.url}/admin/tenants/customer/")
+    page.get_by_role("link", name="Acme d.o.o.").click()
+    simulator.fault(path_prefix=f"/entities/{acme.entity_id}/disable", status=503, count=99)
+    page.get_by_role("link", name="Disable (blocks Open invoicing)").click()
+    page.get_by_role("button", name="Yes, disable").click()
+    page.get_by_text(
+        "Open invoicing is blocked here, but Space Invoices has not confirmed"
+    ).wait_for()
+    assert enabled_upstream()
+    page.goto(f"{live_server.url}/admin/tenants/customer/")
+    row = page.get_by_role("row").filter(has_text="Acme d.o.o.")
+    assert "Disabled here only: not confirmed at Space Invoices" in row.inner_text()
+    row.get_by_role("link", name="Acme d.o.o.").click()
+    simulator.clear_faults()
+    page.get_by_role("link", name="Disable (blocks Open invoicing)").click()
+    page.get_by_role("button", name="Yes, disable").click()
+    page.get_by_text("Disable: done for 1 customer.").wait_for()
+    assert not enabled_upstream()
+    assert page.get_by_role("link", name="Disable (blocks Open invoicing)").count() == 0
