@@ -147,3 +147,42 @@ def test_a_disable_space_invoices_does_not_confirm_is_said_and_finished_from_the
     page.get_by_text("Disable: done for 1 customer.").wait_for()
     assert not enabled_upstream()
     assert page.get_by_role("link", name="Disable (blocks Open invoicing)").count() == 0
+
+
+def test_a_wrong_code_then_a_right_one_too_soon_says_to_wait_and_a_recovery_code_still_works(
+    invited_demo, live_server, browser
+):
+    """Enrolment: a right code sent right after a wrong one is told to wait (never 'does
+    not match'). Signing in again: a recovery code, typed as people type it, gets in."""
+    from tests.e2e.conftest import totp_from_secret
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Email address").fill("staff@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Set up a second factor").wait_for()
+    secret = page.locator("#totp-secret").inner_text()
+    right = totp_from_secret(secret)
+    page.get_by_label("Code from the app").fill("000000" if right != "000000" else "111111")
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_text("That code does not match").wait_for()
+    page.get_by_label("Code from the app").fill(totp_from_secret(secret))
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_text("A wrong code makes the next try wait: wait 1 second").wait_for()
+    page.wait_for_timeout(1100)
+    page.get_by_label("Code from the app").fill(totp_from_secret(secret))
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("heading", name="Your recovery codes").wait_for()
+    code = page.locator("li code").first.inner_text()
+    page.get_by_role("link", name="I have saved them, continue").click()
+
+    other = browser.new_context().new_page()
+    other.goto(f"{live_server.url}/admin/login/")
+    other.get_by_label("Email address").fill("staff@example.com")
+    other.get_by_label("Password").fill(PASSWORD)
+    other.get_by_role("button", name="Log in").click()
+    other.get_by_role("heading", name="Confirm it is you").wait_for()
+    other.get_by_label("Code", exact=True).fill(f"{code[:4]}-{code[4:]}".upper())
+    other.get_by_role("button", name="Continue").click()
+    other.get_by_role("heading", name="Customers and invoicing").wait_for()
