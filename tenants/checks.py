@@ -106,7 +106,7 @@ def customers_hidden_text_check(app_configs=None, databases=None, **kwargs):
 
     if not databases:
         return []
-    fields = ["name", "address", "city", "post_code", "tax_number"]
+    fields = ["name", "address", "city", "post_code", "country", "tax_number"]
     found = []
     try:
         for slug, *values in Customer.objects.values_list("slug", *fields).iterator():

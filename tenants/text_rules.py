@@ -21,6 +21,9 @@ _BLANK = frozenset(
 # refused beside a Latin letter or digit, where they only hide.
 _JOINERS = frozenset("\u200c\u200d")
 
+# What a character without a Unicode name is, by its category.
+_UNNAMED = {"Cc": "CONTROL", "Co": "PRIVATE USE", "Cn": "UNASSIGNED", "Cs": "SURROGATE"}
+
 ONE_LINE_MESSAGE = gettext_lazy(
     "Line breaks, control and invisible characters are not allowed here (found: %(found)s)."
 )
@@ -36,7 +39,8 @@ def hidden_character(value: str) -> str | None:
         else:
             hidden = char in _BLANK or unicodedata.category(char) in _HIDDEN_CATEGORIES
         if hidden:
-            return f"U+{ord(char):04X} {unicodedata.name(char, 'CONTROL')}"
+            name = unicodedata.name(char, "") or _UNNAMED[unicodedata.category(char)]
+            return f"U+{ord(char):04X} {name}"
     return None
 
 

@@ -161,9 +161,12 @@ def customer_drift_check(*, customer: Customer) -> list[DriftFinding]:
         found = _entity_findings(customer, entity)
         if not entity.is_enabled and customer.disable_unconfirmed_since:
             # Seen disabled there: the Disable whose answer never came is confirmed now.
-            Customer.objects.filter(pk=customer.pk, is_active=False).update(
-                disable_unconfirmed_since=None
-            )
+            # Only the mark this check read: a Disable started since keeps its own.
+            Customer.objects.filter(
+                pk=customer.pk,
+                is_active=False,
+                disable_unconfirmed_since=customer.disable_unconfirmed_since,
+            ).update(disable_unconfirmed_since=None)
         if entity.is_enabled:  # a disabled entity refuses every key: nothing to learn
             found += _key_findings(customer, client)
         found += _user_findings(customer)
@@ -182,6 +185,8 @@ def customer_drift_apply(*, customer: Customer, actor: Actor) -> list[DriftFindi
     what is left (unfixable findings, or what Space Invoices refused)."""
     before = customer_drift_check(customer=customer)
     kinds = {f.kind for f in before if f.fixable}
+    # As stored now, never as the caller loaded it: a Disable since must not be undone.
+    customer = Customer.objects.get(pk=customer.pk)
     if Kind.ENTITY_ENABLED in kinds:
         (customer_enable if customer.is_active else customer_disable)(
             customer=customer, actor=actor

@@ -113,11 +113,29 @@ def test_a_disable_whose_answer_was_lost_is_confirmed_by_the_next_drift_check(
     simulator.clear_faults()
     assert not enabled_upstream(simulator, account_key, acme.entity_id)
     assert Customer.objects.get(pk=acme.pk).disable_unconfirmed_since is not None
-    assert customer_drift_apply(customer=acme, actor="t") == []
+    assert customer_drift_apply(customer=acme, actor="t") == []  # acme: loaded before
     assert Customer.objects.get(pk=acme.pk).disable_unconfirmed_since is None
+    assert not Customer.objects.get(pk=acme.pk).is_active  # never undone by a stale copy
+    assert not enabled_upstream(simulator, account_key, acme.entity_id)
     client.force_login(staff)
     listed = client.get(CHANGELIST).content.decode()
     assert "not confirmed at Space Invoices" not in listed and "Disabled" in listed
+
+
+def test_reconcile_with_a_copy_loaded_before_a_failed_disable_never_enables(
+    acme, simulator, account_key
+):
+    from tenants.errors import PartlyApplied
+    from tenants.services import customer_drift_apply
+
+    stale = Customer.objects.get(pk=acme.pk)  # active, as loaded before the Disable
+    simulator.fault(path_prefix=f"/entities/{acme.entity_id}/disable", status=503, count=3)
+    with pytest.raises(PartlyApplied):
+        customer_disable(customer=acme, actor="t")
+    simulator.clear_faults()
+    customer_drift_apply(customer=stale, actor="t")
+    assert not Customer.objects.get(pk=acme.pk).is_active
+    assert not enabled_upstream(simulator, account_key, acme.entity_id)  # finished instead
 
 
 def test_a_failed_enable_changes_nothing_here(acme, simulator, account_key):

@@ -253,3 +253,6 @@ def test_text_saved_before_the_rule_is_named_by_the_deploy_check(make_customer):
     [warning] = customers_hidden_text_check(databases=["default"])
     assert warning.id == "tenants.W004"
     assert "legacy: name (U+200B ZERO WIDTH SPACE)" in warning.msg and "plain" not in warning.msg
+    Customer.objects.filter(slug="legacy").update(name="Legacy Co", country="Slovenia\ue000")
+    [warning] = customers_hidden_text_check(databases=["default"])
+    assert "legacy: country (U+E000 PRIVATE USE)" in warning.msg
