@@ -6,6 +6,7 @@ from django.utils.translation import gettext, gettext_lazy
 from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import KeyRejected
 from tenants.models import Customer, Role
+from tenants.models.user import email_characters_check
 from tenants.services import entity_key_verify
 from tenants.text_rules import slug_check
 
@@ -24,6 +25,7 @@ ENTITY_DETAIL_FIELDS = [
 class CustomerAdminForm(forms.ModelForm):
     new_member_email = forms.EmailField(
         required=False,
+        validators=[email_characters_check],
         label=gettext_lazy("Add a member by email"),
         help_text=gettext_lazy("A new portal user gets an email to set a password."),
     )

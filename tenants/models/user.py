@@ -42,6 +42,22 @@ class UserManager(BaseUserManager):
 EMAIL_MAX_LENGTH = 254
 
 
+def _stands_in_for_ascii(char: str) -> bool:
+    """A non-ASCII letter that case mapping or compatibility folding turns into plain ones
+    (the long s, the Kelvin sign, full-width letters, the dotless and the dotted i; ß too,
+    which folds to "ss"): case-insensitive lookups take it for another address."""
+    if char.isascii():
+        return False
+    lower = "".join(
+        c for c in unicodedata.normalize("NFD", char.lower()) if not unicodedata.combining(c)
+    )
+    return (
+        unicodedata.normalize("NFKC", char).casefold().isascii()
+        or char.upper().isascii()
+        or (lower.isascii() and unicodedata.normalize("NFD", char)[0] != lower)
+    )
+
+
 def email_characters_check(value: str) -> None:
     """Refuse invisible and control characters (a zero-width space makes a second account
     that looks like the first, and mail delivery drops it: the link reaches the other)."""
@@ -53,9 +69,7 @@ def email_characters_check(value: str) -> None:
     # A letter that stands in for a plain one (the long s for s, the Kelvin sign for k,
     # full-width letters): another account that reads like the first, and that lookups
     # folding case take for it (U+017F "staff@" is "staff@" to them).
-    if any(
-        not c.isascii() and unicodedata.normalize("NFKC", c).casefold().isascii() for c in value
-    ):
+    if any(_stands_in_for_ascii(c) for c in value):
         raise ValidationError(
             _("This address holds a look-alike of a plain letter; type it again."),
             code="email_characters",
@@ -64,7 +78,12 @@ def email_characters_check(value: str) -> None:
 
 class User(AbstractUser):
     username = None
-    email = models.EmailField(_("email address"), unique=True, max_length=EMAIL_MAX_LENGTH)
+    email = models.EmailField(
+        _("email address"),
+        unique=True,
+        max_length=EMAIL_MAX_LENGTH,
+        validators=[email_characters_check],
+    )
     # Saved by the language switcher; blank until they choose (then the browser's decides).
     # Free text against settings.LANGUAGES, which a partner may narrow after it was saved.
     language = models.CharField(_("language"), max_length=8, blank=True)
@@ -85,6 +104,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        # One spelling per address: ANA@… beside ana@… would be a second account, and a
+        # sign-in by either then finds two.
+        self.email = self.email.lower()
 
     def save(self, *args, **kwargs):
         # A full save of a user read earlier (a password change, the admin's form) writes

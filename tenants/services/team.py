@@ -1,6 +1,7 @@
 """Team changes (add, change role, remove): saved here first, then applied in Space Invoices,
 and reported as applied only when they are."""
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
@@ -9,6 +10,7 @@ from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import TenantError
 from tenants.locking import CustomerBusy
 from tenants.models import Customer, Membership, Role, StaffAction, SyncState, User
+from tenants.models.user import email_characters_check
 
 from .audit import Actor, staff_action_record
 from .guards import refuse_if_offboarding
@@ -63,6 +65,11 @@ def membership_add(
         raise TenantError(_unknown_role(role))
     refuse_if_offboarding(customer)
     email = User.objects.normalize_email(email.strip()).lower()
+    try:
+        # Every way in (the team page, the admin, an import) refuses what the form would.
+        email_characters_check(email)
+    except ValidationError as exc:
+        raise TenantError(" ".join(exc.messages)) from None
     try:
         membership, audit = _membership_create(
             customer=customer, email=email, role=role, actor=actor, sync=sync

@@ -256,3 +256,40 @@ def test_text_saved_before_the_rule_is_named_by_the_deploy_check(make_customer):
     Customer.objects.filter(slug="legacy").update(name="Legacy Co", country="Slovenia\ue000")
     [warning] = customers_hidden_text_check(databases=["default"])
     assert "legacy: country (U+E000 PRIVATE USE)" in warning.msg
+
+
+def test_every_way_an_email_comes_in_refuses_a_look_alike(
+    staff_client, make_customer, acme_like=None
+):
+    """The customer form's "add a member", the user admin, and createsuperuser: the same
+    rule as the team page, and one spelling per address."""
+    import os
+
+    from tenants.models import User
+
+    customer = make_customer(name="Acme", slug="acme")
+    from tests.fixtures_portal import change_form_data
+
+    url = reverse("admin:tenants_customer_change", args=[customer.pk])
+    page = staff_client.post(
+        url, change_form_data(customer, new_member_email="\u017ftaff@example.com")
+    )
+    assert "a look-alike of a plain letter" in field_errors(page, "new_member_email")
+    assert not User.objects.filter(email__contains="\u017f").exists()
+    add_user = reverse("admin:tenants_user_add")
+    User.objects.create_user(email="ana@acme.example")
+    users = User.objects.count()
+    data = {
+        "email": "ANA@acme.example",
+        "password1": "a-Long-pass-1234",
+        "password2": "a-Long-pass-1234",
+    }
+    staff_client.post(add_user, data | {"usable_password": "true"})
+    assert User.objects.count() == users  # not a second ana in capitals
+    os.environ["DJANGO_SUPERUSER_PASSWORD"] = "a-Long-pass-1234"
+    try:
+        with pytest.raises(CommandError, match="look-alike of a plain letter"):
+            call_command("createsuperuser", "--noinput", "--email", "te\u017ft@example.com")
+    finally:
+        del os.environ["DJANGO_SUPERUSER_PASSWORD"]
+    assert User.objects.count() == users

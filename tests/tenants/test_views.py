@@ -241,6 +241,8 @@ def test_a_member_being_removed_cannot_be_given_a_role_back(login_as, client, ac
         ("\u017ftaff@partner.example", "a look-alike of a plain letter"),  # long s
         ("bo@\u212aacme.example", "a look-alike of a plain letter"),  # Kelvin sign
         ("\uff41na@acme.example", "a look-alike of a plain letter"),  # full-width a
+        ("adm\u0131n@acme.example", "a look-alike of a plain letter"),  # dotless i
+        ("adm\u0130n@acme.example", "a look-alike of a plain letter"),  # dotted capital I
     ],
 )
 def test_staff_and_invisible_characters_are_refused_on_the_field(
