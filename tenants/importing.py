@@ -36,6 +36,7 @@ COLUMNS = [
     "members",
 ]
 REQUIRED_COLUMNS = {"name", "slug", "country"}
+_CELLS = "__cells__"  # a row's shape problem, in place of its data
 CHUNK = 500  # rows looked up together: one query a chunk, whatever the file's size
 ERRORS_KEPT = 50  # the first errors are listed; all are counted
 
@@ -82,8 +83,9 @@ class CustomerRowForm(forms.ModelForm):
                 )
             try:
                 forms.EmailField(validators=[email_characters_check]).clean(email)
-            except forms.ValidationError:
-                raise forms.ValidationError(f"{email!r} is not an email address.") from None
+            except forms.ValidationError as exc:
+                # Said as the team page says it: what is wrong, not only that it is.
+                raise forms.ValidationError(f"{email!r}: {' '.join(exc.messages)}") from None
             if role not in Role.values:
                 raise forms.ValidationError(f"{role!r} is not a role (viewer, editor, admin).")
             if email in members:
@@ -131,15 +133,22 @@ class CheckedRow:
     existing: Customer | None
 
     @property
-    def changes(self) -> bool:
+    def details_change(self) -> bool:
+        """A field of the customer itself differs from what is stored."""
         if self.existing is None:
             return True
         data = self.form.cleaned_data
-        current = {m.user.email for m in self.existing.memberships.select_related("user")}
         fields = [*self.form.Meta.fields, "is_tax_subject"]
-        return any(data[f] != getattr(self.existing, f) for f in fields) or any(
-            email not in current for email, _ in data["members"]
-        )
+        return any(data[f] != getattr(self.existing, f) for f in fields)
+
+    @property
+    def changes(self) -> bool:
+        """Anything to write: the customer's fields, or a member it does not have yet
+        (emails compared in lower case, as the members are matched when saved)."""
+        if self.details_change:
+            return True
+        current = {m.user.email.lower() for m in self.existing.memberships.select_related("user")}
+        return any(email not in current for email, _ in self.form.cleaned_data["members"])
 
 
 def _reader(path: Path) -> Iterator[tuple[int, dict]]:
@@ -153,6 +162,15 @@ def _reader(path: Path) -> Iterator[tuple[int, dict]]:
                 problems.append(f"unknown column(s): {', '.join(sorted(unknown))}")
             raise ValueError("; ".join(problems))
         for number, raw in enumerate(reader, start=2):
+            # A row with more or fewer cells than the header (an unquoted comma, say) would
+            # put values under the wrong columns: refused, never read as it falls.
+            if None in raw or None in raw.values():
+                shape = "more" if None in raw else "fewer"
+                yield (
+                    number,
+                    {_CELLS: f"{shape} cells than the header (quote a value with a comma)"},
+                )
+                continue
             data = {k: (v or "").strip() for k, v in raw.items() if k}
             if "is_tax_subject" in data:
                 data["is_tax_subject"] = data["is_tax_subject"].lower()  # Yes, TRUE, …
@@ -185,6 +203,10 @@ def _checked(path: Path, summary: ImportSummary) -> Iterator[CheckedRow]:
         existing = {c.slug: c for c in Customer.objects.filter(slug__in=slugs)}
         for number, data in chunk:
             summary.rows += 1
+            if _CELLS in data:
+                summary.invalid += 1
+                summary.error(f"row {number}: {data[_CELLS]}")
+                continue
             slug = data.get("slug", "")
             # A copy: checking the form writes its values into its instance, and the stored
             # customer is what a row is compared with.
@@ -262,7 +284,7 @@ def _save(row: CheckedRow, actor) -> Customer:
     changed = row.changes
     customer = row.form.save(commit=False)
     customer.is_tax_subject = data["is_tax_subject"]
-    if row.existing and row.existing.entity_id and changed:
+    if row.existing and row.existing.entity_id and row.details_change:
         # Sent by "Send details to Space Invoices" or update_entity_details --all-behind.
         customer.details_state = DetailsState.PENDING
     customer.save()

@@ -172,7 +172,7 @@ def test_import_error_lines_name_row_and_column(tmp_path, capsys):
         call_command("import_customers", str(path), stderr=err)
     text = err.getvalue()
     assert "row 2, column country: This field is required." in text
-    assert "row 2, column members: 'nobody' is not an email address." in text
+    assert "row 2, column members: 'nobody': Enter a valid email address." in text
 
 
 def test_import_rejects_a_line_break_a_long_email_and_a_repeated_member(tmp_path):

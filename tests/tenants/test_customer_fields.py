@@ -293,3 +293,51 @@ def test_every_way_an_email_comes_in_refuses_a_look_alike(
     finally:
         del os.environ["DJANGO_SUPERUSER_PASSWORD"]
     assert User.objects.count() == users
+
+
+def test_an_import_row_with_more_or_fewer_cells_than_the_header_is_refused(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "name,slug,country,address,city\n"
+        "Short,short,at\n"  # two cells missing
+        "Long,long,si,Trubarjeva 1, 2nd floor,Kranj\n"  # an unquoted comma
+        'Quoted,quoted,si,"Trubarjeva 1, 2nd floor",Kranj\n'
+    )
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_customers", str(path), stderr=err)
+    assert "row 2: fewer cells than the header" in err.getvalue()
+    assert "row 3: more cells than the header (quote a value with a comma)" in err.getvalue()
+    assert "row 4" not in err.getvalue() and not Customer.objects.exists()
+
+
+def test_an_import_adding_only_a_member_leaves_the_details_in_step(
+    tmp_path, make_customer, make_member, simulator
+):
+    acme = customer_provision(customer=make_customer(name="Acme", slug="acme", city=""), actor="t")
+    from tenants.models import User
+
+    make_member(acme, "ken@acme.example")
+    # Stored with a capital, as the user admin could save addresses before they were folded.
+    User.objects.filter(email="ken@acme.example").update(email="Ken@acme.example")
+    path = tmp_path / "customers.csv"
+    path.write_text("name,slug,country,members\nAcme,acme,si,ken@acme.example:viewer\n")
+    out = StringIO()
+    call_command("import_customers", str(path), stdout=out)
+    assert "0 new, 0 changed, 1 unchanged" in out.getvalue()
+    path.write_text("name,slug,country,members\nAcme,acme,si,newbie@acme.example:viewer\n")
+    out = StringIO()
+    call_command("import_customers", str(path), stdout=out)
+    assert "0 new, 1 changed, 0 unchanged" in out.getvalue()
+    acme.refresh_from_db()
+    assert acme.details_state == "in_step"  # a member added, no detail to send
+    assert acme.memberships.filter(user__email="newbie@acme.example").exists()
+
+
+def test_an_import_says_what_is_wrong_with_a_members_address(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text("name,slug,country,members\nAcme,acme,si,\u017fam@acme.example:viewer\n")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_customers", str(path), stderr=err)
+    assert "a look-alike of a plain letter" in err.getvalue()
