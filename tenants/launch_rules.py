@@ -51,7 +51,16 @@ def launch_block(*, membership: Membership) -> LaunchBlock | None:
 
 
 def turned_off(customer) -> LaunchBlock:
-    """The customer is disabled (here, or found so upstream at launch)."""
+    """The customer is disabled (here, or found so upstream at launch), or leaving."""
+    if customer.is_offboarding:
+        # Never "turned on again": an offboarded customer stays archived.
+        return LaunchBlock(
+            "inactive",
+            403,
+            gettext("Invoicing has ended"),
+            gettext("Invoicing for %(company)s has ended. For questions, please contact %(email)s.")
+            % {"company": customer.name, "email": settings.PORTAL_SUPPORT_EMAIL},
+        )
     return LaunchBlock(
         "inactive",
         403,

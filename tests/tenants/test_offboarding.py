@@ -80,7 +80,8 @@ def test_a_failed_offboarding_says_what_was_done_and_a_rerun_finishes_it(
     ana = User.objects.get(email="ana@acme.example")
     with pytest.raises(LaunchRefused) as launch:  # refused from the first step on
         launch_token_create(user=ana, slug="acme", client_ip="127.0.0.1")
-    assert launch.value.title == "Invoicing is turned off"
+    assert launch.value.title == "Invoicing has ended"  # never "turned on again"
+    assert launch.value.message.startswith(f"Invoicing for {acme.name} has ended.")
     simulator.clear_faults()
     call_command("offboard_customers", "--all-unfinished", stdout=StringIO())
     acme = Customer.objects.get(pk=acme.pk)
