@@ -56,6 +56,13 @@ class CustomerRowForm(forms.ModelForm):
         model = Customer
         fields = [c for c in COLUMNS if c not in ("is_tax_subject", "members")]
 
+    def __init__(self, *args, kept: tuple[str, ...] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Fields the row says nothing about: neither read nor checked, so they stay as
+        # stored (a value saved before a rule included).
+        for name in kept:
+            self.fields.pop(name, None)
+
     def validate_unique(self):
         pass  # a slug that exists is an update; repeats in the file are caught by the reader
 
@@ -138,7 +145,7 @@ class CheckedRow:
         if self.existing is None:
             return True
         data = self.form.cleaned_data
-        fields = [*self.form.Meta.fields, "is_tax_subject"]
+        fields = [f for f in self.form.fields if f != "members"]
         return any(data[f] != getattr(self.existing, f) for f in fields)
 
     @property
@@ -177,21 +184,19 @@ def _reader(path: Path) -> Iterator[tuple[int, dict]]:
             yield number, data
 
 
-def _filled(data: dict, stored: Customer | None) -> dict:
-    """A row with what it leaves out filled in: for a customer that exists, a column the
-    file does not have (or an empty access mode) keeps what is stored, since a file of
-    names and countries must not blank every address; for a new one, the defaults."""
-    filled = dict(data)
-    if stored is None:
-        filled["access_mode"] = filled.get("access_mode") or "user"
-        filled.setdefault("is_tax_subject", "")
-        return filled
-    for name in COLUMNS:
-        if name == "members" or filled.get(name) or (name in filled and name != "access_mode"):
-            continue
-        value = getattr(stored, name)
-        filled[name] = ("yes" if value else "no") if name == "is_tax_subject" else value
-    return filled
+def _defaults(data: dict) -> dict:
+    """A new customer's row with the defaults of what it leaves out."""
+    return {**data, "access_mode": data.get("access_mode") or "user"}
+
+
+def _kept(data: dict) -> tuple[str, ...]:
+    """An existing customer's fields a row says nothing about: a column the file does not
+    have, or an empty access mode. A file of names and countries must not blank every
+    address; an empty cell in a column the file has does clear its field."""
+    absent = [name for name in COLUMNS if name != "members" and name not in data]
+    if "access_mode" in data and not data["access_mode"]:
+        absent.append("access_mode")
+    return tuple(absent)
 
 
 def _checked(path: Path, summary: ImportSummary) -> Iterator[CheckedRow]:
@@ -211,7 +216,10 @@ def _checked(path: Path, summary: ImportSummary) -> Iterator[CheckedRow]:
             # A copy: checking the form writes its values into its instance, and the stored
             # customer is what a row is compared with.
             stored = existing.get(slug)
-            form = CustomerRowForm(data=_filled(data, stored), instance=copy(stored))
+            if stored is None:
+                form = CustomerRowForm(data=_defaults(data))
+            else:
+                form = CustomerRowForm(data=data, instance=copy(stored), kept=_kept(data))
             problems = [
                 f"row {number}, column {column}: {message}"
                 for column, messages in form.errors.items()
@@ -283,7 +291,8 @@ def _save(row: CheckedRow, actor) -> Customer:
     data = row.form.cleaned_data
     changed = row.changes
     customer = row.form.save(commit=False)
-    customer.is_tax_subject = data["is_tax_subject"]
+    if "is_tax_subject" in data:  # a declared field: the model form does not set it
+        customer.is_tax_subject = data["is_tax_subject"]
     if row.existing and row.existing.entity_id and row.details_change:
         # Sent by "Send details to Space Invoices" or update_entity_details --all-behind.
         customer.details_state = DetailsState.PENDING

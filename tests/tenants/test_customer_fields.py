@@ -341,3 +341,20 @@ def test_an_import_says_what_is_wrong_with_a_members_address(tmp_path):
     with pytest.raises(CommandError):
         call_command("import_customers", str(path), stderr=err)
     assert "a look-alike of a plain letter" in err.getvalue()
+
+
+def test_an_import_never_rechecks_a_field_its_file_has_no_column_for(tmp_path, make_customer):
+    """A value saved before a rule (an invisible character in the address) does not block
+    a row that says nothing about it; a row that gives the column is checked."""
+    legacy = make_customer(name="Globex", slug="globex", country="Germany")
+    Customer.objects.filter(pk=legacy.pk).update(address="Unter\u200b den Linden 5")
+    path = tmp_path / "customers.csv"
+    path.write_text("name,slug,country,city\nGlobex,globex,de,Berlin\n")
+    call_command("import_customers", str(path), stdout=StringIO())
+    legacy.refresh_from_db()
+    assert (legacy.city, legacy.address) == ("Berlin", "Unter\u200b den Linden 5")
+    path.write_text("name,slug,country,address\nGlobex,globex,de,Unter\u200b den Linden 5\n")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_customers", str(path), stderr=err)
+    assert "row 2, column address:" in err.getvalue() and "U+200B" in err.getvalue()
