@@ -54,17 +54,12 @@ def turned_off(customer) -> LaunchBlock:
     """The customer is disabled (here, or found so upstream at launch), or leaving."""
     if customer.is_offboarding:
         # Never "turned on again": an offboarded customer stays archived.
-        return LaunchBlock(
-            "inactive",
-            403,
-            gettext("Invoicing has ended"),
-            gettext("Invoicing for %(company)s has ended. For questions, please contact %(email)s.")
-            % {"company": customer.name, "email": settings.PORTAL_SUPPORT_EMAIL},
+        title = gettext("Invoicing has ended")
+        text = gettext(
+            "Invoicing for %(company)s has ended. For questions, please contact %(email)s."
         )
-    return LaunchBlock(
-        "inactive",
-        403,
-        gettext("Invoicing is turned off"),
-        gettext("To have it turned on again for %(company)s, please contact %(email)s.")
-        % {"company": customer.name, "email": settings.PORTAL_SUPPORT_EMAIL},
-    )
+    else:
+        title = gettext("Invoicing is turned off")
+        text = gettext("To have it turned on again for %(company)s, please contact %(email)s.")
+    named = {"company": customer.name, "email": settings.PORTAL_SUPPORT_EMAIL}
+    return LaunchBlock("inactive", 403, title, text % named)
