@@ -4,6 +4,8 @@ import hashlib
 import json
 import logging
 import math
+import select
+import socket
 import threading
 import time
 from datetime import timedelta
@@ -182,7 +184,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         fault = controls.take_fault(self.command, path)
         if fault and fault.delay_ms:
-            time.sleep(fault.delay_ms / 1000)
+            if fault.drop == "before":
+                self._client_stays(fault.delay_ms)  # nothing will be done either way
+            else:
+                time.sleep(fault.delay_ms / 1000)  # done after the wait, the client gone or not
         if fault and fault.drop == "before":
             self.close_connection = True  # nothing was done
             return
@@ -194,8 +199,9 @@ class Handler(BaseHTTPRequestHandler):
         status, body, request_id, replayed = execute(
             self.server.store, self.command, path, params, raw, self.headers
         )
-        if fault and fault.hold_ms:
-            time.sleep(fault.hold_ms / 1000)  # done, but the answer is late
+        # Done, but the answer is late; or never sent, once the client has hung up.
+        if fault and fault.hold_ms and not self._client_stays(fault.hold_ms):
+            return
         if fault and fault.drop == "after":
             self.close_connection = True  # the write happened; the answer never arrives
             return
@@ -206,6 +212,25 @@ class Handler(BaseHTTPRequestHandler):
             self._send(status, b'{"data": [{"id": "broken', "application/json", extra)
             return
         self._json(status, body, extra)
+
+    def _client_stays(self, ms: int) -> bool:
+        """Wait ``ms``, or less once the client has hung up (False): its answer has nowhere
+        to go, so a server stops holding it. Used only where the outcome is settled already (a
+        hold after the work, a wait before a drop), so kill tests need not wait out each hold."""
+        deadline = time.monotonic() + ms / 1000
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], left)
+            if not readable:
+                continue
+            try:
+                gone = not self.connection.recv(1, socket.MSG_PEEK)
+            except OSError:  # reset: the client died with data unread
+                gone = True
+            if gone:
+                self.close_connection = True
+                return False
+            time.sleep(max(0.0, deadline - time.monotonic()))  # it sent more: wait it out
+        return True
 
     def _fault_answer(self, fault) -> None:
         status = fault.status
