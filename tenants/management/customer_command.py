@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from spaceinvoices.client import SpaceInvoicesError
 from tenants.bulk_queue import bulk_enqueue
+from tenants.encryption import DecryptionError
 from tenants.errors import TenantError
 from tenants.models import Customer
 
@@ -12,7 +13,8 @@ class CustomerCommand(BaseCommand):
     """``--customer SLUG…`` or ``--all`` (``all_help`` says what all means), ``--dry-run``.
 
     Subclasses implement ``process(customer, dry_run) -> str`` and may raise
-    ``SpaceInvoicesError`` or ``TenantError``; any failure makes the command exit non-zero.
+    ``SpaceInvoicesError``, ``TenantError`` or ``DecryptionError`` (a stored secret no key
+    here reads); any failure makes the command exit non-zero, and the others still run.
     Those with a ``job_kind`` (a customer action's name) also take ``--queue``: the work
     becomes a job on the queue, and the command ends once it is queued.
     """
@@ -54,9 +56,27 @@ class CustomerCommand(BaseCommand):
         )
         if job is None:
             raise CommandError("--queue needs the jobs app (no queue is installed).")
-        self.stdout.write(
-            self.style.SUCCESS(f"Queued job #{job.pk} for {len(customers)} customer(s).")
+        state = job.items.model.State  # the jobs app's, reached through the job it returned
+        items = list(
+            job.items.order_by("customer__slug").values_list("customer__slug", "state", "message")
         )
+        if any(s in (state.PENDING, state.RUNNING) for _, s, _ in items):
+            self.stdout.write(
+                self.style.SUCCESS(f"Queued job #{job.pk} for {len(customers)} customer(s).")
+            )
+            return
+        # No broker: the job ran right here, so say how it went, as a run without --queue.
+        total, failures = len(items), 0
+        for number, (slug, s, message) in enumerate(items, start=1):
+            if s == state.FAILED:
+                failures += 1
+                outcome = self.style.ERROR(f"FAILED: {message}")
+            else:
+                outcome = message or "done"
+            self.stdout.write(f"[{number}/{total}] {slug}: {outcome}")
+        if failures:
+            raise CommandError(f"Job #{job.pk} ran here: {failures} of {total} customer(s) failed.")
+        self.stdout.write(self.style.SUCCESS(f"Job #{job.pk} ran here: {total} customer(s) done."))
 
     @property
     def actor(self) -> str:
@@ -80,7 +100,7 @@ class CustomerCommand(BaseCommand):
         for number, customer in enumerate(customers, start=1):
             try:
                 outcome = self.process(customer, dry_run)
-            except (SpaceInvoicesError, TenantError) as exc:
+            except (SpaceInvoicesError, TenantError, DecryptionError) as exc:
                 failures += 1
                 outcome = self.style.ERROR(f"FAILED: {exc}")
             else:

@@ -2,8 +2,9 @@
 
 from .access import customer_access_mode_set, customer_disable, customer_enable
 from .audit import Actor, staff_action_record
-from .details import DETAIL_FIELDS, customer_details_update
+from .details import DETAIL_FIELDS, DETAILS_WITH_PROVISIONING, customer_details_update
 from .drift import customer_drift_apply, customer_drift_check
+from .guards import refuse_if_offboarding, refuse_unless_ready
 from .invitations import invitation_resend
 from .keys import entity_key_attach, entity_key_rotate, entity_key_verify
 from .members import (
@@ -19,6 +20,7 @@ from .team import membership_add, membership_remove, membership_role_set
 from .webhooks import webhook_endpoint_register, webhook_endpoint_rotate
 
 __all__ = [
+    "DETAILS_WITH_PROVISIONING",
     "DETAIL_FIELDS",
     "Actor",
     "OffboardingIncomplete",
@@ -41,6 +43,8 @@ __all__ = [
     "membership_add",
     "membership_remove",
     "membership_role_set",
+    "refuse_if_offboarding",
+    "refuse_unless_ready",
     "staff_action_record",
     "user_active_set",
     "users_deactivate",

@@ -6,18 +6,18 @@ from django.db import transaction
 
 from spaceinvoices.client import SpaceInvoicesError
 from spaceinvoices.factory import account_client
-from tenants.errors import NotProvisioned
 from tenants.locking import customer_lock
 from tenants.models import Customer, DetailsState, StaffAction
 
 from .audit import Actor, staff_action_record
-from .guards import refuse_if_offboarding
+from .guards import refuse_unless_ready
 from .intents import upstream_write
 
 logger = logging.getLogger(__name__)
 # What the entity holds of the customer and the API lets us change; the country never
 # changes upstream, so it is read-only here once provisioned.
 DETAIL_FIELDS = ("name", "address", "city", "post_code", "tax_number", "is_tax_subject", "locale")
+DETAILS_WITH_PROVISIONING = "its details go with provisioning"  # why an update is refused
 
 
 def entity_details(customer: Customer) -> dict:
@@ -43,11 +43,7 @@ def customer_details_update(*, customer: Customer, actor: Actor) -> Customer:
     Raises SpaceInvoicesError when Space Invoices did not take them."""
     with customer_lock(customer):
         customer = Customer.objects.get(pk=customer.pk)
-        refuse_if_offboarding(customer)
-        if not customer.entity_id:
-            raise NotProvisioned(
-                f"{customer} is not provisioned; its details go with provisioning."
-            )
+        refuse_unless_ready(customer, why=DETAILS_WITH_PROVISIONING)
         details = entity_details(customer)
         client = account_client()
         try:

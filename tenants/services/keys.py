@@ -9,12 +9,12 @@ from spaceinvoices.client import CreatedApiKey, NotFound, SpaceInvoicesError, Un
 from spaceinvoices.contract import is_entity_key, key_environment, key_prefix_hint
 from spaceinvoices.factory import account_client
 from tenants.encryption import DecryptionError
-from tenants.errors import KeyRejected, NotProvisioned
+from tenants.errors import KeyRejected
 from tenants.locking import customer_lock
 from tenants.models import Customer, EntityApiKey, ProvisioningState, StaffAction
 
 from .audit import Actor, staff_action_record
-from .guards import refuse_if_offboarding
+from .guards import refuse_if_offboarding, refuse_unless_ready
 from .intents import upstream_write
 
 KEY_NAME = "portal"  # one fixed body, so that a re-sent request id replays
@@ -117,9 +117,7 @@ def entity_key_rotate(*, customer: Customer, actor: Actor) -> list[str]:
     (nothing changed then)."""
     with customer_lock(customer):
         customer = Customer.objects.get(pk=customer.pk)
-        refuse_if_offboarding(customer)
-        if not customer.entity_id:
-            raise NotProvisioned(f"{customer} is not provisioned; provision it first.")
+        refuse_unless_ready(customer)
         try:
             key_create(customer=customer, actor=actor, action=StaffAction.Action.ROTATE_KEY)
         except SpaceInvoicesError as exc:

@@ -16,12 +16,11 @@ from django.utils import timezone
 from spaceinvoices.client import NotFound, SpaceInvoicesError
 from spaceinvoices.contract import WEBHOOK_EVENTS
 from spaceinvoices.factory import account_client
-from tenants.errors import NotProvisioned
 from tenants.locking import customer_lock
 from tenants.models import Customer, StaffAction, WebhookEndpoint
 
 from .audit import Actor, staff_action_record
-from .guards import refuse_if_offboarding
+from .guards import refuse_unless_ready
 from .intents import upstream_write
 
 # Where Space Invoices delivers, below PORTAL_BASE_URL; the receiver's URL is mounted here.
@@ -129,9 +128,7 @@ def webhook_endpoint_ensure(*, customer: Customer) -> list[str]:
 
 def _refuse_unless_ready(customer: Customer) -> Customer:
     customer = Customer.objects.get(pk=customer.pk)
-    refuse_if_offboarding(customer)
-    if not customer.entity_id:
-        raise NotProvisioned(f"{customer} is not provisioned; provision it first.")
+    refuse_unless_ready(customer)
     return customer
 
 

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -161,7 +161,12 @@ def test_a_command_with_queue_starts_a_job(three, simulator, account_key):
     out = StringIO()
     call_command("sync_members", "--all", "--queue", stdout=out)
     job = Job.objects.get()
-    assert out.getvalue().strip() == f"Queued job #{job.pk} for 3 customer(s)."
+    # Without a broker (these tests run the queue eagerly) the job ran here: it says how.
+    slugs = sorted(c.slug for c in three)
+    assert out.getvalue().splitlines() == [
+        *(f"[{n}/3] {slug}: done" for n, slug in enumerate(slugs, start=1)),
+        f"Job #{job.pk} ran here: 3 customer(s) done.",
+    ]
     assert (job.kind, job.label, job.created_by) == ("sync_members", "sync_members", None)
     audits = StaffAction.objects.filter(action="sync_members")
     assert set(audits.values_list("actor_label", flat=True)) == {"command:sync_members"}
@@ -170,6 +175,16 @@ def test_a_command_with_queue_starts_a_job(three, simulator, account_key):
                  "--queue", stdout=StringIO())  # fmt: skip
     assert Job.objects.latest("pk").kind == "switch_to_api_key"
     assert Customer.objects.get(pk=three[0].pk).access_mode == "api_key"
+
+
+def test_a_command_whose_job_ran_here_and_failed_says_so_and_fails(three, simulator):
+    simulator.fault(path_prefix="/entities/users", status=503, count=1000)
+    out = StringIO()
+    with pytest.raises(CommandError, match=r"ran here: 3 of 3 customer\(s\) failed"):
+        call_command("sync_members", "--all", "--queue", stdout=out)
+    assert out.getvalue().count("FAILED: ") == 3
+    assert "Queued" not in out.getvalue()
+    assert Job.objects.get().counts()["failed"] == 3
 
 
 def test_the_schedules_queue_what_is_behind(three, make_customer, simulator):

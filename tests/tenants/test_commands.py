@@ -42,6 +42,58 @@ def test_failures_exit_non_zero_and_name_the_customer(make_customer, simulator):
     assert Customer.objects.get(slug="down-co").provisioning_state == "failed"
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("rotate_entity_keys",),
+        ("rotate_webhook_secrets",),
+        ("register_webhooks",),
+        ("update_entity_details",),
+        ("usage_compare", "--month", "2026-11"),
+    ],
+    ids=lambda c: c[0],
+)
+def test_a_dry_run_refuses_what_the_real_run_refuses(make_customer, simulator, command):
+    make_customer(slug="new-co")  # not provisioned: the real run fails on it
+    with pytest.raises(CommandError, match="1 of 1 customer"):
+        run(*command, "--customer", "new-co")
+    out = StringIO()
+    with pytest.raises(CommandError, match="Dry run: 1 of 1 customer"):
+        call_command(*command, "--customer", "new-co", "--dry-run", stdout=out)
+    assert "[1/1] new-co: FAILED" in out.getvalue() and "would" not in out.getvalue()
+    assert simulator.stats()["entities"] == 0
+
+
+def test_a_dry_run_refuses_to_provision_an_offboarded_customer(make_customer, simulator):
+    from tenants.services import customer_offboard
+
+    customer = customer_provision(customer=make_customer(slug="gone-co"), actor="t")
+    customer_offboard(customer=customer, actor="t")
+    for extra in ((), ("--dry-run",)):
+        out = StringIO()
+        with pytest.raises(CommandError, match="1 of 1 customer"):
+            call_command("provision_customers", "--customer", "gone-co", *extra, stdout=out)
+        assert "has been offboarded" in out.getvalue()
+    assert simulator.stats()["entities"] == 1
+
+
+def test_a_secret_no_key_reads_fails_its_customer_and_the_run_goes_on(
+    make_customer, simulator, settings
+):
+    first = customer_provision(customer=make_customer(slug="a-co"), actor="t")
+    customer_provision(customer=make_customer(slug="b-co"), actor="t")
+    hooks = simulator.stats()["webhooks"]
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key is lost
+    out = StringIO()
+    with pytest.raises(CommandError, match="2 of 2 customer"):
+        call_command("register_webhooks", "--all", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("[1/2] a-co: FAILED") and lines[1].startswith("[2/2] b-co: FAILED")
+    assert "decrypt" in out.getvalue()
+    assert first.webhook_endpoints.active().count() == 1
+    assert simulator.stats()["webhooks"] == hooks
+
+
 def test_unknown_slug_is_refused():
     with pytest.raises(CommandError, match="No customer with slug: nope"):
         run("sync_members", "--customer", "nope")
@@ -63,6 +115,7 @@ def test_sync_members_dry_run_lists_changes(make_customer, make_member, simulato
     assert simulator.stats()["users"] == 0
     assert "add late@syn.example as editor" in run("sync_members", "--all")
     assert simulator.stats()["users"] == 1
+    assert "[1/1] syn: in step\n" in run("sync_members", "--all", "--dry-run")  # no "would"
 
 
 def test_reencrypt_moves_every_row_to_the_new_key_and_resumes(make_customer, settings):

@@ -36,10 +36,10 @@ class Command(CustomerCommand):
         return super().handle(*args, **options)
 
     def process(self, customer, dry_run):
-        if dry_run:
-            return "would compare"
         if not customer.entity_id:
             return "FAILED: not provisioned"
+        if dry_run:
+            return "would compare"
         start, end = self.bounds
         try:
             result = usage_compare(customer=customer, start=start, end=end)

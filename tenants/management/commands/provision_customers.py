@@ -2,7 +2,7 @@
 
 from tenants.management.customer_command import CustomerCommand
 from tenants.models import Customer, ProvisioningState
-from tenants.services import customer_provision
+from tenants.services import customer_provision, refuse_if_offboarding
 
 
 class Command(CustomerCommand):
@@ -16,6 +16,7 @@ class Command(CustomerCommand):
 
     def process(self, customer, dry_run):
         if dry_run:
+            refuse_if_offboarding(customer)  # as the real run would
             return "already provisioned" if customer.is_provisioned else "would provision"
         result = customer_provision(customer=customer, actor=self.actor)
         if not result.is_provisioned:

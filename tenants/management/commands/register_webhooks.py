@@ -1,7 +1,7 @@
 """``register_webhooks (--customer SLUG… | --all) [--dry-run] [--queue]``."""
 
 from tenants.management.customer_command import CustomerCommand
-from tenants.services import webhook_endpoint_register
+from tenants.services import refuse_unless_ready, webhook_endpoint_register
 
 
 class Command(CustomerCommand):
@@ -14,8 +14,7 @@ class Command(CustomerCommand):
     def process(self, customer, dry_run):
         active = customer.webhook_endpoints.active().only("endpoint_id").first()
         if dry_run:
-            if not customer.entity_id:
-                return "not provisioned: would fail"
+            refuse_unless_ready(customer)  # as the real run would
             return f"has {active.endpoint_id}" if active else "would register"
         warnings = webhook_endpoint_register(customer=customer, actor=self.actor)
         endpoint = customer.webhook_endpoints.active().only("endpoint_id").get().endpoint_id

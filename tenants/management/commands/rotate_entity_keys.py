@@ -1,7 +1,7 @@
 """``rotate_entity_keys (--customer SLUG… | --all) [--dry-run]``."""
 
 from tenants.management.customer_command import CustomerCommand
-from tenants.services import entity_key_rotate
+from tenants.services import entity_key_rotate, refuse_unless_ready
 
 
 class Command(CustomerCommand):
@@ -10,7 +10,8 @@ class Command(CustomerCommand):
 
     def process(self, customer, dry_run):
         if dry_run:
-            return "would rotate" if customer.entity_id else "not provisioned: would fail"
+            refuse_unless_ready(customer)  # as the real run would
+            return "would rotate"
         warnings = entity_key_rotate(customer=customer, actor=self.actor)
         if warnings:
             return "FAILED: rotated, but " + "; ".join(warnings)

@@ -1,7 +1,7 @@
 """``rotate_webhook_secrets (--customer SLUG… | --all) [--dry-run] [--queue]``."""
 
 from tenants.management.customer_command import CustomerCommand
-from tenants.services import webhook_endpoint_rotate
+from tenants.services import refuse_unless_ready, webhook_endpoint_rotate
 
 
 class Command(CustomerCommand):
@@ -10,7 +10,8 @@ class Command(CustomerCommand):
 
     def process(self, customer, dry_run):
         if dry_run:
-            return "would rotate" if customer.entity_id else "not provisioned: would fail"
+            refuse_unless_ready(customer)  # as the real run would
+            return "would rotate"
         warnings = webhook_endpoint_rotate(customer=customer, actor=self.actor)
         endpoint = customer.webhook_endpoints.active().only("endpoint_id").get().endpoint_id
         if warnings:

@@ -10,7 +10,8 @@ class Command(CustomerCommand):
 
     def process(self, customer, dry_run):
         report = members_sync(customer=customer, actor=self.actor, dry_run=dry_run)
-        changes = "; ".join(report.changes) or "in step"
         if report.errors:
             return "FAILED: " + "; ".join(report.errors)
-        return ("would " if dry_run else "") + changes
+        if not report.changes:
+            return "in step"
+        return ("would " if dry_run else "") + "; ".join(report.changes)

@@ -2,7 +2,11 @@
 
 from tenants.management.customer_command import CustomerCommand
 from tenants.models import Customer, DetailsState
-from tenants.services import customer_details_update
+from tenants.services import (
+    DETAILS_WITH_PROVISIONING,
+    customer_details_update,
+    refuse_unless_ready,
+)
 
 
 class Command(CustomerCommand):
@@ -18,6 +22,7 @@ class Command(CustomerCommand):
 
     def process(self, customer, dry_run):
         if dry_run:
+            refuse_unless_ready(customer, why=DETAILS_WITH_PROVISIONING)  # as the real run would
             return f"would send ({customer.get_details_state_display().lower()})"
         customer_details_update(customer=customer, actor=self.actor)
         return "sent"
