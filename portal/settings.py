@@ -45,7 +45,10 @@ ALLOWED_HOSTS = [
 def _fernet_keys(raw: str) -> list[str]:
     keys = [k.strip() for k in raw.split(",") if k.strip()]
     if not keys:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS holds no key.")
+        raise ImproperlyConfigured(
+            "Set the FIELD_ENCRYPTION_KEYS environment variable (one or more Fernet keys, "
+            "comma-separated; `make run` writes one to .env). It is needed with DEBUG on too."
+        )
     for position, key in enumerate(keys, start=1):
         try:
             Fernet(key)
@@ -60,10 +63,10 @@ def _fernet_keys(raw: str) -> list[str]:
 
 
 # Dedicated encryption keys for stored secrets: the first encrypts, all decrypt.
-# Never derived from SECRET_KEY, so rotating one never touches the other.
-FIELD_ENCRYPTION_KEYS = _fernet_keys(
-    _required("FIELD_ENCRYPTION_KEYS", debug_default=Fernet.generate_key().decode())
-)
+# Never derived from SECRET_KEY, so rotating one never touches the other. Required with
+# DEBUG on as well: a key made up for one process would leave what it stores (a rotated
+# entity key, say) unreadable to every other process, and to itself once restarted.
+FIELD_ENCRYPTION_KEYS = _fernet_keys(env.str("FIELD_ENCRYPTION_KEYS", default=""))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -262,7 +265,11 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 # Where the portal is reached, for links in emails (no request is at hand there).
 # Never taken from a request's Host header, which a client chooses.
-PORTAL_BASE_URL = _required("PORTAL_BASE_URL", debug_default="http://127.0.0.1:8000").rstrip("/")
+# In development the portal is `make run`'s server, on PORTAL_PORT: commands run beside it
+# (webhook registration, links in emails) must name the same address.
+PORTAL_BASE_URL = _required(
+    "PORTAL_BASE_URL", debug_default=f"http://127.0.0.1:{env.str('PORTAL_PORT', default='8000')}"
+).rstrip("/")
 if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", PORTAL_BASE_URL):
     raise ImproperlyConfigured("PORTAL_BASE_URL must look like https://portal.example.com.")
 

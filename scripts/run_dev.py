@@ -145,8 +145,6 @@ def main() -> int:
     values = read_env()
     env = {**os.environ, **values, "PORTAL_READ_ENV_FILE": "1"}
     sim_port, portal_port = values["SIMULATOR_PORT"], values.get("PORTAL_PORT", "8000")
-    # Links in emails (the console shows them) point at this portal, on its own port.
-    env.setdefault("PORTAL_BASE_URL", f"http://127.0.0.1:{portal_port}")
     api_url = values["SPACEINVOICES_API_URL"]
     try:
         urls_agree(values)

@@ -67,8 +67,29 @@ def test_malformed_encryption_key_names_the_variable_not_the_value():
 
 
 def test_debug_runs_without_production_secrets():
-    result = load_settings(DEBUG="1", SECRET_KEY=None, FIELD_ENCRYPTION_KEYS=None)
+    result = load_settings(DEBUG="1", SECRET_KEY=None, PORTAL_BASE_URL=None)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("value", [None, "", " , "])
+def test_debug_runs_still_need_an_encryption_key(value):
+    """A key made up per process would store secrets no other process can read."""
+    result = load_settings(DEBUG="1", FIELD_ENCRYPTION_KEYS=value)
+    assert result.returncode != 0
+    assert "Set the FIELD_ENCRYPTION_KEYS environment variable" in result.stderr
+
+
+def test_a_debug_run_without_a_base_url_names_make_runs_port():
+    """Commands run beside `make run` register webhooks and write links to its server."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import portal.settings as s; print(s.PORTAL_BASE_URL)"],
+        cwd=ROOT,
+        env={**os.environ, **GOOD, "DEBUG": "1", "PORTAL_PORT": "8731",
+             "PORTAL_BASE_URL": "", "PORTAL_READ_ENV_FILE": "0"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "http://127.0.0.1:8731"
 
 
 @pytest.mark.parametrize("value", ["portal.example.com", "https://portal.example.com?next=x"])
