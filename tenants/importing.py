@@ -269,22 +269,31 @@ class ImportInvalid(Exception):
         self.summary = summary
 
 
-def customers_import(*, path: Path, actor) -> list[Customer]:
+@dataclass
+class Imported:
+    """What an import saved: every customer its file names, in file order; the new ones."""
+
+    customers: list[Customer] = field(default_factory=list)
+    created: list[Customer] = field(default_factory=list)
+
+
+def customers_import(*, path: Path, actor) -> Imported:
     """Create or update every customer in ``path``, with its members, in one transaction:
-    all rows or none (ImportInvalid, nothing saved). Returns the customers created."""
-    summary, created = ImportSummary(), []
+    all rows or none (ImportInvalid, nothing saved)."""
+    summary, imported = ImportSummary(), Imported()
     try:
         with transaction.atomic():
             for row in _checked(path, summary):
                 customer = _save(row, actor)
+                imported.customers.append(customer)
                 if row.existing is None:
-                    created.append(customer)
+                    imported.created.append(customer)
             if summary.error_count or not summary.rows:
                 raise ImportInvalid(summary)  # rolls back every row saved above
     except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
         summary.error(_read_problem(path, exc))
         raise ImportInvalid(summary) from None
-    return created
+    return imported
 
 
 def _save(row: CheckedRow, actor) -> Customer:

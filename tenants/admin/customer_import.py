@@ -95,7 +95,7 @@ class CustomerImport:
             return redirect(reverse("admin:tenants_customer_import"))
         upload = _upload_path(token)
         try:
-            created = customers_import(path=upload, actor=request.user)
+            created = customers_import(path=upload, actor=request.user).created
         except (ImportInvalid, TenantError) as exc:
             self.message_user(
                 request, gettext("Nothing imported: %(error)s.") % {"error": exc}, messages.ERROR

@@ -184,6 +184,27 @@ def test_import_with_provision(tmp_path, simulator, django_capture_on_commit_cal
     assert simulator.stats()["entities"] == 2 and simulator.stats()["users"] == 2
 
 
+def test_import_with_provision_rerun_finishes_a_failed_provisioning(
+    tmp_path, simulator, django_capture_on_commit_callbacks
+):
+    path = tmp_path / "customers.csv"
+    path.write_text(CSV_OK)
+    simulator.fault(path_prefix="/entities", method="POST", status=503, count=1000)
+    with pytest.raises(CommandError, match="2 customer"):
+        run("import_customers", str(path), "--provision")
+    simulator.clear_faults()
+    with django_capture_on_commit_callbacks(execute=True):
+        out = run("import_customers", str(path), "--provision")  # the rows are unchanged now
+    assert "0 new, 0 changed, 2 unchanged" in out
+    assert "[1/2] acme: provisioned" in out and "[2/2] globex: provisioned" in out
+    assert "All provisioned." in out
+    assert all(c.is_provisioned for c in Customer.objects.all())
+    assert simulator.stats()["entities"] == 2
+    again = run("import_customers", str(path), "--provision")
+    assert "[1/2] acme: already provisioned" in again
+    assert simulator.stats()["entities"] == 2
+
+
 def test_import_reports_every_bad_row_and_imports_nothing(tmp_path, make_customer):
     make_customer(slug="taken")
     path = tmp_path / "bad.csv"

@@ -16,7 +16,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
-        parser.add_argument("--provision", action="store_true", help="provision each new one")
+        parser.add_argument(
+            "--provision",
+            action="store_true",
+            help="then provision every customer in the file not provisioned yet",
+        )
         parser.add_argument("--dry-run", action="store_true", help="check the file only")
 
     def handle(self, *args, file: Path, provision=False, dry_run=False, **options):
@@ -30,12 +34,14 @@ class Command(BaseCommand):
             )
             return
         try:
-            customers = customers_import(path=file, actor="command:import_customers")
+            imported = customers_import(path=file, actor="command:import_customers")
         except ImportInvalid as exc:  # the file changed between the check and the import
             self._refuse(file, exc.summary)
         self.stdout.write(f"Imported {summary.rows} row(s): {counts}.")
         if provision:
-            self._provision(customers)
+            # Every customer the file names, not only the new ones: a re-run after a failed
+            # provisioning (its rows now unchanged) finishes the work.
+            self._provision(imported.customers)
 
     def _refuse(self, file, summary):
         for error in summary.errors:
@@ -47,10 +53,15 @@ class Command(BaseCommand):
     def _provision(self, customers):
         failures = 0
         for number, customer in enumerate(customers, start=1):
-            result = customer_provision(customer=customer, actor="command:import_customers")
-            ok = result.is_provisioned
-            failures += not ok
-            outcome = "provisioned" if ok else self.style.ERROR(f"FAILED: {result.last_error}")
+            if customer.is_provisioned:
+                outcome = "already provisioned"
+            elif customer.is_offboarding:
+                outcome = "offboarded: left as it is"
+            else:
+                result = customer_provision(customer=customer, actor="command:import_customers")
+                ok = result.is_provisioned
+                failures += not ok
+                outcome = "provisioned" if ok else self.style.ERROR(f"FAILED: {result.last_error}")
             self.stdout.write(f"[{number}/{len(customers)}] {customer.slug}: {outcome}")
         if failures:
             raise CommandError(
