@@ -9,7 +9,14 @@ from .models import Delivery
 
 
 def deliveries_old(cutoff: datetime):
-    return Delivery.objects.filter(received_at__lt=cutoff)
+    """Processed deliveries received before ``cutoff``. One not processed (it failed, or
+    no worker has reached it) stays until a replay processes it: deleting it would lose the
+    usage it has not counted yet."""
+    return Delivery.objects.filter(received_at__lt=cutoff, processed_at__isnull=False)
+
+
+def deliveries_unprocessed_before(cutoff: datetime):
+    return Delivery.objects.filter(received_at__lt=cutoff, processed_at__isnull=True)
 
 
 def deliveries_prune(*, older_than_days: int, progress: Callable[[int], None] | None = None) -> int:

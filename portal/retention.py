@@ -38,6 +38,10 @@ class RetentionCommand(BaseCommand):
     def prune(self, *, older_than_days: int, progress: Callable[[int], None]) -> int:
         raise NotImplementedError
 
+    def kept(self, cutoff: datetime) -> str:
+        """What older rows the prune leaves, and why ("" when none)."""
+        return ""
+
     def add_arguments(self, parser):
         parser.add_argument("--older-than", type=int, required=True, metavar="DAYS")
         parser.add_argument("--dry-run", action="store_true")
@@ -51,9 +55,11 @@ class RetentionCommand(BaseCommand):
             self.stdout.write(
                 f"Dry run: would delete {count} {self.what} older than {cutoff:%Y-%m-%d %H:%M} UTC."
             )
-            return
-        deleted = self.prune(
-            older_than_days=older_than,
-            progress=lambda total: self.stdout.write(f"deleted {total} so far"),
-        )
-        self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} {self.what}."))
+        else:
+            deleted = self.prune(
+                older_than_days=older_than,
+                progress=lambda total: self.stdout.write(f"deleted {total} so far"),
+            )
+            self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} {self.what}."))
+        if note := self.kept(retention_cutoff(older_than_days=older_than)):
+            self.stdout.write(note)

@@ -35,19 +35,24 @@ def test_demo_invoices_are_never_made_at_the_real_service(acme, settings, simula
 
 def test_inbox_retention_deletes_old_deliveries_and_keeps_usage(acme, capsys):
     old = Delivery.objects.create(customer=acme, endpoint_id="wh_1", body_sha256="1" * 64,
-                                  body=b"{}")  # fmt: skip
-    Delivery.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=91))
+                                  body=b"{}", processed_at=timezone.now())  # fmt: skip
+    failed = Delivery.objects.create(customer=acme, endpoint_id="wh_1", body_sha256="3" * 64,
+                                     body=b"{}", error="no key to read it")  # fmt: skip
+    long_ago = timezone.now() - timedelta(days=91)
+    Delivery.objects.filter(pk__in=[old.pk, failed.pk]).update(received_at=long_ago)
     new = Delivery.objects.create(customer=acme, endpoint_id="wh_1", body_sha256="2" * 64,
                                   body=b"{}")  # fmt: skip
     UsageEvent.objects.create(customer=acme, delivery=old, document_type="invoice",
                               document_id="inv_1", occurred_at=timezone.now())  # fmt: skip
     call_command("prune_webhook_inbox", "--older-than", "90", "--dry-run")
-    assert Delivery.objects.count() == 2
+    assert Delivery.objects.count() == 3
     call_command("prune_webhook_inbox", "--older-than", "90")
-    assert list(Delivery.objects.values_list("pk", flat=True)) == [new.pk]
+    # The failed one stays, to be replayed: its usage is not counted yet.
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {new.pk, failed.pk}
     assert UsageEvent.objects.get().delivery is None  # the count stays
     out = capsys.readouterr().out
     assert "would delete 1 webhook deliveries" in out and "Deleted 1 webhook deliveries." in out
+    assert out.count("Kept 1 older one(s) not processed") == 2  # the dry run says so too
 
 
 def test_inbox_retention_refuses_zero_days(db):
