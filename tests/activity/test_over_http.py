@@ -174,9 +174,17 @@ def test_usage_compare_finds_a_month_in_step_and_a_lost_delivery(acme, simulator
     assert "differs: counted 0, Space Invoices lists 1" in capsys.readouterr().out
 
 
-def test_usage_compare_refuses_a_malformed_month(acme):
-    with pytest.raises(CommandError, match="--month must look like 2026-11"):
-        call_command("usage_compare", "--month", "November", "--all")
+@pytest.mark.parametrize("month", ["November", "2026-1", "2026-13", " 2026-11"])
+def test_usage_compare_refuses_a_malformed_month(acme, month, simulator):
+    with pytest.raises(CommandError, match="--month must"):
+        call_command("usage_compare", "--month", month, "--all")
+    assert simulator.stats()["requests"].get("GET /invoices", 0) == 0
+
+
+def test_usage_compare_refuses_a_month_with_no_month_after_it(acme, simulator):
+    with pytest.raises(CommandError, match="from 0001-01 to 9999-11"):
+        call_command("usage_compare", "--month", "9999-12", "--all")
+    assert simulator.stats()["requests"].get("GET /invoices", 0) == 0
 
 
 def test_a_captured_delivery_replayed_tampered_or_stale_changes_nothing(

@@ -94,6 +94,12 @@ def test_a_secret_no_key_reads_fails_its_customer_and_the_run_goes_on(
     assert simulator.stats()["webhooks"] == hooks
 
 
+@pytest.mark.parametrize("size", ["0", "100001", "99999999999999999999"])
+def test_reencrypt_refuses_a_batch_size_out_of_range(db, size):
+    with pytest.raises(CommandError, match="--batch-size must be from 1 to 100000"):
+        run("reencrypt_secrets", "--batch-size", size)
+
+
 def test_unknown_slug_is_refused():
     with pytest.raises(CommandError, match="No customer with slug: nope"):
         run("sync_members", "--customer", "nope")
@@ -132,6 +138,7 @@ def test_reencrypt_moves_every_row_to_the_new_key_and_resumes(make_customer, set
     settings.FIELD_ENCRYPTION_KEYS = [new, old]
     out = run("reencrypt_secrets", "--dry-run", "--batch-size", "2")
     assert "5 would re-encrypt" in out
+    assert "2 rows: 2 would re-encrypt" in out and "re-encrypted" not in out  # nothing was
     out = run("reencrypt_secrets", "--batch-size", "2")
     assert "2 rows:" in out and "Done: 5 rows, 5 re-encrypted, 0 already current." in out
     assert "Done: 5 rows, 0 re-encrypted, 5 already current." in run("reencrypt_secrets")

@@ -1,5 +1,6 @@
 """``usage_compare --month YYYY-MM (--customer SLUG… | --all)``: our counts against theirs."""
 
+import re
 from datetime import datetime
 
 from django.core.management.base import CommandError
@@ -13,12 +14,15 @@ from tenants.models import EntityApiKey
 
 
 def month_bounds(text: str) -> tuple[datetime, datetime]:
+    # strptime alone takes "2026-1", and a month of year 9999 has no month after it.
+    if not re.fullmatch(r"\d{4}-\d{2}", text):
+        raise CommandError(f"--month must look like 2026-11, not {text!r}.")
     try:
-        start = datetime.strptime(text, "%Y-%m")
-    except ValueError:
-        raise CommandError(f"--month must look like 2026-11, not {text!r}.") from None
-    start = timezone.make_aware(start)
-    return start, month_after(start)
+        start = timezone.make_aware(datetime.strptime(text, "%Y-%m"))
+        return start, month_after(start)
+    except (ValueError, OverflowError):
+        said = f"--month must be a month from 0001-01 to 9999-11, not {text!r}."
+        raise CommandError(said) from None
 
 
 class Command(CustomerCommand):

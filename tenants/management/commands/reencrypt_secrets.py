@@ -16,6 +16,8 @@ from django.db import connection, transaction
 from tenants.encryption import DecryptionError, reencrypted
 from tenants.models import EntityApiKey, WebhookEndpoint
 
+# A batch is read into memory and written in one statement: more would only risk both.
+MOST_IN_A_BATCH = 100_000
 # Every encrypted column: (model, field).
 ENCRYPTED = ((EntityApiKey, "key"), (WebhookEndpoint, "secret"))
 
@@ -28,8 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=1000)
 
     def handle(self, *args, dry_run=False, batch_size=1000, **options):
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
+        if not 1 <= batch_size <= MOST_IN_A_BATCH:
+            raise CommandError(f"--batch-size must be from 1 to {MOST_IN_A_BATCH}.")
         for model, field in ENCRYPTED:
             self.stdout.write(f"{model._meta.verbose_name_plural}:")
             self.reencrypt(model, field, dry_run=dry_run, batch_size=batch_size)
@@ -41,6 +43,7 @@ class Command(BaseCommand):
         select = f"SELECT id, {column} FROM {table} WHERE id > %s ORDER BY id LIMIT %s"  # noqa: S608
         update = f"UPDATE {table} SET {column} = %s WHERE id = %s"  # noqa: S608
         last_id, seen, current, changed, failed = 0, 0, 0, 0, []
+        verb = "would re-encrypt" if dry_run else "re-encrypted"
         while True:
             with connection.cursor() as cursor:
                 cursor.execute(select, [last_id, batch_size])
@@ -75,10 +78,9 @@ class Command(BaseCommand):
             seen += len(rows)
             last_id = rows[-1][0]
             self.stdout.write(
-                f"{seen} rows: {changed} re-encrypted, {current} already current, "
+                f"{seen} rows: {changed} {verb}, {current} already current, "
                 f"{len(failed)} unreadable"
             )
-        verb = "would re-encrypt" if dry_run else "re-encrypted"
         summary = f"Done: {seen} rows, {changed} {verb}, {current} already current."
         if failed:
             self.stderr.write(
