@@ -82,7 +82,11 @@ def _upstream_clear(customer: Customer, actor: Actor, report: OffboardingReport)
     if keys.errors:
         raise _incomplete(customer, actor, report, "keys not deleted: " + "; ".join(keys.errors))
     report.left_upstream += keys.left_upstream
-    report.done.append("keys deleted at Space Invoices")
+    # "Deleted" only when none was left there (one this portal can no longer read is).
+    report.done.append(
+        "other keys deleted at Space Invoices" if keys.left_upstream else
+        "keys deleted at Space Invoices"
+    )  # fmt: skip
     with transaction.atomic():
         customer.webhook_endpoints.active().update(retired_at=timezone.now())
     hooks = endpoints_cleanup(customer=customer).errors  # refusals are reported, not raised
