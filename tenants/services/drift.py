@@ -29,7 +29,7 @@ from .details import customer_details_update, details_differing
 from .guards import refuse_if_offboarding
 from .keys import entity_key_rotate
 from .members import members_sync
-from .webhooks import webhook_endpoint_register, webhook_endpoint_rotate
+from .webhooks import receiver_url, webhook_endpoint_register, webhook_endpoint_rotate
 
 Kind = DriftFinding.Kind
 
@@ -132,6 +132,12 @@ def _webhook_findings(customer: Customer, client) -> list[DriftFinding]:
         detail = f"webhook endpoint {active.endpoint_id} is not at Space Invoices"
     elif not there.active:
         detail = f"Space Invoices disabled webhook endpoint {active.endpoint_id}"
+    elif there.url and there.url != receiver_url():
+        # PORTAL_BASE_URL changed since (a new domain): deliveries go where nobody listens.
+        detail = (
+            f"webhook endpoint {active.endpoint_id} delivers to {there.url}, "
+            f"not to {receiver_url()}"
+        )
     else:
         return []
     return [DriftFinding(kind=Kind.WEBHOOK, detail=detail, fixable=True)]

@@ -274,6 +274,23 @@ def test_a_webhook_endpoint_deleted_upstream_is_found_and_replaced(acme, simulat
     assert upstream["id"] == new.endpoint_id != old.endpoint_id
 
 
+def test_an_endpoint_at_the_portals_old_address_is_found_and_replaced(
+    acme, simulator, account_key, settings
+):
+    old = acme.webhook_endpoints.get()
+    settings.PORTAL_BASE_URL = "https://moved.example"  # the portal moved to a new domain
+    [finding] = customer_drift_check(customer=acme)
+    assert (finding.kind, finding.fixable) == ("webhook", True)
+    assert finding.detail == (
+        f"webhook endpoint {old.endpoint_id} delivers to http://portal.test/webhooks/"
+        "spaceinvoices/, not to https://moved.example/webhooks/spaceinvoices/"
+    )
+    assert customer_drift_apply(customer=acme, actor="t") == []
+    [upstream] = raw(simulator, account_key, acme, "GET", "/webhooks").json()["data"]
+    assert upstream["url"] == "https://moved.example/webhooks/spaceinvoices/"
+    assert upstream["id"] == acme.webhook_endpoints.active().get().endpoint_id != old.endpoint_id
+
+
 def test_a_customer_without_an_endpoint_gets_one_by_reconciling(acme, simulator, account_key):
     [hook] = acme.webhook_endpoints.all()
     raw(simulator, account_key, acme, "DELETE", f"/webhooks/{hook.endpoint_id}")
