@@ -71,8 +71,11 @@ class CustomerCommand(BaseCommand):
             if s == state.FAILED:
                 failures += 1
                 outcome = self.style.ERROR(f"FAILED: {message}")
+            elif message:  # done, with something left (a key to delete there): as without
+                failures += 1  # --queue, where that counts as a failure too
+                outcome = self.style.ERROR(f"FAILED: done, but {message}")
             else:
-                outcome = message or "done"
+                outcome = "done"
             self.stdout.write(f"[{number}/{total}] {slug}: {outcome}")
         if failures:
             raise CommandError(f"Job #{job.pk} ran here: {failures} of {total} customer(s) failed.")

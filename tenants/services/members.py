@@ -34,6 +34,7 @@ from tenants.models import (
 )
 
 from .audit import Actor, staff_action_record
+from .guards import refuse_if_offboarding
 from .intents import upstream_write
 
 
@@ -184,6 +185,9 @@ def members_sync(
     write recorded before it is made, each membership settled when its write is answered.
     """
     if not customer.entity_id:
+        # One that left is refused as such: provisioning it would be refused too. (With an
+        # entity, offboarding itself syncs, to remove the users.)
+        refuse_if_offboarding(customer)
         raise NotProvisioned(f"{customer} has no entity yet; provision it first.")
     report = SyncReport(customer=customer.slug)
     client = account_client()

@@ -5,6 +5,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
@@ -185,6 +186,17 @@ def test_a_command_whose_job_ran_here_and_failed_says_so_and_fails(three, simula
     assert out.getvalue().count("FAILED: ") == 3
     assert "Queued" not in out.getvalue()
     assert Job.objects.get().counts()["failed"] == 3
+
+
+def test_a_command_whose_job_ran_here_with_work_left_fails_as_it_would_without_queue(
+    three, simulator, settings
+):
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key is lost
+    out = StringIO()
+    with pytest.raises(CommandError, match=r"ran here: 1 of 1 customer\(s\) failed"):
+        call_command("rotate_entity_keys", "--customer", three[0].slug, "--queue", stdout=out)
+    assert f"[1/1] {three[0].slug}: FAILED: done, but old key" in out.getvalue()
+    assert simulator.requests_to("POST /entities/api-keys") >= 1  # the rotation did happen
 
 
 def test_the_schedules_queue_what_is_behind(three, make_customer, simulator):

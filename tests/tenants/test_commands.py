@@ -77,6 +77,32 @@ def test_a_dry_run_refuses_to_provision_an_offboarded_customer(make_customer, si
     assert simulator.stats()["entities"] == 1
 
 
+@pytest.mark.parametrize(
+    ("command", "provisioned"),
+    [
+        # Provisioned, sync_members still runs on it: offboarding removed every user.
+        (("sync_members",), False),
+        (("usage_compare", "--month", "2026-11"), False),
+        (("usage_compare", "--month", "2026-11"), True),
+    ],
+    ids=["sync_members-never-provisioned", "usage_compare-never-provisioned", "usage_compare"],
+)
+def test_an_offboarded_customer_is_refused_as_such(make_customer, simulator, command, provisioned):
+    from tenants.services import customer_offboard
+
+    customer = make_customer(slug="gone-co")
+    if provisioned:
+        customer = customer_provision(customer=customer, actor="t")
+    customer_offboard(customer=customer, actor="t")
+    calls = sum(simulator.stats()["requests"].values())
+    for extra in ((), ("--dry-run",)):
+        out = StringIO()
+        with pytest.raises(CommandError, match="1 of 1 customer"):
+            call_command(*command, "--customer", "gone-co", *extra, stdout=out)
+        assert "gone-co: FAILED: " in out.getvalue() and "has been offboarded" in out.getvalue()
+    assert sum(simulator.stats()["requests"].values()) == calls  # nothing asked upstream
+
+
 def test_a_secret_no_key_reads_fails_its_customer_and_the_run_goes_on(
     make_customer, simulator, settings
 ):
