@@ -59,6 +59,11 @@ class DeliveryAdmin(ReadOnlyModelAdmin):
     def has_replay_permission(self, request):
         return request.user.has_perm("activity.replay_delivery")
 
+    def has_delete_permission(self, request, obj=None):
+        # Retention keeps a delivery never processed (its usage is not counted): one that
+        # never will be (about another entity, say) is removed here, by its own permission.
+        return request.user.has_perm("activity.delete_delivery")
+
 
 @admin.register(UsageEvent)
 class UsageAdmin(ReadOnlyModelAdmin):

@@ -38,7 +38,7 @@ class RetentionCommand(BaseCommand):
     def prune(self, *, older_than_days: int, progress: Callable[[int], None]) -> int:
         raise NotImplementedError
 
-    def kept(self, cutoff: datetime) -> str:
+    def kept(self, cutoff: datetime, *, dry_run: bool) -> str:
         """What older rows the prune leaves, and why ("" when none)."""
         return ""
 
@@ -61,5 +61,5 @@ class RetentionCommand(BaseCommand):
                 progress=lambda total: self.stdout.write(f"deleted {total} so far"),
             )
             self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} {self.what}."))
-        if note := self.kept(retention_cutoff(older_than_days=older_than)):
+        if note := self.kept(retention_cutoff(older_than_days=older_than), dry_run=dry_run):
             self.stdout.write(note)

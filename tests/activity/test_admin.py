@@ -103,6 +103,26 @@ def test_support_sees_the_report_but_cannot_replay(client, endpoint, db):
     assert 'value="replay"' not in page
 
 
+def test_a_kept_delivery_is_deleted_only_by_staff_allowed_to(client, endpoint, db):
+    from django.contrib.auth.models import Permission
+
+    from tests.tenants.test_permission_matrix import group_member
+
+    failed = Delivery.objects.create(
+        customer=endpoint.customer, endpoint_id=endpoint.endpoint_id, body_sha256="f" * 64,
+        body=b"{}", error="another entity",
+    )  # fmt: skip
+    delete = reverse("admin:activity_delivery_delete", args=[failed.pk])
+    operations = group_member("Operations")
+    client.force_login(operations)
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert Delivery.objects.filter(pk=failed.pk).exists()
+    operations.user_permissions.add(Permission.objects.get(codename="delete_delivery"))
+    client.force_login(operations)
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not Delivery.objects.filter(pk=failed.pk).exists()
+
+
 def test_with_bad_filters_no_report_is_shown_as_if_empty(client, staff, endpoint):
     client.force_login(staff)
     html = client.get(USAGE, {"months": "abc"}).content.decode()

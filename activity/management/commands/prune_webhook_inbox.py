@@ -14,11 +14,13 @@ class Command(RetentionCommand):
     def old(self, cutoff):
         return deliveries_old(cutoff)
 
-    def kept(self, cutoff):
+    def kept(self, cutoff, *, dry_run):
         if count := deliveries_unprocessed_before(cutoff).count():
+            kept = "Would keep" if dry_run else "Kept"
             return (
-                f"Kept {count} older one(s) not processed (failed, or not reached yet): "
-                "replay them from the webhook inbox, or delete them there."
+                f"{kept} {count} older one(s) not processed (failed, or not reached yet): "
+                "replay them from the webhook inbox, or delete them there (permission "
+                "activity.delete_delivery)."
             )
         return ""
 

@@ -83,9 +83,10 @@ class Command(BaseCommand):
             )
         summary = f"Done: {seen} rows, {changed} {verb}, {current} already current."
         if failed:
+            skipped = "would be" if dry_run else "were"
             self.stderr.write(
                 self.style.WARNING(
-                    f"{len(failed)} row(s) decrypt with no configured key and were skipped "
+                    f"{len(failed)} row(s) decrypt with no configured key and {skipped} skipped "
                     f"(ids {', '.join(map(str, failed[:20]))}): remove them in the admin "
                     f"({model._meta.verbose_name_plural}) once their customers have a "
                     "replacement (for a webhook endpoint: rotate its secret)."
