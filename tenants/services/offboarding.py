@@ -116,6 +116,8 @@ def _local_end(customer: Customer, actor: Actor, report: OffboardingReport) -> N
             u for u in users if not u.is_staff and not Membership.objects.filter(user=u).exists()
         ]
         users_deactivate(user_ids=[u.pk for u in left])  # reactivated, they sign in anew
+        # Nothing is compared for a customer that left: what was found no longer applies.
+        customer.drift_findings.all().delete()
         Customer.objects.filter(pk=customer.pk).update(
             is_active=False, offboarded_at=timezone.now(), updated_at=timezone.now()
         )

@@ -123,6 +123,19 @@ def test_an_unreadable_key_is_reported_left_upstream_never_a_blocker(acme, simul
     assert "keys deleted at Space Invoices" not in report.done
 
 
+def test_offboarding_clears_the_customers_drift_findings(acme, make_customer, simulator):
+    from tenants.models import DriftFinding
+    from tenants.services import customer_drift_check
+
+    other = customer_provision(customer=make_customer(name="Other Ltd"), actor="t")
+    for customer in (acme, other):
+        Customer.objects.filter(pk=customer.pk).update(name=f"{customer.name} renamed")
+        assert customer_drift_check(customer=customer)  # its details differ upstream now
+    customer_offboard(customer=acme, actor="t")
+    assert not DriftFinding.objects.filter(customer=acme).exists()  # never checked again
+    assert DriftFinding.objects.filter(customer=other).exists()
+
+
 def test_nothing_is_set_up_again_for_an_offboarded_customer(acme, simulator):
     customer_offboard(customer=acme, actor="t")
     entities = simulator.stats()["entities"]
