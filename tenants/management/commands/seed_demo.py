@@ -65,6 +65,8 @@ class Command(BaseCommand):
             for spec in CUSTOMERS:
                 fields = {k: v for k, v in spec.items() if k not in ("slug", "members")}
                 customer, _ = Customer.objects.get_or_create(slug=spec["slug"], defaults=fields)
+                if customer.is_offboarding:  # offboarded while trying the demo: left so
+                    continue
                 for email, role in spec["members"]:
                     self._user(email, password)
                     if not Membership.objects.filter(customer=customer, user__email=email).exists():
@@ -74,6 +76,11 @@ class Command(BaseCommand):
                         )
         failed = []
         for customer in Customer.objects.filter(slug__in=[c["slug"] for c in CUSTOMERS]):
+            if customer.is_offboarding:
+                self.stdout.write(
+                    f"{customer.slug}: offboarded, left as it is (delete var/ to start afresh)"
+                )
+                continue
             if not customer.is_provisioned:
                 customer = customer_provision(customer=customer, actor=ACTOR)
             elif customer.memberships.exclude(sync_state__in=SETTLED).exists():
