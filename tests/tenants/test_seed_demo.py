@@ -33,7 +33,7 @@ def test_a_demo_customer_offboarded_meanwhile_is_left_so_and_the_rest_is_seeded(
     call_command("seed_demo_activity")
     out = capsys.readouterr().out
     assert "acme: offboarded, left as it is" in out and "Demo data ready." in out
-    assert "1 demo invoice(s) made." in out or "2 demo invoice(s) made." in out
+    assert "1 demo invoice(s) made." in out  # globex's one: acme has no key left
     acme = Customer.objects.get(slug="acme")
     assert acme.offboarded_at and not acme.memberships.exists()  # nobody added back
     assert not User.objects.get(email="bo@acme.example").is_active
