@@ -12,7 +12,7 @@ class DriftFinding(models.Model):
         KEY_UNREADABLE = "key_unreadable", "Key missing or unreadable here"
         KEY_UNKNOWN = "key_unknown", "Keys this portal did not make"
         USERS = "users", "Users or roles differ"
-        WEBHOOK = "webhook", "Webhook endpoint missing or inactive"
+        WEBHOOK = "webhook", "Webhook endpoint missing, inactive or at another address"
 
     customer = models.ForeignKey(
         "tenants.Customer", on_delete=models.CASCADE, related_name="drift_findings"

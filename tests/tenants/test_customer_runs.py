@@ -117,8 +117,8 @@ def test_check_drift_and_sync_name_each_problem(acme, make_member, simulator, st
     said = RUNS["check_drift"](acme, staff_user)
     assert said == (
         "Users or roles differ: to do: add bo@acme.example as viewer; add cy@acme.example as "
-        "viewer; Webhook endpoint missing or inactive: no webhook endpoint is registered: "
-        "activity and usage are not reported"
+        "viewer; Webhook endpoint missing, inactive or at another address: no webhook endpoint "
+        "is registered: activity and usage are not reported"
     )
     from tenants.errors import TenantError
 

@@ -281,6 +281,7 @@ def test_an_endpoint_at_the_portals_old_address_is_found_and_replaced(
     settings.PORTAL_BASE_URL = "https://moved.example"  # the portal moved to a new domain
     [finding] = customer_drift_check(customer=acme)
     assert (finding.kind, finding.fixable) == ("webhook", True)
+    assert finding.get_kind_display() == "Webhook endpoint missing, inactive or at another address"
     assert finding.detail == (
         f"webhook endpoint {old.endpoint_id} delivers to http://portal.test/webhooks/"
         "spaceinvoices/, not to https://moved.example/webhooks/spaceinvoices/"
