@@ -1,8 +1,9 @@
 """The audit's migrations on rows already there."""
 
 import pytest
-from django.db import IntegrityError, connection
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError
+
+from tests.migration_steps import rows_before
 
 ONE_ROW = ("embedding", "0003_one_row_per_request")
 BEFORE = ("embedding", "0002_launch_started")
@@ -10,10 +11,8 @@ BEFORE = ("embedding", "0002_launch_started")
 
 @pytest.mark.django_db(transaction=True)
 def test_rows_that_share_a_request_id_are_kept_and_marked_before_it_becomes_unique():
-    executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE])
-    try:
-        old = executor.loader.project_state([BEFORE]).apps.get_model("embedding", "LaunchEvent")
+    with rows_before(BEFORE, ONE_ROW) as apps:
+        old = apps.get_model("embedding", "LaunchEvent")
         # A started row left behind, then the row that says what happened.
         stale = old.objects.create(customer_slug="acme", outcome="started", request_id="r1")
         known = old.objects.create(customer_slug="acme", outcome="launched", request_id="r1")
@@ -24,12 +23,6 @@ def test_rows_that_share_a_request_id_are_kept_and_marked_before_it_becomes_uniq
             old.objects.create(customer_slug="acme", outcome="started", request_id=long)
             for _ in "ab"
         ]
-        executor = MigrationExecutor(connection)
-        executor.migrate([ONE_ROW])
-    finally:
-        MigrationExecutor(connection).migrate(
-            MigrationExecutor(connection).loader.graph.leaf_nodes()
-        )
     from embedding.models import LaunchEvent
 
     ids = dict(LaunchEvent.objects.values_list("pk", "request_id"))
