@@ -117,3 +117,23 @@ def test_staff_rotate_a_webhook_secret_and_replay_a_delivery(
     page.locator("select[name=action]").select_option("replay")
     page.get_by_role("button", name="Go").click()
     page.get_by_text("Processed 1 delivery again.").wait_for()
+
+
+def test_staff_delete_a_delivery_that_never_will_be_processed(webhooked_demo, live_server, browser):
+    from activity.models import Delivery
+
+    acme = Customer.objects.get(slug="acme")
+    stuck = Delivery.objects.create(
+        customer=acme, endpoint_id=acme.webhook_endpoints.get().endpoint_id,
+        event="invoice.created", body_sha256="f" * 64, body=b"{}",
+        error="the event is about another entity",
+    )  # fmt: skip
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    staff_sign_in(page, live_server.url, "staff@example.com", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/admin/activity/delivery/")
+    row = page.locator("#result_list tbody tr").filter(has_text="about another entity")
+    row.get_by_role("link").first.click()
+    page.get_by_role("link", name="Delete").click()
+    page.get_by_role("button", name="Yes, I\u2019m sure").click()
+    page.get_by_text("was deleted successfully").wait_for()
+    assert not Delivery.objects.filter(pk=stuck.pk).exists()
