@@ -1,5 +1,7 @@
 """Base of the commands that act on chosen customers: selection, progress, exit status."""
 
+from collections.abc import Iterable
+
 from django.core.management.base import BaseCommand, CommandError
 
 from spaceinvoices.client import SpaceInvoicesError
@@ -65,21 +67,26 @@ class CustomerCommand(BaseCommand):
                 self.style.SUCCESS(f"Queued job #{job.pk} for {len(customers)} customer(s).")
             )
             return
-        # No broker: the job ran right here, so say how it went, as a run without --queue.
-        total, failures = len(items), 0
-        for number, (slug, s, message) in enumerate(items, start=1):
-            if s == state.FAILED:
+        # No broker: the job ran right here, so say how it went, as a run without --queue;
+        # done with something left (a key to delete there) counts as failed there too.
+        outcomes = [
+            (slug, f"FAILED: {message}" if s == state.FAILED else
+             f"FAILED: done, but {message}" if message else "done")
+            for slug, s, message in items
+        ]  # fmt: skip
+        self._report(outcomes, total=len(outcomes), lead=f"Job #{job.pk} ran here: ")
+
+    def _report(self, outcomes: Iterable[tuple[str, str]], *, total: int, lead: str) -> None:
+        """A line per customer as it comes, then the count; a "FAILED" one fails the command."""
+        failures = 0
+        for number, (slug, outcome) in enumerate(outcomes, start=1):
+            if outcome.startswith("FAILED"):
                 failures += 1
-                outcome = self.style.ERROR(f"FAILED: {message}")
-            elif message:  # done, with something left (a key to delete there): as without
-                failures += 1  # --queue, where that counts as a failure too
-                outcome = self.style.ERROR(f"FAILED: done, but {message}")
-            else:
-                outcome = "done"
+                outcome = self.style.ERROR(outcome)
             self.stdout.write(f"[{number}/{total}] {slug}: {outcome}")
         if failures:
-            raise CommandError(f"Job #{job.pk} ran here: {failures} of {total} customer(s) failed.")
-        self.stdout.write(self.style.SUCCESS(f"Job #{job.pk} ran here: {total} customer(s) done."))
+            raise CommandError(f"{lead}{failures} of {total} customer(s) failed.")
+        self.stdout.write(self.style.SUCCESS(f"{lead}{total} customer(s) done."))
 
     @property
     def actor(self) -> str:
@@ -99,19 +106,11 @@ class CustomerCommand(BaseCommand):
             customers = list(chosen.order_by("slug"))
         if queue:
             return self.enqueue(customers, dry_run)
-        total, failures = len(customers), 0
-        for number, customer in enumerate(customers, start=1):
-            try:
-                outcome = self.process(customer, dry_run)
-            except (SpaceInvoicesError, TenantError, DecryptionError) as exc:
-                failures += 1
-                outcome = self.style.ERROR(f"FAILED: {exc}")
-            else:
-                if outcome.startswith("FAILED"):
-                    failures += 1
-                    outcome = self.style.ERROR(outcome)
-            self.stdout.write(f"[{number}/{total}] {customer.slug}: {outcome}")
-        prefix = "Dry run: " if dry_run else ""
-        if failures:
-            raise CommandError(f"{prefix}{failures} of {total} customer(s) failed.")
-        self.stdout.write(self.style.SUCCESS(f"{prefix}{total} customer(s) done."))
+        outcomes = ((c.slug, self._outcome(c, dry_run)) for c in customers)  # each as it ends
+        self._report(outcomes, total=len(customers), lead="Dry run: " if dry_run else "")
+
+    def _outcome(self, customer: Customer, dry_run: bool) -> str:
+        try:
+            return self.process(customer, dry_run)
+        except (SpaceInvoicesError, TenantError, DecryptionError) as exc:
+            return f"FAILED: {exc}"

@@ -11,7 +11,7 @@ from activity.selectors import month_after
 from tenants.encryption import DecryptionError
 from tenants.management.customer_command import CustomerCommand
 from tenants.models import EntityApiKey
-from tenants.services import refuse_if_offboarding
+from tenants.services import refuse_unless_ready
 
 
 def month_bounds(text: str) -> tuple[datetime, datetime]:
@@ -41,9 +41,7 @@ class Command(CustomerCommand):
         return super().handle(*args, **options)
 
     def process(self, customer, dry_run):
-        refuse_if_offboarding(customer)  # its keys are gone: nothing to ask Space Invoices with
-        if not customer.entity_id:
-            return "FAILED: not provisioned"
+        refuse_unless_ready(customer)  # offboarded, its keys are gone: nothing to ask with
         if dry_run:
             return "would compare"
         start, end = self.bounds
