@@ -10,7 +10,12 @@ class NotProvisioned(TenantError):
 
 
 class KeyRejected(TenantError):
-    """A key offered by hand that Space Invoices does not accept for this entity."""
+    """A key offered by hand that Space Invoices does not accept for this entity.
+    ``about_entity``: the entity id given is what is wrong (a form puts it on that field)."""
+
+    def __init__(self, message: str, *, about_entity: bool = False) -> None:
+        super().__init__(message)
+        self.about_entity = about_entity
 
 
 class Offboarded(TenantError):

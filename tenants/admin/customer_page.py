@@ -62,7 +62,10 @@ class CustomerPageButtons:
                 (reverse("admin:tenants_customer_act", args=[customer.pk, name]), label)
                 for name, label in self.page_actions(request, customer)
             ]
-        extra_context = {**(extra_context or {}), "page_actions": buttons}
+        extra_context = extra_context or {}
+        # After any buttons a mixin before this one offers (its own pages).
+        buttons += extra_context.get("page_actions", [])
+        extra_context = {**extra_context, "page_actions": buttons}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def page_action_view(self, request, object_id, action):

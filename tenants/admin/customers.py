@@ -9,7 +9,6 @@ from tenants.services import (
     DETAIL_FIELDS,
     customer_access_mode_set,
     customer_details_update,
-    entity_key_attach,
     membership_add,
     membership_remove,
     membership_role_set,
@@ -21,7 +20,8 @@ from .customer_import import CustomerImport
 from .customer_list import CustomerList
 from .customer_page import CustomerPageButtons
 from .drift import DriftShown
-from .forms import ENTITY_DETAIL_FIELDS, CustomerAdminForm, attach_key_problem
+from .forms import ENTITY_DETAIL_FIELDS, CustomerAdminForm
+from .key_attach import KeyAttachPage
 from .keys import KEY_COLUMNS, KeyStatus, with_token
 
 ADD_A_MEMBER = gettext_lazy("Add a member")  # a fieldset some staff do not see
@@ -56,6 +56,7 @@ class EntityApiKeyInline(KeyStatus, admin.TabularInline):
 @admin.register(Customer)
 class CustomerAdmin(
     CustomerImport,
+    KeyAttachPage,
     CustomerPageButtons,
     CustomerList,
     CustomerActions,
@@ -101,13 +102,6 @@ class CustomerAdmin(
             )
         if not request.user.has_perm("tenants.add_membership"):
             fieldsets = [f for f in fieldsets if f[0] is not ADD_A_MEMBER]
-        if request.user.has_perm("tenants.rotate_entityapikey"):
-            fieldsets.append(
-                (
-                    gettext_lazy("Entity API key"),
-                    {"fields": ["attach_entity_key", "attach_entity_id"]},
-                )
-            )
         return fieldsets
 
     def has_change_permission(self, request, obj=None):
@@ -140,41 +134,17 @@ class CustomerAdmin(
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        can_attach = request.user.has_perm("tenants.rotate_entityapikey")
         can_add_member = request.user.has_perm("tenants.add_membership")
-
-        key_checks = getattr(request, "key_checks", {})
 
         class BoundForm(form):
             def __init__(self, *args, **kw):
                 super().__init__(
                     *args,
-                    can_attach_key=can_attach,
                     can_add_member=can_add_member,
-                    key_checks=key_checks,
                     **kw,
                 )
 
         return BoundForm
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # The admin saves inside a transaction; a pasted key is checked with Space Invoices
-        # before it opens, so that no call is made while it holds the database.
-        key = request.POST.get("attach_entity_key", "").strip()
-        if (
-            request.method == "POST"
-            and key
-            and request.user.has_perm("tenants.rotate_entityapikey")
-        ):
-            obj = self.get_object(request, object_id) if object_id else None
-            entity_id = (obj.entity_id if obj else "") or request.POST.get(
-                "attach_entity_id", ""
-            ).strip()
-            if entity_id:
-                request.key_checks = {
-                    (entity_id, key): attach_key_problem(entity_id=entity_id, key=key)
-                }
-        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         wanted_mode = obj.access_mode
@@ -200,13 +170,6 @@ class CustomerAdmin(
                 customer=obj,
                 email=data["new_member_email"],
                 role=data.get("new_member_role") or "viewer",
-                actor=request.user,
-            )
-        if data.get("attach_entity_key"):
-            entity_key_attach(
-                customer=obj,
-                key=data["attach_entity_key"],
-                entity_id=data.get("attach_entity_id", ""),
                 actor=request.user,
             )
 

@@ -146,7 +146,7 @@ def entity_key_verify(*, entity_id: str, key: str) -> None:
     except Unauthorized:
         raise KeyRejected("Space Invoices does not accept that key.") from None
     except NotFound:
-        raise KeyRejected("That key does not belong to this entity.") from None
+        raise KeyRejected("That key does not belong to this entity.", about_entity=True) from None
 
 
 def _active_key_is(customer: Customer, key: str) -> bool:
@@ -157,20 +157,25 @@ def _active_key_is(customer: Customer, key: str) -> bool:
         return False  # an unreadable key is the very one an attached key replaces
 
 
-def entity_key_attach(*, customer: Customer, key: str, actor: Actor, entity_id: str = "") -> None:
+def entity_key_attach(
+    *, customer: Customer, key: str, actor: Actor, entity_id: str = ""
+) -> list[str]:
     """Attach a key made elsewhere (replace-only): verified upstream before it is stored.
-    The key it replaces is revoked and deleted upstream, as in a rotation."""
+    The key it replaces is revoked and deleted upstream, as in a rotation. Returns warnings
+    (a replaced key not deleted upstream yet), as a rotation does."""
     entity_id = customer.entity_id or entity_id.strip()
     if not entity_id:
-        raise KeyRejected("Give the entity id the key belongs to.")
+        raise KeyRejected("Give the entity id the key belongs to.", about_entity=True)
     owner = Customer.objects.filter(entity_id=entity_id).exclude(pk=customer.pk).first()
     if owner:
-        raise KeyRejected(f"Entity {entity_id} already belongs to customer {owner}.")
+        raise KeyRejected(
+            f"Entity {entity_id} already belongs to customer {owner}.", about_entity=True
+        )
     entity_key_verify(entity_id=entity_id, key=key)
     with customer_lock(customer):
         refuse_if_offboarding(Customer.objects.get(pk=customer.pk))
         if _active_key_is(customer, key):
-            return  # already the active key: nothing to replace
+            return []  # already the active key: nothing to replace
         hint = key_prefix_hint(key)
         with transaction.atomic():
             customer = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -198,3 +203,4 @@ def entity_key_attach(*, customer: Customer, key: str, actor: Actor, entity_id: 
             succeeded=False,
             detail="; ".join(warnings),
         )
+    return warnings

@@ -65,6 +65,40 @@ def test_staff_sign_in_with_totp_and_rotate_a_key_from_the_customer_page(
     assert simulator.requests_to("POST /entities/api-keys") == keys_before + 1
 
 
+def test_a_key_custodian_attaches_a_key_made_elsewhere_from_the_customer_page(
+    invited_demo, live_server, browser, simulator, account_key, make_customer
+):
+    """Only the key permission: the customer's fields are read-only for this user, yet the
+    page's button attaches the key, after a wrong one is refused on its field."""
+    from tenants.models import User
+    from tests.fixtures_portal import entity_made_elsewhere, staff_group
+
+    custodian = User.objects.create_user(
+        email="keys@partner.example", password=PASSWORD, is_staff=True
+    )
+    custodian.groups.add(staff_group("Key custodian"))
+    entity_id, key = entity_made_elsewhere(simulator, account_key)
+    customer = make_customer(name="Made elsewhere", access_mode="api_key")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    staff_sign_in(page, live_server.url, "keys@partner.example", PASSWORD)
+
+    page.goto(f"{live_server.url}/admin/tenants/customer/{customer.pk}/change/")
+    page.get_by_role("link", name="Attach an entity API key").click()
+    page.get_by_label("Entity API key").fill("ek_sandbox_" + "0" * 32)
+    page.get_by_label("Entity id for that key").fill(entity_id)
+    page.get_by_role("button", name="Check and attach").click()
+    page.locator(".errors", has_text="Space Invoices does not accept that key.").wait_for()
+    assert not customer.api_keys.exists()
+    assert page.get_by_label("Entity API key").input_value() == ""  # never sent back
+    page.get_by_label("Entity API key").fill(key)
+    page.get_by_role("button", name="Check and attach").click()
+    page.get_by_text("The key was checked and attached.").wait_for()
+    assert page.url.endswith(f"/customer/{customer.pk}/change/")
+    assert key not in page.content()
+    customer.refresh_from_db()
+    assert customer.entity_id == entity_id and customer.api_keys.active().get().key == key
+
+
 def test_csv_import_from_the_customer_list_previews_then_imports(
     invited_demo, live_server, browser, simulator, settings, tmp_path
 ):

@@ -57,7 +57,6 @@ BUTTON_SETUP = {
 }
 # Change-form fields that act upstream or on access, and the permission each needs.
 ACTING_FIELDS = {
-    "attach_entity_key": "tenants.rotate_entityapikey",
     "new_member_email": "tenants.add_membership",
 }
 
@@ -156,10 +155,8 @@ def test_a_customer_page_button_is_shown_only_with_its_permission_and_refused_wi
 @pytest.mark.parametrize("group", GROUPS)
 @pytest.mark.parametrize("field", ACTING_FIELDS)
 def test_an_acting_form_field_is_offered_only_with_its_permission(
-    client, make_customer, simulator, account_key, group, field
+    client, make_customer, simulator, group, field
 ):
-    from tests.fixtures_portal import entity_made_elsewhere
-
     user = group_member(group)
     client.force_login(user)
     customer = make_customer(access_mode="api_key")
@@ -170,15 +167,42 @@ def test_an_acting_form_field_is_offered_only_with_its_permission(
     assert shown == allowed
     if allowed:
         return
-    entity_id, key = entity_made_elsewhere(simulator, account_key)
     before = (writes(simulator), Membership.objects.count(), EntityApiKey.objects.count())
     forced = {
-        "attach_entity_key": {"attach_entity_key": key, "attach_entity_id": entity_id},
-        "new_member_email": {"new_member_email": "sneak@x.example", "new_member_role": "admin"},
+        "new_member_email": {"new_member_email": "sneak@x.example", "new_member_role": "admin"}
     }[field]
     client.post(url, change_form_data(customer, **forced))
     after = (writes(simulator), Membership.objects.count(), EntityApiKey.objects.count())
     assert after == before and not Customer.objects.get(pk=customer.pk).entity_id
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("group", GROUPS)
+def test_attaching_a_key_needs_the_key_permission_alone(
+    client, make_customer, simulator, account_key, group
+):
+    """A key custodian attaches a key made elsewhere without the right to change the
+    customer's other fields; a group without the key permission is refused, nothing done."""
+    from tests.fixtures_portal import entity_made_elsewhere
+
+    user = group_member(group)
+    client.force_login(user)
+    customer = make_customer(access_mode="api_key")
+    page = client.get(reverse("admin:tenants_customer_change", args=[customer.pk]))
+    attach = reverse("admin:tenants_customer_attach_key", args=[customer.pk])
+    allowed = user.has_perm("tenants.rotate_entityapikey")
+    assert (page.status_code == 200 and attach in page.content.decode()) == allowed
+    entity_id, key = entity_made_elsewhere(simulator, account_key)
+    before = (writes(simulator), EntityApiKey.objects.count())
+    answer = client.post(attach, {"key": key, "entity_id": entity_id})
+    customer.refresh_from_db()
+    if allowed:
+        assert answer.status_code == 302
+        assert customer.entity_id == entity_id and customer.api_keys.active().get().key == key
+    else:
+        assert answer.status_code == 403
+        assert (writes(simulator), EntityApiKey.objects.count()) == before
+        assert not customer.entity_id
 
 
 def test_the_groups_hold_what_the_readme_says(db):

@@ -44,9 +44,8 @@ def test_the_customer_page_shows_it_unreadable_and_saving_and_attaching_still_wo
     assert page.status_code == 200 and b"Unreadable here" in page.content
     saved = client.post(url, change_form_data(customer, city="Koper"))
     assert saved.status_code == 302
-    attached = client.post(
-        url, change_form_data(customer, attach_entity_key=key, attach_entity_id=entity_id)
-    )
+    attach = reverse("admin:tenants_customer_attach_key", args=[customer.pk])
+    attached = client.post(attach, {"key": key})
     assert attached.status_code == 302 and key.encode() not in attached.content
     assert EntityApiKey.objects.active().get(customer=customer).key == key
 
