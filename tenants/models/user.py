@@ -60,7 +60,8 @@ def _stands_in_for_ascii(char: str) -> bool:
 
 def email_characters_check(value: str) -> None:
     """Refuse invisible and control characters (a zero-width space makes a second account
-    that looks like the first, and mail delivery drops it: the link reaches the other)."""
+    that looks like the first, and mail delivery drops it: the link reaches the other),
+    look-alikes of plain letters, and a domain in brackets (a bare IP address)."""
     if any(unicodedata.category(c)[0] in "CZ" for c in value):
         raise ValidationError(
             _("This address holds a space, an invisible or a control character; type it again."),
@@ -72,6 +73,13 @@ def email_characters_check(value: str) -> None:
     if any(_stands_in_for_ascii(c) for c in value):
         raise ValidationError(
             _("This address holds a look-alike of a plain letter; type it again."),
+            code="email_characters",
+        )
+    # user@[10.0.0.1]: valid, but no colleague's address; our mail relay would deliver the
+    # welcome link to whatever host that is, inside the partner's network included.
+    if "@[" in value or value.endswith("]"):
+        raise ValidationError(
+            _("An address at a bare IP address cannot be used; give one at a domain."),
             code="email_characters",
         )
 

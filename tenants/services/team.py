@@ -87,10 +87,28 @@ def membership_add(
 def _membership_create(*, customer: Customer, email: str, role: str, actor: Actor, sync: bool):
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
-        created = user is None
-        if created:
+        if user is None:
             user = User.objects.create_user(email=email)  # no usable password yet
-        if Membership.objects.filter(user=user, customer=customer).exists():
+        if not user.is_active:
+            # Turned off by the partner: they could not sign in, and Space Invoices would
+            # not have them either (a deactivated user is no member upstream).
+            raise TenantError(
+                gettext(
+                    "%(email)s's account is turned off, so they cannot be added: ask support "
+                    "to turn it on again first."
+                )
+                % {"email": email}
+            )
+        existing = Membership.objects.filter(user=user, customer=customer).first()
+        if existing is not None and existing.sync_state == SyncState.REMOVING:
+            raise TenantError(
+                gettext(
+                    "%(email)s is still being removed from this team: add them again once "
+                    "invoicing has confirmed the removal."
+                )
+                % {"email": email}
+            )
+        if existing is not None:
             raise TenantError(
                 gettext("%(email)s is already a member of this team (%(company)s).")
                 % {"email": email, "company": customer}
@@ -111,8 +129,9 @@ def _membership_create(*, customer: Customer, email: str, role: str, actor: Acto
                 detail=f"{email} as {role} (applied in Space Invoices by the next sync)",
             )
             audit = None
-        # A new login chooses a password; an existing one is told where they now belong.
-        send = welcome_email_send if created else added_email_send
+        # A login without a password yet (new, or never set after an earlier welcome)
+        # chooses one; someone who signs in already is told where they now belong.
+        send = added_email_send if user.has_usable_password() else welcome_email_send
         transaction.on_commit(lambda: send(user=user, customer=customer))
     return membership, audit
 

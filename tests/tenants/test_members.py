@@ -7,6 +7,7 @@ import time
 import pytest
 from django.core import mail
 
+from tenants.errors import TenantError
 from tenants.models import Membership, StaffAction, SyncState, User
 from tenants.services import (
     customer_access_mode_set,
@@ -71,6 +72,51 @@ def test_an_existing_user_added_elsewhere_is_told_where_and_keeps_one_login(
         "If you did not expect this, write to help@ledger.example.\n\nLedger & Co\n\n"
     )
     assert "/reset/" not in message.body  # their password stays theirs
+
+
+def test_someone_removed_before_choosing_a_password_is_welcomed_again_with_a_link(
+    acme, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = membership_add(customer=acme, email="cy@acme.example", role="viewer", actor="t")
+    assert membership_remove(membership=first, actor="t") is True
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_add(customer=acme, email="cy@acme.example", role="editor", actor="t")
+    welcome, again = mail.outbox
+    assert "/accounts/reset/" in welcome.body and "/accounts/reset/" in again.body
+    assert "Sign in as usual" not in again.body  # they never chose a password
+
+
+def test_a_turned_off_account_is_refused_with_nothing_saved_sent_or_asked_upstream(
+    acme, simulator, django_capture_on_commit_callbacks
+):
+    User.objects.create_user(email="gone@acme.example", password="pw-gone-1234", is_active=False)
+    before = (simulator.requests_to("POST /entities/users"), StaffAction.objects.count())
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(TenantError, match="account is turned off, so they cannot be added"),
+    ):
+        membership_add(customer=acme, email="gone@acme.example", role="editor", actor="t")
+    assert not Membership.objects.filter(user__email="gone@acme.example").exists()
+    assert mail.outbox == []
+    assert (simulator.requests_to("POST /entities/users"), StaffAction.objects.count()) == before
+
+
+def test_adding_someone_still_being_removed_says_so_and_keeps_the_removal(acme):
+    ana = acme.memberships.get()
+    ana.sync_state = SyncState.REMOVING
+    ana.save()
+    with pytest.raises(TenantError, match="is still being removed from this team: add them"):
+        membership_add(customer=acme, email="ana@acme.example", role="viewer", actor="t")
+    assert Membership.objects.get(pk=ana.pk).sync_state == SyncState.REMOVING
+
+
+@pytest.mark.parametrize("email", ["user@[127.0.0.1]", "user@[IPv6:::1]"])
+def test_an_address_at_a_bare_ip_is_refused(acme, simulator, email):
+    before = (User.objects.count(), simulator.requests_to("POST /entities/users"))
+    with pytest.raises(TenantError, match="bare IP address cannot be used"):
+        membership_add(customer=acme, email=email, role="viewer", actor="t")
+    assert (User.objects.count(), simulator.requests_to("POST /entities/users")) == before
 
 
 def test_role_change_and_removal_sync_upstream(acme, simulator, account_key):
