@@ -57,6 +57,21 @@ def test_a_company_page_shows_this_months_invoices_and_overdue_emails_can_be_cho
     assert page.locator("[data-tally=overdue] .count").inner_text() == "4"
 
 
+def test_a_viewer_below_the_shared_access_floor_sees_why_and_still_the_companys_month(
+    webhooked_demo, live_server, browser, simulator
+):
+    issue(simulator, "globex", 250.0)
+    simulator.deliveries_settled()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    log_in(page, live_server.url, "dee@globex.example")  # viewer; Globex uses shared access
+    button = page.get_by_role("button", name="Open invoicing")
+    assert button.is_disabled()
+    assert "needs the editor role or higher" in page.locator("#launch-blocked").inner_text()
+    assert page.get_by_text("an administrator's rights").count() == 0  # not hers to have
+    issued = page.locator("[data-tally=issued]")
+    assert issued.locator(".count").inner_text() == "1"
+
+
 def test_staff_see_the_usage_chart_filter_it_and_export_it(
     webhooked_demo, live_server, browser, simulator
 ):
