@@ -19,7 +19,14 @@ from spaceinvoices.client import RateLimited, SpaceInvoicesError, Unavailable
 from tenants.admin.customer_runs import RUNS
 from tenants.errors import PartlyApplied, TenantError
 from tenants.locking import CustomerBusy
-from tenants.models import Customer, DetailsState, ProvisioningState
+from tenants.models import (
+    AccessMode,
+    Customer,
+    DetailsState,
+    Membership,
+    ProvisioningState,
+    SyncState,
+)
 
 from .models import JobItem
 
@@ -27,6 +34,8 @@ logger = logging.getLogger(__name__)
 # Worth waiting for: Space Invoices down or busy, or another run on the same customer.
 PASSING = (Unavailable, RateLimited, CustomerBusy)
 MAX_ATTEMPTS = 8
+# How long a team change is left to the request that saved it before the schedule applies it.
+MEMBERS_RETRY_AFTER = timedelta(minutes=2)
 
 
 def _retry_in(exc: Exception, attempts: int) -> float:
@@ -105,6 +114,28 @@ def members_sync_all() -> int:
     """Nightly: every provisioned customer's members, as one job."""
     customers = Customer.objects.filter(entity_id__isnull=False)
     return _customers_enqueue(customers, "sync_members", "Nightly member sync")
+
+
+@shared_task
+def members_retry_unapplied() -> int:
+    """Every few minutes: customers with a team change saved here that Space Invoices has
+    not confirmed (an outage, a process killed mid-change), so that a demoted or removed
+    member does not keep their rights there until the nightly sync. A change younger than
+    ``MEMBERS_RETRY_AFTER`` is left to the request applying it; a customer already queued
+    for a member sync is not queued twice."""
+    settled_before = timezone.now() - MEMBERS_RETRY_AFTER
+    unapplied = Membership.objects.filter(
+        sync_state__in=[SyncState.PENDING, SyncState.REMOVING], updated_at__lt=settled_before
+    )
+    queued = JobItem.objects.filter(
+        job__kind="sync_members", state__in=[JobItem.State.PENDING, JobItem.State.RUNNING]
+    )
+    customers = (
+        Customer.objects.filter(entity_id__isnull=False, access_mode=AccessMode.USER)
+        .filter(pk__in=unapplied.values("customer_id"))
+        .exclude(pk__in=queued.values("customer_id"))
+    )
+    return _customers_enqueue(customers, "sync_members", "Retry unconfirmed team changes")
 
 
 @shared_task

@@ -434,6 +434,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "jobs.tasks.members_sync_all",
         "schedule": crontab(hour=2, minute=0),
     },
+    "retry-unconfirmed-team-changes": {
+        "task": "jobs.tasks.members_retry_unapplied",
+        "schedule": crontab(minute="*/10"),
+    },
     "retry-failed-provisioning": {
         "task": "jobs.tasks.provisioning_retry_failed",
         "schedule": crontab(minute=15),  # hourly

@@ -19,6 +19,7 @@ from jobs.tasks import (
     job_item_run,
     jobs_resume,
     launch_events_prune,
+    members_retry_unapplied,
     members_sync_all,
     provisioning_retry_failed,
     sessions_expired_prune,
@@ -212,6 +213,31 @@ def test_the_schedules_queue_what_is_behind(three, make_customer, simulator):
     assert Customer.objects.get(pk=three[0].pk).details_state == DetailsState.IN_STEP
     kinds = list(Job.objects.order_by("pk").values_list("kind", flat=True))
     assert kinds == ["sync_members", "provision", "update_details"]
+
+
+def test_team_changes_space_invoices_has_not_confirmed_are_applied_within_minutes(
+    three, simulator, account_key
+):
+    """Not only by the nightly sync: a change older than a couple of minutes is queued, once
+    (not while a member sync for that customer is queued already)."""
+    from tenants.models import Membership
+
+    alpha, beta, gamma = three
+    assert members_retry_unapplied.delay().get() == 0  # just saved: left to its request
+    aged = timezone.now() - timedelta(minutes=5)
+    Membership.objects.filter(customer__in=[alpha, beta]).update(updated_at=aged)
+    queued = Job.objects.create(kind="sync_members", label="Sync members")
+    JobItem.objects.create(job=queued, customer=beta)
+    assert members_retry_unapplied.delay().get() == 1
+    assert upstream_users(simulator, account_key, alpha.entity_id) == {
+        "new@alpha.example": "editor"
+    }
+    assert Membership.objects.get(customer=alpha).sync_state == "synced"
+    assert upstream_users(simulator, account_key, beta.entity_id) == {}  # queued already
+    assert upstream_users(simulator, account_key, gamma.entity_id) == {}  # too young
+    assert members_retry_unapplied.delay().get() == 0  # alpha is in step now
+    job = Job.objects.exclude(pk=queued.pk).get()
+    assert (job.kind, job.label) == ("sync_members", "Retry unconfirmed team changes")
 
 
 def test_launch_audit_older_than_the_retention_is_deleted(three, settings):
