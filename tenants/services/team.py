@@ -23,7 +23,7 @@ def _push(*, customer: Customer, audit: StaffAction) -> str:
     change stays saved and pending, and the next sync applies it. The change's audit row was
     written (as not yet applied) before the call; it is marked applied only after."""
     try:
-        report = members_sync_if_live(customer=customer)
+        report = members_sync_if_live(customer=customer, change_audit_id=audit.pk)
     except (SpaceInvoicesError, CustomerBusy, TenantError) as exc:
         problem = str(exc)
     else:
@@ -183,7 +183,11 @@ def membership_role_set(
             actor=actor,
             action=StaffAction.Action.CHANGE_ROLE,
             customer=customer,
-            detail=f"{membership.user.email}: {previous} → {role}",
+            detail=(
+                f"{membership.user.email}: {previous} → {role}"
+                if role != previous
+                else f"{membership.user.email}: {role} again (not confirmed before)"
+            ),
         )
     _push(customer=customer, audit=audit)
     return _fresh(membership)
