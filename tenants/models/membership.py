@@ -118,4 +118,9 @@ class Membership(models.Model):
                     "they may still be %(role)s there."
                 ) % {"role": Role.in_sentence(self.applied_role)}
             return _("Saved here, not yet confirmed by invoicing; the next sync sees to it.")
+        if self.sync_state in (SyncState.SYNCED, SyncState.NOT_APPLICABLE) and (
+            not self.user.has_usable_password()
+        ):
+            # Added, and welcomed by email: "Active" would read as if they had taken it up.
+            return _("Added; has not chosen a password yet")
         return TEAM_WORDS.get(self.sync_state, _("Active"))

@@ -115,6 +115,31 @@ def test_remove_asks_first(demo, live_server, browser, simulator, account_key):
     assert "bo@acme.example" not in upstream_users(simulator, account_key, acme.entity_id)
 
 
+def test_an_added_colleague_shows_as_added_and_a_turned_off_account_is_refused(
+    demo, live_server, browser, simulator, account_key
+):
+    from tenants.models import Customer, User
+
+    User.objects.create_user(email="gone@acme.example", password="pw-gone-1234", is_active=False)
+    acme = Customer.objects.get(slug="acme")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    log_in(page, live_server.url, "ana@acme.example")
+    page.get_by_role("link", name="Acme d.o.o.").click()
+    page.get_by_label("Colleague's email").fill("cy@acme.example")
+    page.get_by_role("button", name="Add", exact=True).click()
+    assert "cy@acme.example was added as viewer." in page.get_by_role("status").inner_text()
+    row = page.get_by_role("row").filter(has_text="cy@acme.example")
+    assert "Added; has not chosen a password yet" in row.inner_text()
+    assert upstream_users(simulator, account_key, acme.entity_id)["cy@acme.example"] == "viewer"
+
+    page.get_by_label("Colleague's email").fill("gone@acme.example")
+    page.get_by_role("button", name="Add", exact=True).click()
+    error = page.locator("#add-email-errors").inner_text()
+    assert "gone@acme.example's account is turned off, so they cannot be added" in error
+    assert page.get_by_role("row").filter(has_text="gone@acme.example").count() == 0
+    assert "gone@acme.example" not in upstream_users(simulator, account_key, acme.entity_id)
+
+
 def password_choose_by_email(page, live_server, email: str, password: str) -> None:
     """From the reset form on screen: ask for the link, open it from the email, choose."""
     page.get_by_label("Email").fill(email)
