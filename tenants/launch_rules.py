@@ -18,12 +18,6 @@ class LaunchBlock:
     title: str
     message: str
 
-    @property
-    def only_this_member(self) -> bool:
-        """The company is ready; only this member's role keeps them out (so the company's
-        activity still shows them, as it does every other member)."""
-        return self.reason == "role_too_low"
-
 
 def launch_block(*, membership: Membership) -> LaunchBlock | None:
     customer = membership.customer
