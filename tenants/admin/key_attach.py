@@ -11,7 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext, gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters
 
 from spaceinvoices.client import SpaceInvoicesError
 from tenants.errors import KeyRejected, TenantError
@@ -69,6 +71,7 @@ class KeyAttachPage:
         extra_context = {**(extra_context or {}), "page_actions": buttons}
         return super().change_view(request, object_id, form_url, extra_context)
 
+    @method_decorator(sensitive_post_parameters("key"))  # never in an error report
     def key_attach_view(self, request, object_id):
         customer = self.get_object(request, object_id)
         if customer is None:

@@ -124,3 +124,16 @@ def test_a_customer_being_offboarded_takes_no_key(
     answer = staff_client.post(attach_url(customer), {"key": key}, follow=True)
     assert "is being offboarded: no key is attached." in answer.content.decode()
     assert not EntityApiKey.objects.exists()
+
+
+def test_an_error_report_of_the_page_would_mask_the_key(
+    staff_client, make_customer, simulator, account_key
+):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    entity_id, key = entity_made_elsewhere(simulator, account_key)
+    customer = make_customer(access_mode="api_key")
+    answer = staff_client.post(attach_url(customer), {"key": key, "entity_id": entity_id})
+    reported = SafeExceptionReporterFilter().get_post_parameters(answer.wsgi_request)
+    assert reported["entity_id"] == entity_id and reported["key"] != key
+    assert set(reported["key"]) == {"*"}
