@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from spaceinvoices.client import CreatedApiKey, NotFound, SpaceInvoicesError, Unauthorized
@@ -173,27 +173,30 @@ def entity_key_attach(
         )
     entity_key_verify(entity_id=entity_id, key=key)
     with customer_lock(customer):
-        refuse_if_offboarding(Customer.objects.get(pk=customer.pk))
+        current = Customer.objects.get(pk=customer.pk)
+        refuse_if_offboarding(current)
+        if current.entity_id and current.entity_id != entity_id:
+            # Provisioned meanwhile: the key was checked for another entity than its own.
+            raise KeyRejected(
+                f"{current} now has entity {current.entity_id} (provisioned meanwhile); "
+                "reload the page and attach a key of that entity.",
+                about_entity=True,
+            )
         if _active_key_is(customer, key):
             return []  # already the active key: nothing to replace
-        hint = key_prefix_hint(key)
-        with transaction.atomic():
-            customer = Customer.objects.select_for_update().get(pk=customer.pk)
-            if not customer.entity_id:
-                # A customer whose entity was made elsewhere: the key makes it provisioned.
-                customer.entity_id = entity_id
-                customer.environment = key_environment(key)
-                customer.provisioning_state = ProvisioningState.PROVISIONED
-                customer.provisioned_at = timezone.now()
-                customer.last_error = ""
-                customer.save()
-            key_store(customer=customer, secret=key, prefix_hint=hint)
-            staff_action_record(
-                actor=actor,
-                action=StaffAction.Action.ATTACH_KEY,
-                customer=customer,
-                detail=f"now {hint}",
+        if _retiring_key_is(customer, key):
+            # Stored again, the deletion still owed for its old row would delete it upstream.
+            raise KeyRejected(
+                "That key was replaced here and is waiting to be deleted at Space Invoices: "
+                "attach a new key, or rotate."
             )
+        hint = key_prefix_hint(key)
+        try:
+            _attached_store(customer, key, hint, entity_id, actor)
+        except IntegrityError:  # another customer took the entity at the same instant
+            raise KeyRejected(
+                f"Entity {entity_id} was just attached to another customer.", about_entity=True
+            ) from None
         warnings = revoked_keys_delete(customer=customer).warnings
     if warnings:
         staff_action_record(
@@ -204,3 +207,35 @@ def entity_key_attach(
             detail="; ".join(warnings),
         )
     return warnings
+
+
+def _retiring_key_is(customer: Customer, key: str) -> bool:
+    for row in customer.api_keys.awaiting_upstream_deletion().defer("key"):
+        try:
+            if row.key == key:
+                return True
+        except DecryptionError:
+            continue  # an unreadable row is never this readable key
+    return False
+
+
+def _attached_store(customer: Customer, key: str, hint: str, entity_id: str, actor: Actor):
+    """The attached key as the one active key, in one transaction (the customer provisioned
+    by it when its entity was made elsewhere)."""
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if not customer.entity_id:
+            # A customer whose entity was made elsewhere: the key makes it provisioned.
+            customer.entity_id = entity_id
+            customer.environment = key_environment(key)
+            customer.provisioning_state = ProvisioningState.PROVISIONED
+            customer.provisioned_at = timezone.now()
+            customer.last_error = ""
+            customer.save()
+        key_store(customer=customer, secret=key, prefix_hint=hint)
+        staff_action_record(
+            actor=actor,
+            action=StaffAction.Action.ATTACH_KEY,
+            customer=customer,
+            detail=f"now {hint}",
+        )

@@ -137,3 +137,54 @@ def test_an_error_report_of_the_page_would_mask_the_key(
     reported = SafeExceptionReporterFilter().get_post_parameters(answer.wsgi_request)
     assert reported["entity_id"] == entity_id and reported["key"] != key
     assert set(reported["key"]) == {"*"}
+
+
+def test_a_key_replaced_here_and_not_yet_deleted_upstream_is_refused_and_keeps_working(
+    staff_client, make_customer, simulator, account_key
+):
+    """Stored again, it would be deleted upstream by the deletion its old row still owes:
+    the active key with it."""
+    from tenants.services import customer_provision
+
+    customer = customer_provision(customer=make_customer(access_mode="api_key"), actor="t")
+    old = customer.api_keys.active().get().key
+
+    def new_key() -> str:
+        made = simulator.api(
+            "POST", "/entities/api-keys", account_key,
+            headers={"x-entity-id": customer.entity_id}, json={},
+        )  # fmt: skip
+        return made.json()["id"]
+
+    simulator.fault(path_prefix="/entities/api-keys/", method="DELETE", status=503, count=5)
+    replacement = new_key()
+    assert staff_client.post(attach_url(customer), {"key": replacement}).status_code == 302
+    simulator.clear_faults()
+    again = staff_client.post(attach_url(customer), {"key": old})
+    assert field_errors(again, "key") == [
+        "That key was replaced here and is waiting to be deleted at Space Invoices: attach a "
+        "new key, or rotate."
+    ]
+    assert customer.api_keys.active().get().key == replacement
+    for key in (old, replacement):  # neither deleted upstream by the refused attach
+        listed = simulator.api(
+            "GET", "/entities/api-keys", key, headers={"x-entity-id": customer.entity_id}
+        )
+        assert listed.status_code == 200
+
+
+def test_a_customer_provisioned_while_its_key_was_checked_takes_no_key_of_another_entity(
+    make_customer, simulator, account_key
+):
+    from tenants.errors import KeyRejected
+    from tenants.services import customer_provision, entity_key_attach
+
+    entity_id, key = entity_made_elsewhere(simulator, account_key)
+    stale = make_customer(access_mode="api_key")  # as the page read it: no entity yet
+    customer_provision(customer=Customer.objects.get(pk=stale.pk), actor="t")
+    provisioned_key = stale.api_keys.active().get().key
+    with pytest.raises(KeyRejected, match="provisioned meanwhile") as refused:
+        entity_key_attach(customer=stale, key=key, entity_id=entity_id, actor="t")
+    assert refused.value.about_entity
+    assert stale.api_keys.active().get().key == provisioned_key
+    assert Customer.objects.get(pk=stale.pk).entity_id != entity_id
