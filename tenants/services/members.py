@@ -10,9 +10,7 @@ import contextlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat
-from django.utils import timezone
+from django.db.models import F
 
 from spaceinvoices.client import (
     Conflict,
@@ -34,7 +32,6 @@ from tenants.models import (
     User,
     UserSession,
 )
-from tenants.models.membership import APPLIED
 
 from .audit import Actor, staff_action_record
 from .guards import refuse_if_offboarding
@@ -177,14 +174,12 @@ def members_sync(
     actor: Actor | None = None,
     dry_run: bool = False,
     lock_wait: float | None = None,
-    change_audit_id: int | None = None,
 ) -> SyncReport:
     """Add, re-role and remove entity users to match the memberships; errors per member.
 
     A run asked for by someone (``actor``: staff, an operator) is audited as theirs; one
     that is part of another change (a role change, a switch, provisioning) has that change's
-    audit row, and no actor (``change_audit_id``: a team change's own row, which its
-    request marks applied, or not).
+    audit row, and no actor.
 
     No transaction is held across the calls: one run at a time per customer (its lock), each
     write recorded before it is made, each membership settled when its write is answered.
@@ -197,7 +192,6 @@ def members_sync(
     report = SyncReport(customer=customer.slug)
     client = account_client()
     with customer_lock(customer, wait=lock_wait):
-        started = timezone.now()
         customer = Customer.objects.get(pk=customer.pk)
         try:
             upstream = {u.email.lower(): u for u in client.entity_users_list(customer.entity_id)}
@@ -257,8 +251,6 @@ def members_sync(
             pending = {}
         for membership, current in settled:
             _settle(membership, current, customer, pending)
-        if report.ok:
-            _team_changes_confirm(customer=customer, saved_before=started, leave=change_audit_id)
         if actor is not None:
             staff_action_record(
                 actor=actor,
@@ -270,41 +262,12 @@ def members_sync(
     return report
 
 
-# The audit rows of changes a team page, the admin or a command makes to one membership.
-TEAM_CHANGES = (
-    StaffAction.Action.ADD_MEMBER,
-    StaffAction.Action.CHANGE_ROLE,
-    StaffAction.Action.REMOVE_MEMBER,
-)
-
-
-def _team_changes_confirm(*, customer: Customer, saved_before, leave: int | None) -> None:
-    """When every member is in step at Space Invoices, the team changes whose audit rows
-    still say not applied (an outage, a process killed mid-change) were applied by this
-    sync, or by the change that followed them: their rows say so, and since when. A change
-    saved after this sync began is left to its own request."""
-    if customer.memberships.exclude(sync_state__in=APPLIED).exists():
-        return
-    since = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
-    StaffAction.objects.filter(
-        customer=customer,
-        action__in=TEAM_CHANGES,
-        succeeded=False,
-        created_at__lt=saved_before,
-    ).exclude(pk=leave).update(
-        succeeded=True,
-        detail=Concat(F("detail"), Value(f"; in step at Space Invoices by a sync at {since}")),
-    )
-
-
-def members_sync_if_live(
-    *, customer: Customer, change_audit_id: int | None = None
-) -> SyncReport | None:
+def members_sync_if_live(*, customer: Customer) -> SyncReport | None:
     """Push a membership change upstream now when the customer has an entity (the change
-    itself is audited by whoever made it: ``change_audit_id``, its row)."""
+    itself is audited by whoever made it)."""
     if not customer.entity_id:
         return None
-    return members_sync(customer=customer, change_audit_id=change_audit_id)
+    return members_sync(customer=customer)
 
 
 def users_deactivate(*, user_ids: list[int]) -> None:

@@ -23,7 +23,7 @@ def _push(*, customer: Customer, audit: StaffAction) -> str:
     change stays saved and pending, and the next sync applies it. The change's audit row was
     written (as not yet applied) before the call; it is marked applied only after."""
     try:
-        report = members_sync_if_live(customer=customer, change_audit_id=audit.pk)
+        report = members_sync_if_live(customer=customer)
     except (SpaceInvoicesError, CustomerBusy, TenantError) as exc:
         problem = str(exc)
     else:
