@@ -36,6 +36,9 @@ PASSING = (Unavailable, RateLimited, CustomerBusy)
 MAX_ATTEMPTS = 8
 # How long a team change is left to the request that saved it before the schedule applies it.
 MEMBERS_RETRY_AFTER = timedelta(minutes=2)
+# ...and how long a customer whose retry failed waits for the next (the nightly sync aside).
+MEMBERS_RETRY_BACKOFF = timedelta(hours=1)
+MEMBERS_RETRY_ORIGIN = "schedule:members_retry_unapplied"
 
 
 def _retry_in(exc: Exception, attempts: int) -> float:
@@ -100,12 +103,12 @@ def _settle(item: JobItem, state: str, message: str) -> str:
     return state
 
 
-def _customers_enqueue(customers, kind: str, label: str) -> int:
+def _customers_enqueue(customers, kind: str, label: str, origin: str = "") -> int:
     from .bulk import job_create  # bulk imports this module's task: import late
 
     chosen = list(customers.filter(offboarding_started_at__isnull=True).order_by("slug"))
     if chosen:
-        job_create(kind=kind, label=label, customers=chosen, origin=f"schedule:{kind}")
+        job_create(kind=kind, label=label, customers=chosen, origin=origin or f"schedule:{kind}")
     return len(chosen)
 
 
@@ -122,20 +125,30 @@ def members_retry_unapplied() -> int:
     not confirmed (an outage, a process killed mid-change), so that a demoted or removed
     member does not keep their rights there until the nightly sync. A change younger than
     ``MEMBERS_RETRY_AFTER`` is left to the request applying it; a customer already queued
-    for a member sync is not queued twice."""
-    settled_before = timezone.now() - MEMBERS_RETRY_AFTER
+    for a member sync is not queued twice, and one whose retry failed (a refusal, or an
+    outage that outlasted the item's own retries) waits ``MEMBERS_RETRY_BACKOFF``."""
+    now = timezone.now()
+    settled_before = now - MEMBERS_RETRY_AFTER
     unapplied = Membership.objects.filter(
         sync_state__in=[SyncState.PENDING, SyncState.REMOVING], updated_at__lt=settled_before
     )
     queued = JobItem.objects.filter(
         job__kind="sync_members", state__in=[JobItem.State.PENDING, JobItem.State.RUNNING]
     )
+    failed_lately = JobItem.objects.filter(
+        job__origin=MEMBERS_RETRY_ORIGIN,
+        state=JobItem.State.FAILED,
+        updated_at__gte=now - MEMBERS_RETRY_BACKOFF,
+    )
     customers = (
         Customer.objects.filter(entity_id__isnull=False, access_mode=AccessMode.USER)
         .filter(pk__in=unapplied.values("customer_id"))
         .exclude(pk__in=queued.values("customer_id"))
+        .exclude(pk__in=failed_lately.values("customer_id"))
     )
-    return _customers_enqueue(customers, "sync_members", "Retry unconfirmed team changes")
+    return _customers_enqueue(
+        customers, "sync_members", "Retry unconfirmed team changes", MEMBERS_RETRY_ORIGIN
+    )
 
 
 @shared_task

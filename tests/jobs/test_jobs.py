@@ -240,6 +240,27 @@ def test_team_changes_space_invoices_has_not_confirmed_are_applied_within_minute
     assert (job.kind, job.label) == ("sync_members", "Retry unconfirmed team changes")
 
 
+def test_a_customer_whose_retry_failed_is_not_retried_again_for_an_hour(three, simulator):
+    """Space Invoices refusing to list the entity's users (403: no passing outage) fails the
+    retry; the next ticks leave that customer alone for an hour instead of a job each."""
+    from tenants.models import Membership
+
+    alpha = three[0]
+    Membership.objects.filter(customer=alpha).update(updated_at=timezone.now() - timedelta(hours=1))
+    Membership.objects.exclude(customer=alpha).update(sync_state="synced")
+    simulator.fault(path_prefix="/entities/users", method="GET", status=403, count=50)
+    assert members_retry_unapplied.delay().get() == 1
+    [item] = JobItem.objects.filter(job__origin="schedule:members_retry_unapplied")
+    assert item.state == "failed"
+    assert members_retry_unapplied.delay().get() == 0
+    assert members_retry_unapplied.delay().get() == 0
+    JobItem.objects.filter(pk=item.pk).update(updated_at=timezone.now() - timedelta(minutes=61))
+    simulator.clear_faults()
+    assert members_retry_unapplied.delay().get() == 1
+    assert Membership.objects.get(customer=alpha).sync_state == "synced"
+    assert Job.objects.filter(origin="schedule:members_retry_unapplied").count() == 2
+
+
 def test_launch_audit_older_than_the_retention_is_deleted(three, settings):
     settings.PORTAL_LAUNCH_AUDIT_DAYS = 30
     old = LaunchEvent.objects.create(customer_slug="alpha", outcome="launched", mode="user")
