@@ -8,6 +8,7 @@ inside a transaction, where no call to Space Invoices may be made).
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.validators import RegexValidator
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -36,6 +37,13 @@ class KeyAttachForm(forms.Form):
     )
     entity_id = forms.CharField(
         max_length=64,
+        # Checked before it goes into a request header: no line break or foreign letter.
+        validators=[
+            RegexValidator(
+                r"\A[A-Za-z0-9_-]+\Z",
+                gettext_lazy("An entity id has only letters, digits, _ and - (ent_…)."),
+            )
+        ],
         label=gettext_lazy("Entity id for that key"),
         help_text=gettext_lazy("This customer has no entity yet: the key's entity becomes its."),
     )
@@ -73,11 +81,11 @@ class KeyAttachPage:
 
     @method_decorator(sensitive_post_parameters("key"))  # never in an error report
     def key_attach_view(self, request, object_id):
+        if not request.user.has_perm(PERMISSION):
+            raise PermissionDenied  # before the lookup: no telling which customers exist
         customer = self.get_object(request, object_id)
         if customer is None:
             raise Http404("No such customer.")
-        if not request.user.has_perm(PERMISSION):
-            raise PermissionDenied
         page = reverse("admin:tenants_customer_change", args=[customer.pk])
         if customer.is_offboarding:
             self.message_user(

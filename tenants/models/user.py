@@ -75,11 +75,15 @@ def email_characters_check(value: str) -> None:
             _("This address holds a look-alike of a plain letter; type it again."),
             code="email_characters",
         )
-    # user@[10.0.0.1]: valid, but no colleague's address; our mail relay would deliver the
-    # welcome link to whatever host that is, inside the partner's network included.
-    if "@[" in value or value.endswith("]"):
+    # user@[10.0.0.1] and user@localhost: valid, but no colleague's address; our mail relay
+    # would deliver the welcome link to whatever host that is, inside the partner's network.
+    domain = value.rpartition("@")[2]
+    if domain.startswith("[") or "." not in domain.strip("."):
         raise ValidationError(
-            _("An address at a bare IP address cannot be used; give one at a domain."),
+            _(
+                "Give an address at an internet domain, not at a bare IP address or a local "
+                "name such as localhost."
+            ),
             code="email_characters",
         )
 

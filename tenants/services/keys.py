@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from spaceinvoices.client import CreatedApiKey, NotFound, SpaceInvoicesError, Unauthorized
 from spaceinvoices.contract import is_entity_key, key_environment, key_prefix_hint
@@ -132,6 +133,7 @@ def entity_key_rotate(*, customer: Customer, actor: Actor) -> list[str]:
         return revoked_keys_delete(customer=customer).warnings
 
 
+@sensitive_variables("key")
 def entity_key_verify(*, entity_id: str, key: str) -> None:
     """Raise KeyRejected unless Space Invoices accepts ``key`` for ``entity_id``."""
     if not is_entity_key(key):
@@ -157,6 +159,7 @@ def _active_key_is(customer: Customer, key: str) -> bool:
         return False  # an unreadable key is the very one an attached key replaces
 
 
+@sensitive_variables("key")
 def entity_key_attach(
     *, customer: Customer, key: str, actor: Actor, entity_id: str = ""
 ) -> list[str]:

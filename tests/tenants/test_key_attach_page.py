@@ -188,3 +188,29 @@ def test_a_customer_provisioned_while_its_key_was_checked_takes_no_key_of_anothe
     assert refused.value.about_entity
     assert stale.api_keys.active().get().key == provisioned_key
     assert Customer.objects.get(pk=stale.pk).entity_id != entity_id
+
+
+@pytest.mark.parametrize("entity_id", ["ent_a\r\nX-Foo: bar", "ent_\u20acuro", "ent a"])
+def test_an_entity_id_that_could_not_be_sent_is_refused_on_its_field(
+    staff_client, make_customer, simulator, account_key, entity_id
+):
+    _, key = entity_made_elsewhere(simulator, account_key)
+    customer = make_customer()
+    before = simulator.stats()
+    answer = staff_client.post(attach_url(customer), {"key": key, "entity_id": entity_id})
+    assert answer.status_code == 200
+    assert field_errors(answer, "entity_id") == [
+        "An entity id has only letters, digits, _ and - (ent_…)."
+    ]
+    assert simulator.stats() == before and key not in answer.content.decode()
+
+
+def test_staff_without_the_permission_learn_nothing_of_which_customers_exist(client, make_customer):
+    from tenants.models import User
+
+    clerk = User.objects.create_user(email="clerk@partner.example", is_staff=True)
+    client.force_login(clerk)
+    customer = make_customer()
+    missing = reverse("admin:tenants_customer_attach_key", args=[customer.pk + 1000])
+    assert client.get(attach_url(customer)).status_code == 403
+    assert client.get(missing).status_code == 403

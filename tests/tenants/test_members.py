@@ -111,10 +111,12 @@ def test_adding_someone_still_being_removed_says_so_and_keeps_the_removal(acme):
     assert Membership.objects.get(pk=ana.pk).sync_state == SyncState.REMOVING
 
 
-@pytest.mark.parametrize("email", ["user@[127.0.0.1]", "user@[IPv6:::1]"])
-def test_an_address_at_a_bare_ip_is_refused(acme, simulator, email):
+@pytest.mark.parametrize(
+    "email", ["user@[127.0.0.1]", "user@[IPv6:::1]", "user@localhost", "user@intranet"]
+)
+def test_an_address_at_a_bare_ip_or_a_local_name_is_refused(acme, simulator, email):
     before = (User.objects.count(), simulator.requests_to("POST /entities/users"))
-    with pytest.raises(TenantError, match="bare IP address cannot be used"):
+    with pytest.raises(TenantError, match="not at a bare IP address or a local name"):
         membership_add(customer=acme, email=email, role="viewer", actor="t")
     assert (User.objects.count(), simulator.requests_to("POST /entities/users")) == before
 
