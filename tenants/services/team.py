@@ -18,7 +18,7 @@ from .members import members_sync_if_live
 from .onboarding import added_email_send, welcome_email_send
 
 
-def _push(*, customer: Customer, audit: StaffAction) -> str:
+def _push(*, customer: Customer, audit: StaffAction, membership_id: int) -> str:
     """Apply a team change upstream now. '' when nothing stands in the way, else why not: the
     change stays saved and pending, and the next sync applies it. The change's audit row was
     written (as not yet applied) before the call; it is marked applied only after."""
@@ -27,7 +27,7 @@ def _push(*, customer: Customer, audit: StaffAction) -> str:
     except (SpaceInvoicesError, CustomerBusy, TenantError) as exc:
         problem = str(exc)
     else:
-        problem = "; ".join(report.errors) if report else ""
+        problem = _not_applied_because(membership_id, report) if report else ""
     if not problem and customer.entity_id:
         StaffAction.objects.filter(pk=audit.pk).update(succeeded=True)
     elif problem:
@@ -37,6 +37,15 @@ def _push(*, customer: Customer, audit: StaffAction) -> str:
             ]
         )
     return problem
+
+
+def _not_applied_because(membership_id: int, report) -> str:
+    """Why this change is not applied upstream after the sync ('' when it is), judged by its
+    own membership: another member Space Invoices refused does not hold it back."""
+    membership = Membership.objects.filter(pk=membership_id).first()
+    if membership is None or membership.is_applied:  # gone: a removal that went through
+        return ""
+    return membership.last_error or "; ".join(report.errors) or "not applied yet"
 
 
 def _pending_audit(*, actor: Actor, action: str, customer: Customer, detail: str) -> StaffAction:
@@ -79,7 +88,7 @@ def membership_add(
             gettext("%(email)s was just added by someone else; reload the page.") % {"email": email}
         ) from None
     if sync:
-        _push(customer=customer, audit=audit)
+        _push(customer=customer, audit=audit, membership_id=membership.pk)
         return _fresh(membership)
     return membership
 
@@ -189,7 +198,7 @@ def membership_role_set(
                 else f"{membership.user.email}: {role} again (not confirmed before)"
             ),
         )
-    _push(customer=customer, audit=audit)
+    _push(customer=customer, audit=audit, membership_id=membership.pk)
     return _fresh(membership)
 
 
@@ -220,7 +229,7 @@ def membership_remove(*, membership: Membership, actor: Actor, keep_an_admin: bo
             customer=customer,
             detail=membership.user.email,
         )
-    if customer.entity_id and _push(customer=customer, audit=audit):
+    if customer.entity_id and _push(customer=customer, audit=audit, membership_id=membership.pk):
         return not Membership.objects.filter(pk=membership.pk).exists()
     Membership.objects.filter(pk=membership.pk).delete()
     return True
