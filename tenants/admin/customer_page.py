@@ -62,11 +62,14 @@ class CustomerPageButtons:
                 (reverse("admin:tenants_customer_act", args=[customer.pk, name]), label)
                 for name, label in self.page_actions(request, customer)
             ]
-        extra_context = extra_context or {}
-        # After any buttons a mixin before this one offers (its own pages).
-        buttons += extra_context.get("page_actions", [])
-        extra_context = {**extra_context, "page_actions": buttons}
+            buttons += self.page_links(request, customer)
+        extra_context = {**(extra_context or {}), "page_actions": buttons}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def page_links(self, request, customer: Customer) -> list[tuple[str, str]]:
+        """(url, label) of buttons to pages of their own, after the actions: a mixin before
+        this one adds its page's (the customer it gets is read once, here)."""
+        return []
 
     def page_action_view(self, request, object_id, action):
         customer = self.get_object(request, object_id)

@@ -70,14 +70,12 @@ class KeyAttachPage:
         )
         return [attach, *super().get_urls()]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        customer = self.get_object(request, object_id)
-        buttons = []
-        if customer is not None and may_attach(request.user, customer):
+    def page_links(self, request, customer: Customer) -> list[tuple[str, str]]:
+        links = super().page_links(request, customer)
+        if may_attach(request.user, customer):
             url = reverse("admin:tenants_customer_attach_key", args=[customer.pk])
-            buttons.append((url, gettext("Attach an entity API key")))
-        extra_context = {**(extra_context or {}), "page_actions": buttons}
-        return super().change_view(request, object_id, form_url, extra_context)
+            links.append((url, gettext("Attach an entity API key")))
+        return links
 
     @method_decorator(sensitive_post_parameters("key"))  # never in an error report
     def key_attach_view(self, request, object_id):
