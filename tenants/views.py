@@ -14,7 +14,12 @@ from tenants.forms import TeamMemberAddForm, TeamRoleForm
 from tenants.launch_rules import launch_block
 from tenants.membership_access import admin_membership_get, membership_get
 from tenants.models import Membership, Role, SyncState
-from tenants.services import membership_add, membership_remove, membership_role_set
+from tenants.services import (
+    membership_add,
+    membership_remove,
+    membership_role_set,
+    team_growth_refusal,
+)
 
 
 @login_required
@@ -42,6 +47,7 @@ def _customer_page(request, membership: Membership, *, add_form=None, status: in
         )
         context["add_form"] = add_form or TeamMemberAddForm()
         context["roles"] = Role.choices
+        context["team_frozen"] = team_growth_refusal(membership.customer)
     return render(request, "tenants/customer.html", context, status=status)
 
 
@@ -67,10 +73,20 @@ def _not_yet_applied(request, text: str, member: Membership | None = None) -> No
     )
 
 
+def _team_growth_refused(request, customer):
+    """A redirect with the reason when the customer's admins may not grant access now."""
+    if refusal := team_growth_refusal(customer):
+        messages.error(request, refusal)
+        return redirect("customer", slug=customer.slug)
+    return None
+
+
 @login_required
 @require_POST
 def team_add(request, slug: str):
     admin = admin_membership_get(request.user, slug)
+    if refused := _team_growth_refused(request, admin.customer):
+        return refused
     form = TeamMemberAddForm(request.POST)
     if not form.is_valid():
         return _customer_page(request, admin, add_form=form, status=400)
@@ -127,6 +143,8 @@ def _teammate(admin: Membership, member_id: int) -> Membership:
 @require_POST
 def team_role(request, slug: str, member_id: int):
     member = _teammate(admin_membership_get(request.user, slug), member_id)
+    if refused := _team_growth_refused(request, member.customer):
+        return refused
     form = TeamRoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, gettext("Choose viewer, editor or admin."))

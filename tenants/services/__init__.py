@@ -4,7 +4,11 @@ from .access import customer_access_mode_set, customer_disable, customer_enable
 from .audit import Actor, staff_action_record
 from .details import DETAIL_FIELDS, DETAILS_WITH_PROVISIONING, customer_details_update
 from .drift import customer_drift_apply, customer_drift_check
-from .guards import refuse_if_offboarding, refuse_unless_ready
+from .guards import (
+    refuse_if_offboarding,
+    refuse_unless_ready,
+    team_growth_refusal,
+)
 from .invitations import invitation_resend
 from .keys import entity_key_attach, entity_key_rotate, entity_key_verify
 from .members import (
@@ -46,6 +50,7 @@ __all__ = [
     "refuse_if_offboarding",
     "refuse_unless_ready",
     "staff_action_record",
+    "team_growth_refusal",
     "user_active_set",
     "users_deactivate",
     "webhook_endpoint_register",

@@ -219,3 +219,22 @@ def test_an_address_with_a_nul_byte_gets_the_branded_page_and_a_way_back(
     assert page.get_by_text("ana@acme.example").is_visible()  # still signed in, on brand
     page.get_by_role("link", name="Back to your companies").click()
     page.get_by_role("heading", name="Your companies").wait_for()
+
+
+def test_a_turned_off_company_s_admin_sees_why_and_can_still_remove(
+    demo, live_server, browser, simulator, account_key
+):
+    from tenants.models import Customer
+
+    Customer.objects.filter(slug="acme").update(is_active=False)
+    acme = Customer.objects.get(slug="acme")
+    page = browser.new_page()
+    log_in(page, live_server.url, "ana@acme.example")
+    page.get_by_role("link", name="Acme d.o.o.").click()
+    assert "colleagues cannot be added" in page.locator("#team-frozen").inner_text()
+    assert page.get_by_role("button", name="Add", exact=True).count() == 0
+    assert page.get_by_label("Role of bo@acme.example").count() == 0
+    page.get_by_role("link", name="Remove bo@acme.example").click()
+    page.get_by_role("button", name="Remove bo@acme.example").click()
+    assert "bo@acme.example was removed." in page.get_by_role("status").inner_text()
+    assert "bo@acme.example" not in upstream_users(simulator, account_key, acme.entity_id)

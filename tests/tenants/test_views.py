@@ -299,3 +299,32 @@ def test_two_admins_demoting_each_other_leave_one_admin(login_as, client, acme, 
         membership_remove(membership=as_seen_by_bo, actor="bo", keep_an_admin=True)
     admins = Membership.objects.filter(customer=acme, role="admin")
     assert list(admins.values_list("user__email", flat=True)) == ["ana@acme.example"]
+
+
+def test_a_turned_off_company_s_admin_can_remove_but_not_grant(
+    login_as, client, acme, simulator, account_key
+):
+    """The partner turned invoicing off (unpaid, say): its admins take access away only."""
+    type(acme).objects.filter(pk=acme.pk).update(is_active=False)
+    bo = Membership.objects.get(user__email="bo@acme.example")
+    before = upstream_users(simulator, account_key, acme.entity_id)
+    users = User.objects.count()
+    login_as("ana@acme.example")
+    page = client.get("/customers/acme/")
+    text = page.content.decode()
+    assert "is turned off, so colleagues cannot be added" in text
+    assert 'id="add-email-errors"' not in text and "/team/add/" not in text
+    assert f'id="role-{bo.pk}"' not in text
+    page = client.post(
+        "/customers/acme/team/add/", {"email": "cy@acme.example", "role": "admin"}, follow=True
+    )
+    assert "is turned off, so colleagues cannot be added" in page.content.decode()
+    page = client.post(f"/customers/acme/team/{bo.pk}/role/", {"role": "admin"}, follow=True)
+    assert "cannot be added nor their roles changed" in page.content.decode()
+    assert User.objects.count() == users
+    assert Membership.objects.get(pk=bo.pk).role == "viewer"
+    assert upstream_users(simulator, account_key, acme.entity_id) == before
+    assert not StaffAction.objects.filter(action__in=["add_member", "change_role"]).exists()
+    client.post(f"/customers/acme/team/{bo.pk}/remove/")
+    assert not Membership.objects.filter(pk=bo.pk).exists()
+    assert "bo@acme.example" not in upstream_users(simulator, account_key, acme.entity_id)
