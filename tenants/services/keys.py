@@ -1,6 +1,7 @@
 """Entity API keys: mint and store, rotate without downtime, attach an existing key."""
 
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -144,11 +145,20 @@ def entity_key_verify(*, entity_id: str, key: str) -> None:
             f"That is a {key_environment(key)} key; this portal's account is {client.environment}."
         )
     try:
-        client.with_key(key).api_keys_list(entity_id)
+        listed = client.with_key(key).api_keys_list(entity_id)
     except Unauthorized:
         raise KeyRejected("Space Invoices does not accept that key.") from None
     except NotFound:
         raise KeyRejected("That key does not belong to this entity.", about_entity=True) from None
+    # Keys are listed masked: the key is among those with its hint. Only when every one of
+    # them expires is it known to expire (a lasting key of the same hint may be the one).
+    expiries = [k.expires_at for k in listed if k.prefix_hint == key_prefix_hint(key)]
+    if expiries and all(expiries):
+        raise KeyRejected(
+            f"That key expires ({min(expiries).astimezone(UTC):%Y-%m-%d %H:%M} UTC), and the "
+            "portal keeps its key for good: attach one made without an expiry, or rotate to "
+            "have one made."
+        )
 
 
 def _active_key_is(customer: Customer, key: str) -> bool:

@@ -214,3 +214,27 @@ def test_staff_without_the_permission_learn_nothing_of_which_customers_exist(cli
     missing = reverse("admin:tenants_customer_attach_key", args=[customer.pk + 1000])
     assert client.get(attach_url(customer)).status_code == 403
     assert client.get(missing).status_code == 403
+
+
+def test_a_key_that_expires_is_refused_and_a_lasting_one_of_the_entity_is_taken(
+    staff_client, make_customer, simulator, account_key
+):
+    from tenants.services import customer_provision
+
+    customer = customer_provision(customer=make_customer(access_mode="api_key"), actor="t")
+    old = customer.api_keys.active().get()
+    entity = {"x-entity-id": customer.entity_id}
+    short = simulator.api(
+        "POST", "/entities/api-keys", account_key, headers=entity, json={"ttl": 3600}
+    ).json()
+    answer = staff_client.post(attach_url(customer), {"key": short["id"]})
+    [error] = field_errors(answer, "key")
+    assert error.startswith("That key expires (") and "made without an expiry" in error
+    assert short["expires_at"][:16].replace("T", " ") in error
+    assert customer.api_keys.active().get().pk == old.pk  # nothing replaced
+    assert not StaffAction.objects.filter(action="attach_key").exists()
+    lasting = simulator.api(
+        "POST", "/entities/api-keys", account_key, headers=entity, json={}
+    ).json()["id"]
+    assert staff_client.post(attach_url(customer), {"key": lasting}).status_code == 302
+    assert customer.api_keys.active().get().key == lasting
