@@ -1,6 +1,7 @@
 """Partner staff: the webhook inbox (with replay) and the usage report."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -76,4 +77,8 @@ class UsageAdmin(ReadOnlyModelAdmin):
         return self.has_view_permission(request)
 
     def changelist_view(self, request, extra_context=None):
+        # The report replaces Django's changelist, and with it the view-permission check
+        # that changelist would have made: make it here, before anything is read.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         return usage_report_view(self, request)

@@ -72,12 +72,14 @@ class CustomerPageButtons:
         return []
 
     def page_action_view(self, request, object_id, action):
+        allowed = self.get_actions(request)
+        if action not in allowed:
+            # no such action, or not this user's to take; before the lookup, so a refused
+            # account cannot tell which customers exist
+            raise PermissionDenied
         customer = self.get_object(request, object_id)
         if customer is None:
             raise Http404("No such customer.")
-        allowed = self.get_actions(request)
-        if action not in allowed:
-            raise PermissionDenied  # no such action, or not this user's to take
         page = reverse("admin:tenants_customer_change", args=[customer.pk])
         queryset = self.get_queryset(request).filter(pk=customer.pk)
         request.confirm_cancel_url = page

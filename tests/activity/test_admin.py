@@ -103,6 +103,24 @@ def test_support_sees_the_report_but_cannot_replay(client, endpoint, db):
     assert 'value="replay"' not in page
 
 
+def test_staff_without_the_report_permission_see_neither_the_report_nor_its_csv(
+    client, endpoint, db
+):
+    from django.contrib.auth import get_user_model
+
+    UsageEvent.objects.create(
+        customer=endpoint.customer, document_type="invoice", document_id="inv_1",
+        currency="EUR", amount=10, occurred_at=timezone.now(),
+    )  # fmt: skip
+    bare = get_user_model().objects.create_user(email="bare@partner.example")
+    bare.is_staff = True
+    bare.save()
+    client.force_login(bare)
+    assert client.get(USAGE).status_code == 403
+    export = client.get(USAGE, {"export": "csv"})
+    assert export.status_code == 403 and b"HYPERLINK" not in export.content
+
+
 def test_a_kept_delivery_is_deleted_only_by_staff_allowed_to(client, endpoint, db):
     from django.contrib.auth.models import Permission
 

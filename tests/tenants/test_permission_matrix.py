@@ -249,3 +249,12 @@ def test_a_failed_job_item_is_retried_only_with_both_permissions(
     else:
         assert JobItem.objects.get(pk=item.pk).state == "failed"
         assert state(simulator, customer.pk) == before
+
+
+def test_a_refused_button_does_not_tell_which_customers_exist(client, make_customer):
+    """Refused before the lookup: an existing customer and a made-up id answer alike."""
+    client.force_login(group_member("Support"))
+    real = make_customer(name="Hidden Ltd").pk
+    for pk in (real, real + 1000):
+        url = reverse("admin:tenants_customer_act", args=[pk, "provision"])
+        assert client.get(url).status_code == 403
