@@ -18,9 +18,17 @@ from django import forms
 from django.db import transaction
 
 from tenants.countries import country_find
+from tenants.errors import TenantError
+from tenants.import_members import (
+    listed_emails,
+    members_refused,
+    members_to_add,
+    roles_to_change,
+    team_lookup,
+)
 from tenants.models import Customer, DetailsState, Membership, Role, StaffAction
 from tenants.models.user import EMAIL_MAX_LENGTH, email_characters_check
-from tenants.services import membership_add, staff_action_record
+from tenants.services import membership_add, membership_role_set, staff_action_record
 from tenants.text_rules import slug_check
 
 COLUMNS = [
@@ -42,7 +50,9 @@ ERRORS_KEPT = 50  # the first errors are listed; all are counted
 
 
 class CustomerRowForm(forms.ModelForm):
-    """One CSV row. ``members`` is ``email:role;email:role`` (role defaults to viewer)."""
+    """One CSV row. ``members`` is ``email:role;email:role``. A role left out is viewer for
+    a new member and, for one the customer has, the role they have (only a named role is a
+    change: a list of addresses must not demote every admin on it)."""
 
     members = forms.CharField(required=False)
     is_tax_subject = forms.TypedChoiceField(
@@ -82,7 +92,7 @@ class CustomerRowForm(forms.ModelForm):
         members = {}
         for part in filter(None, (p.strip() for p in self.cleaned_data["members"].split(";"))):
             email, _, role = part.partition(":")
-            email, role = email.strip().lower(), (role or Role.VIEWER).strip().lower()
+            email, role = email.strip().lower(), role.strip().lower()  # "": not named
             if len(email) > EMAIL_MAX_LENGTH:
                 raise forms.ValidationError(
                     f"{email[:40]}... is longer than an email address can be "
@@ -93,7 +103,7 @@ class CustomerRowForm(forms.ModelForm):
             except forms.ValidationError as exc:
                 # Said as the team page says it: what is wrong, not only that it is.
                 raise forms.ValidationError(f"{email!r}: {' '.join(exc.messages)}") from None
-            if role not in Role.values:
+            if role and role not in Role.values:
                 raise forms.ValidationError(f"{role!r} is not a role (viewer, editor, admin).")
             if email in members:
                 raise forms.ValidationError(f"{email} is listed twice in this row.")
@@ -138,6 +148,7 @@ class CheckedRow:
     number: int  # as a spreadsheet numbers it: the header is row 1
     form: CustomerRowForm
     existing: Customer | None
+    team: dict[str, Membership]  # the stored customer's, by lower-case email
 
     @property
     def details_change(self) -> bool:
@@ -149,13 +160,18 @@ class CheckedRow:
         return any(data[f] != getattr(self.existing, f) for f in fields)
 
     @property
+    def to_add(self) -> list[tuple[str, str]]:
+        return members_to_add(listed=self.form.cleaned_data["members"], team=self.team)
+
+    @property
+    def roles_changed(self) -> list[tuple[Membership, str]]:
+        return roles_to_change(listed=self.form.cleaned_data["members"], team=self.team)
+
+    @property
     def changes(self) -> bool:
-        """Anything to write: the customer's fields, or a member it does not have yet
-        (emails compared in lower case, as the members are matched when saved)."""
-        if self.details_change:
-            return True
-        current = {m.user.email.lower() for m in self.existing.memberships.select_related("user")}
-        return any(email not in current for email, _ in self.form.cleaned_data["members"])
+        """Anything to write: the customer's fields, a member it does not have yet, or a
+        member's role (emails compared in lower case, as the members are matched)."""
+        return self.details_change or bool(self.to_add) or bool(self.roles_changed)
 
 
 def _reader(path: Path) -> Iterator[tuple[int, dict]]:
@@ -206,6 +222,8 @@ def _checked(path: Path, summary: ImportSummary) -> Iterator[CheckedRow]:
     while chunk := list(islice(rows, CHUNK)):
         slugs = {data.get("slug") for _, data in chunk}
         existing = {c.slug: c for c in Customer.objects.filter(slug__in=slugs)}
+        emails = set().union(*(listed_emails(data.get("members", "")) for _, data in chunk))
+        teams = team_lookup(customers=existing.values(), emails=emails)
         for number, data in chunk:
             summary.rows += 1
             if _CELLS in data:
@@ -225,6 +243,15 @@ def _checked(path: Path, summary: ImportSummary) -> Iterator[CheckedRow]:
                 for column, messages in form.errors.items()
                 for message in messages
             ]
+            if not form.errors:
+                problems += [
+                    f"row {number}, column members: {problem}"
+                    for problem in members_refused(
+                        listed=form.cleaned_data["members"],
+                        team=teams.team(stored),
+                        turned_off=teams.turned_off,
+                    )
+                ]
             if slug and slug in seen:
                 problems.append(f"row {number}, column slug: {slug!r} repeats row {seen[slug]}")
             seen.setdefault(slug, number)
@@ -233,7 +260,7 @@ def _checked(path: Path, summary: ImportSummary) -> Iterator[CheckedRow]:
                 for problem in problems:
                     summary.error(problem)
                 continue
-            yield CheckedRow(number, form, existing.get(slug))
+            yield CheckedRow(number, form, stored, teams.team(stored))
 
 
 def _read_problem(path: Path, exc: Exception) -> str:
@@ -284,7 +311,12 @@ def customers_import(*, path: Path, actor) -> Imported:
     try:
         with transaction.atomic():
             for row in _checked(path, summary):
-                customer = _save(row, actor)
+                try:
+                    customer = _save(row, actor)
+                except TenantError as exc:  # changed since the check: refused as a row
+                    summary.invalid += 1
+                    summary.error(f"row {row.number}: {exc}")
+                    continue
                 imported.customers.append(customer)
                 if row.existing is None:
                     imported.created.append(customer)
@@ -306,17 +338,19 @@ def _save(row: CheckedRow, actor) -> Customer:
         # Sent by "Send details to Space Invoices" or update_entity_details --all-behind.
         customer.details_state = DetailsState.PENDING
     customer.save()
-    added = 0
-    for email, role in data["members"]:
-        if not Membership.objects.filter(customer=customer, user__email__iexact=email).exists():
-            membership_add(customer=customer, email=email, role=role, actor=actor, sync=False)
-            added += 1
+    # Applied in Space Invoices by the next sync (provision_customers, or the admin's).
+    added, roles = row.to_add, row.roles_changed
+    for email, role in added:
+        membership_add(customer=customer, email=email, role=role, actor=actor, sync=False)
+    for membership, role in roles:
+        membership_role_set(membership=membership, role=role, actor=actor, sync=False)
     if changed:
         verb = "updated" if row.existing else "created"
         staff_action_record(
             actor=actor,
             action=StaffAction.Action.IMPORT,
             customer=customer,
-            detail=f"row {row.number}: {verb}, {added} member(s) added",
+            detail=f"row {row.number}: {verb}, {len(added)} member(s) added, "
+            f"{len(roles)} role(s) changed",
         )
     return customer

@@ -97,8 +97,14 @@ class CustomerImport:
         try:
             created = customers_import(path=upload, actor=request.user).created
         except (ImportInvalid, TenantError) as exc:
+            # The file was checked at the preview: a row refused now (a member turned off
+            # since, say) is named, not only counted.
+            found = exc.summary.errors[:3] if isinstance(exc, ImportInvalid) else []
+            error = "; ".join(found) or str(exc)
             self.message_user(
-                request, gettext("Nothing imported: %(error)s.") % {"error": exc}, messages.ERROR
+                request,
+                gettext("Nothing imported: %(error)s.") % {"error": error.rstrip(".")},
+                messages.ERROR,
             )
             return redirect(reverse("admin:tenants_customer_import"))
         finally:

@@ -162,11 +162,17 @@ def _refuse_if_last_admin(membership: Membership) -> None:
 
 
 def membership_role_set(
-    *, membership: Membership, role: str, actor: Actor, keep_an_admin: bool = False
+    *,
+    membership: Membership,
+    role: str,
+    actor: Actor,
+    keep_an_admin: bool = False,
+    sync: bool = True,
 ) -> Membership:
     """Change a member's role here, then in Space Invoices. Until that is confirmed the
     membership stays pending, and ``applied_role`` says what they can still do there.
-    ``keep_an_admin`` (the customer's own team page) refuses to demote the last admin."""
+    ``keep_an_admin`` (the customer's own team page) refuses to demote the last admin. With
+    ``sync`` off the caller syncs later (outside its transaction), as for ``membership_add``."""
     if role not in Role.values:
         raise TenantError(_unknown_role(role))
     customer = membership.customer
@@ -188,15 +194,21 @@ def membership_role_set(
         if customer.uses_entity_users:
             membership.sync_state = SyncState.PENDING
         membership.save(update_fields=["role", "sync_state", "updated_at"])
+        detail = (
+            f"{membership.user.email}: {previous} → {role}"
+            if role != previous
+            else f"{membership.user.email}: {role} again (not confirmed before)"
+        )
+        if not sync:  # this row records the local change, and says so
+            staff_action_record(
+                actor=actor,
+                action=StaffAction.Action.CHANGE_ROLE,
+                customer=customer,
+                detail=f"{detail} (applied in Space Invoices by the next sync)",
+            )
+            return membership
         audit = _pending_audit(
-            actor=actor,
-            action=StaffAction.Action.CHANGE_ROLE,
-            customer=customer,
-            detail=(
-                f"{membership.user.email}: {previous} → {role}"
-                if role != previous
-                else f"{membership.user.email}: {role} again (not confirmed before)"
-            ),
+            actor=actor, action=StaffAction.Action.CHANGE_ROLE, customer=customer, detail=detail
         )
     _push(customer=customer, audit=audit, membership_id=membership.pk)
     return _fresh(membership)

@@ -7,7 +7,7 @@ from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from tenants.models import Customer, EntityApiKey
+from tenants.models import Customer, EntityApiKey, Membership, StaffAction, SyncState
 from tenants.services import customer_provision
 
 from .test_encryption import raw_value
@@ -318,3 +318,54 @@ def test_import_checks_space_invoices_field_limits(tmp_path, simulator):
     assert "row 2, column post_code: Ensure this value has at most 20 characters" in text
     assert "row 2, column city: Ensure this value has at most 100 characters" in text
     assert not Customer.objects.exists() and simulator.stats()["entities"] == 0
+
+
+def test_import_refuses_a_turned_off_account_and_a_pending_removal_on_their_rows(
+    tmp_path, make_customer, make_member
+):
+    acme = make_customer(name="Acme", slug="acme")
+    make_member(acme, "gone@acme.example", role="editor")
+    Membership.objects.filter(customer=acme).update(sync_state=SyncState.REMOVING)
+    off = make_member(make_customer(name="Other", slug="other"), "off@x.example").user
+    off.is_active = False
+    off.save(update_fields=["is_active"])
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "name,slug,country,members\n"
+        "Acme,acme,si,gone@acme.example:admin\n"
+        "New,new,si,ok@new.example;OFF@x.example:editor\n"
+    )
+    for dry_run in (["--dry-run"], []):
+        err = StringIO()
+        with pytest.raises(CommandError, match="Nothing imported: 2 error"):
+            call_command("import_customers", str(path), *dry_run, stderr=err)
+        assert err.getvalue().splitlines() == [
+            "row 2, column members: gone@acme.example is still being removed from this team: "
+            "list them again once Space Invoices has confirmed the removal.",
+            "row 3, column members: off@x.example's account is turned off, so they cannot be "
+            "added: turn it on again first.",
+        ]
+    assert not Customer.objects.filter(slug="new").exists()
+    assert acme.memberships.get().role == "editor"
+
+
+def test_import_changes_a_role_it_names_and_keeps_one_it_does_not(
+    tmp_path, make_customer, make_member
+):
+    acme = make_customer(name="Acme", slug="acme")
+    make_member(acme, "ana@acme.example", role="admin")
+    make_member(acme, "bo@acme.example", role="viewer")
+    path = tmp_path / "customers.csv"
+    path.write_text("name,slug,country,members\nAcme,acme,si,ana@acme.example;Bo@acme.example\n")
+    assert "0 new, 0 changed, 1 unchanged" in run("import_customers", str(path))
+    path.write_text(
+        "name,slug,country,members\nAcme,acme,si,ana@acme.example;bo@acme.example:editor\n"
+    )
+    assert "0 new, 1 changed, 0 unchanged" in run("import_customers", str(path), "--dry-run")
+    assert "0 new, 1 changed, 0 unchanged" in run("import_customers", str(path))
+    roles = dict(acme.memberships.values_list("user__email", "role"))
+    assert roles == {"ana@acme.example": "admin", "bo@acme.example": "editor"}
+    audit = StaffAction.objects.filter(customer=acme).values_list("action", "detail")
+    assert ("change_role", "bo@acme.example: viewer → editor (applied in Space Invoices by "
+            "the next sync)") in list(audit)  # fmt: skip
+    assert "0 new, 0 changed, 1 unchanged" in run("import_customers", str(path))

@@ -91,3 +91,22 @@ def test_import_needs_its_own_permission(client, make_customer):
     )
     assert upload(client, HEADER + "X,x,Italy,,user,\n").status_code == 403
     assert not Customer.objects.filter(slug="x").exists()
+
+
+def test_a_member_turned_off_after_the_preview_is_named_and_nothing_is_imported(
+    client, staff, make_customer, make_member
+):
+    from tenants.models import User
+
+    make_member(make_customer(slug="other"), "cy@x.example")
+    client.force_login(staff)
+    preview = upload(client, HEADER + "New Co,new-co,Italy,,user,cy@x.example:editor\n")
+    assert '<strong id="count-new">1</strong>' in preview.content.decode()
+    User.objects.filter(email="cy@x.example").update(is_active=False)
+    token = preview.content.decode().split('name="token" value="')[1].split('"')[0]
+    done = client.post(IMPORT, {"confirmed": "yes", "token": token}, follow=True).content.decode()
+    assert (
+        "Nothing imported: row 2, column members: cy@x.example&#x27;s account is turned off, so "
+        "they cannot be added: turn it on again first." in done
+    )
+    assert not Customer.objects.filter(slug="new-co").exists()

@@ -1,0 +1,74 @@
+"""An import row's members against the team it names: who is added, whose role changes, and
+who cannot be (an account turned off, a removal still under way)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models.functions import Lower
+
+from tenants.models import Customer, Membership, Role, SyncState, User
+
+Listed = list[tuple[str, str]]  # (email, role) as a row's members column is cleaned; "": none
+
+
+@dataclass(frozen=True)
+class TeamLookup:
+    """Read once per chunk of rows: the teams of its stored customers (by lower-case email)
+    and the turned-off accounts among the addresses it lists."""
+
+    teams: dict[int, dict[str, Membership]]
+    turned_off: frozenset[str]
+
+    def team(self, customer: Customer | None) -> dict[str, Membership]:
+        return self.teams.get(customer.pk, {}) if customer is not None else {}
+
+
+def listed_emails(cell: str) -> set[str]:
+    """Every address a members cell may name, before it is checked: what to look up."""
+    return {part.partition(":")[0].strip().lower() for part in cell.split(";") if part.strip()}
+
+
+def team_lookup(*, customers: Iterable[Customer], emails: Iterable[str]) -> TeamLookup:
+    """Two queries, whatever the number of rows."""
+    teams: dict[int, dict[str, Membership]] = {}
+    stored = Membership.objects.filter(customer__in=list(customers)).select_related("user")
+    for membership in stored:
+        teams.setdefault(membership.customer_id, {})[membership.user.email.lower()] = membership
+    turned_off = (
+        User.objects.annotate(lowered=Lower("email"))
+        .filter(lowered__in=set(emails), is_active=False)
+        .values_list("lowered", flat=True)
+    )
+    return TeamLookup(teams, frozenset(turned_off))
+
+
+def members_refused(*, listed: Listed, team: dict[str, Membership], turned_off) -> list[str]:
+    """Why a listed member cannot be saved as the row says, one message each: the same
+    refusals as the team page's, found while checking, not halfway through saving."""
+    problems = []
+    for email, _role in listed:
+        current = team.get(email)
+        if current is not None and current.sync_state == SyncState.REMOVING:
+            problems.append(
+                f"{email} is still being removed from this team: list them again once "
+                "Space Invoices has confirmed the removal."
+            )
+        elif current is None and email in turned_off:
+            problems.append(
+                f"{email}'s account is turned off, so they cannot be added: turn it on again first."
+            )
+    return problems
+
+
+def members_to_add(*, listed: Listed, team: dict[str, Membership]) -> Listed:
+    """New members, with their roles: viewer where the row names none."""
+    return [(email, role or Role.VIEWER) for email, role in listed if email not in team]
+
+
+def roles_to_change(*, listed: Listed, team: dict[str, Membership]) -> list[tuple[Membership, str]]:
+    """A member's role the row names and the stored one differs from."""
+    return [
+        (team[email], role)
+        for email, role in listed
+        if role and email in team and team[email].role != role
+    ]
