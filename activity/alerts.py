@@ -61,6 +61,9 @@ def overdue_alert_send(*, customer_id: int, invoice_id: str) -> int:
                 "brand": settings.PORTAL_BRAND_NAME,
                 "number": invoice,
             }
+            # The number is the customer's own text upstream: a line break in it would be
+            # refused as a header (and lose every admin's alert), so it is read as a space.
+            subject = " ".join(subject.split())
             body = render_to_string("emails/overdue.txt", context)
         messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
     send_mass_mail(messages, fail_silently=False)
