@@ -66,6 +66,8 @@ def event_parse(body: bytes) -> WebhookEvent:
         parsed: Any = json.loads(body)
     except ValueError:
         raise InvalidEvent("the body is not JSON") from None
+    except RecursionError:  # nested deeper than the parser goes: no event is shaped so
+        raise InvalidEvent("the body is nested too deeply") from None
     if not isinstance(parsed, dict):
         raise InvalidEvent("the body is not a JSON object")
     event, data, stamp = parsed.get("event"), parsed.get("data"), parsed.get("timestamp")

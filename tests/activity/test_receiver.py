@@ -112,6 +112,13 @@ def test_a_verified_body_that_is_no_event_is_kept_unprocessed(web, endpoint):
     assert kept.processed_at is None and kept.error == "not a webhook event: the body is not JSON"
 
 
+def test_a_verified_body_nested_past_the_parser_is_kept_unprocessed_not_an_error(web, endpoint):
+    answer = post(web, endpoint, b"[" * 100_000 + b"]" * 100_000)
+    assert answer.status_code == 200 and answer.json() == {"outcome": "kept unreadable"}
+    [kept] = Delivery.objects.all()
+    assert kept.error == "not a webhook event: the body is nested too deeply"
+
+
 def test_refusals_are_logged_at_most_once_a_minute_per_address(web, endpoint, caplog):
     caplog.set_level(logging.WARNING, logger="activity.inbox")
     for _ in range(5):
