@@ -13,10 +13,16 @@ PORTAL_PATTERNS = (
     (re.compile(r"\bgAAAAA[A-Za-z0-9_\-=]{20,}"), "gAAAAA***"),
     # Percent-encoded characters included: Django accepts %2D for "-" in the link.
     (re.compile(r"(/reset/[A-Za-z0-9_\-%]+/)(?!set-password/)[A-Za-z0-9_\-%]+"), r"\1***"),
+    # A secret someone put in a URL's query (a mistyped form, a probe, a bookmarked link):
+    # the request line would log it whatever the portal does with it.
+    (
+        re.compile(r"(?i)([?&;](?:password|passwd|secret|apikey|(?:[a-z]+_)?key)=)[^&\s\"'#<>]+"),
+        r"\1***",
+    ),
 )
 PATTERNS = SECRET_PATTERNS + PORTAL_PATTERNS
 # Space Invoices' literals, and ours: every secret-shaped part contains one of them.
-HINT = re.compile(SECRET_HINT.pattern + r"|gaaaaa|/reset/")
+HINT = re.compile(SECRET_HINT.pattern + r"|gaaaaa|/reset/|password=|passwd=|secret=|key=")
 
 
 def redact(text: object) -> str:

@@ -17,6 +17,9 @@ SHAPED = [
     '{"Token": "opaque-123"}',
     "stored gAAAAABlYWFhYWFhYWFhYWFhYWFhYWFh",
     "GET /accounts/reset/MQ/abc-123-def/ 302",
+    "GET /login/?next=/&Password=hunter2 200",
+    "GET /admin/?api_key=abc123&q=x 200",
+    "GET /x/?a=1;secret=s3 200",
 ]
 
 
@@ -29,6 +32,11 @@ def test_each_shape_contains_a_literal_of_the_hint():
     masked = [t for t in SHAPED if redact_with(t, PATTERNS, hint=None) != t]
     assert len(masked) == len(SHAPED) - 1  # all but the upper-case look-alike
     assert all(HINT.search(t) for t in masked)
+
+
+def test_a_secret_in_a_query_is_masked_and_its_neighbours_kept():
+    line = "path=/login/?next=/home/&password=hunter2&api_key=k1&monkey=ok&q=1"
+    assert redact(line) == "path=/login/?next=/home/&password=***&api_key=***&monkey=ok&q=1"
 
 
 def test_a_plain_line_is_returned_as_it_came():
