@@ -177,7 +177,9 @@ class CheckedRow:
 def _reader(path: Path) -> Iterator[tuple[int, dict]]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        header = set(reader.fieldnames or [])
+        # "Name" or " slug " as a spreadsheet may write them: the columns are named alike.
+        reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
+        header = set(reader.fieldnames)
         missing, unknown = REQUIRED_COLUMNS - header, header - set(COLUMNS)
         if missing or unknown:
             problems = [f"missing column(s): {', '.join(sorted(missing))}"] if missing else []
@@ -263,10 +265,16 @@ def _checked(path: Path, summary: ImportSummary) -> Iterator[CheckedRow]:
             yield CheckedRow(number, form, stored, teams.team(stored))
 
 
-def _read_problem(path: Path, exc: Exception) -> str:
-    if isinstance(exc, ValueError) and not isinstance(exc, UnicodeDecodeError):
-        return str(exc)
-    return f"cannot read {path.name}: {exc}"
+def _read_problem(exc: Exception) -> str:
+    # Said without the path: in the admin it is the upload's stored copy, not its name.
+    if isinstance(exc, UnicodeDecodeError):
+        return (
+            f"the file is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at position "
+            f"{exc.start}): save it as “CSV UTF-8” and try again"
+        )
+    if isinstance(exc, OSError):
+        return f"cannot read the file: {exc.strerror or exc}"
+    return str(exc) if isinstance(exc, ValueError) else f"cannot read the file: {exc}"
 
 
 def import_check(path: Path) -> ImportSummary:
@@ -282,7 +290,7 @@ def import_check(path: Path) -> ImportSummary:
             else:
                 summary.unchanged += 1
     except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
-        summary.error(_read_problem(path, exc))
+        summary.error(_read_problem(exc))
     if not summary.rows and not summary.error_count:
         summary.error("the file has no rows")
     return summary
@@ -323,7 +331,7 @@ def customers_import(*, path: Path, actor) -> Imported:
             if summary.error_count or not summary.rows:
                 raise ImportInvalid(summary)  # rolls back every row saved above
     except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
-        summary.error(_read_problem(path, exc))
+        summary.error(_read_problem(exc))
         raise ImportInvalid(summary) from None
     return imported
 

@@ -110,3 +110,14 @@ def test_a_member_turned_off_after_the_preview_is_named_and_nothing_is_imported(
         "they cannot be added: turn it on again first." in done
     )
     assert not Customer.objects.filter(slug="new-co").exists()
+
+
+def test_a_file_not_in_utf8_is_said_so_and_headers_are_read_in_any_case(client, staff):
+    client.force_login(staff)
+    latin = "Name, Slug ,COUNTRY\nCafé Olé,cafe,si\n".encode("latin-1")
+    preview = client.post(IMPORT, {"file": SimpleUploadedFile("c.csv", latin)})
+    page = preview.content.decode()
+    assert "the file is not UTF-8 (byte 0xe9 at position 23)" in page
+    assert ".csv" not in page.split("not UTF-8")[1].split("</li>")[0]  # no stored copy named
+    preview = upload(client, "Name, Slug ,COUNTRY\nCafé Olé,cafe,si\n")
+    assert '<strong id="count-new">1</strong>' in preview.content.decode()
