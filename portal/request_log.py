@@ -60,3 +60,14 @@ class FieldsFormatter(logging.Formatter):
 def _value(value) -> str:
     text = str(value)
     return f'"{text}"' if (" " in text or not text) else text
+
+
+class RefusalWithoutTraceback(logging.Filter):
+    """On ``django.request``: a 403 is logged as its one line, without the traceback of the
+    PermissionDenied behind it. A refusal is the portal working; pages of stack for each
+    one bury the errors that are not."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = record.exc_text = None
+        return True

@@ -475,7 +475,10 @@ CELERY_BEAT_SCHEDULE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "portal.redaction.RedactingFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "portal.redaction.RedactingFilter"},
+        "refusal_without_traceback": {"()": "portal.request_log.RefusalWithoutTraceback"},
+    },
     "formatters": {
         "plain": {
             "()": "portal.request_log.FieldsFormatter",
@@ -499,5 +502,6 @@ LOGGING = {
         # redacting one. Our request lines replace runserver's for every answered request.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
+        "django.request": {"filters": ["refusal_without_traceback"]},
     },
 }
