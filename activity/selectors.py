@@ -63,13 +63,16 @@ def overdue_count(*, customer: Customer) -> int:
 
 
 def month_activity(*, customer: Customer, moment: datetime | None = None) -> MonthActivity:
-    """Invoices issued and paid this month, and those overdue now (whenever issued)."""
+    """Invoices issued this month and not voided, those paid this month, and those overdue
+    now (whenever issued)."""
     start = month_start(moment)
     end = month_after(start)
     mine = InvoiceActivity.objects.filter(customer=customer)
+    # A voided invoice is no longer owed: its amount would overstate the month's.
+    issued = mine.filter(issued_at__gte=start, issued_at__lt=end, voided_at__isnull=True)
     return MonthActivity(
         month=start.date(),
-        issued=_tally(mine.filter(issued_at__gte=start, issued_at__lt=end), "total"),
+        issued=_tally(issued, "total"),
         paid=_tally(mine.filter(paid_at__gte=start, paid_at__lt=end), "total"),
         overdue=_tally(overdue_invoices(customer=customer), "total_due"),
     )

@@ -77,6 +77,18 @@ def test_an_invoice_made_upstream_shows_in_activity_and_usage(acme, simulator, l
     assert "Acme d.o.o." in report and re.search(r"<td>invoice</td><td>1</td>", report)
 
 
+def test_a_voided_invoice_leaves_the_months_issued_tally(acme, simulator, login_as):
+    issue(simulator, acme, 250.0)
+    voided = issue(simulator, acme, 40.0)
+    key = acme.api_keys.active().get().key
+    answer = simulator.api(
+        "POST", f"/invoices/{voided['id']}/void", key, headers={"x-entity-id": acme.entity_id}
+    )
+    assert answer.status_code == 200, answer.text
+    simulator.deliveries_settled()
+    assert tallies(login_as("bo@acme.example"))["issued"] == "1 €250.00"
+
+
 def test_two_failed_attempts_then_the_third_is_processed_once(portal_url, make_customer, simulator):
     simulator.webhook_retries_scale(0.001)  # 1 minute → 60 ms
     proxy = WebhookSink(fail_first=2, forward_to=portal_url + RECEIVER_PATH)
