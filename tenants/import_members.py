@@ -8,6 +8,8 @@ from django.db.models.functions import Lower
 
 from tenants.models import Customer, Membership, Role, SyncState, User
 
+# Addresses a query names at most: well inside SQLite's limit on a statement's parameters.
+LOOKUP_BATCH = 500
 Listed = list[tuple[str, str]]  # (email, role) as a row's members column is cleaned; "": none
 
 
@@ -23,22 +25,19 @@ class TeamLookup:
         return self.teams.get(customer.pk, {}) if customer is not None else {}
 
 
-def listed_emails(cell: str) -> set[str]:
-    """Every address a members cell may name, before it is checked: what to look up."""
-    return {part.partition(":")[0].strip().lower() for part in cell.split(";") if part.strip()}
-
-
 def team_lookup(*, customers: Iterable[Customer], emails: Iterable[str]) -> TeamLookup:
-    """Two queries, whatever the number of rows."""
+    """One query for the teams, one per LOOKUP_BATCH addresses for the accounts."""
     teams: dict[int, dict[str, Membership]] = {}
     stored = Membership.objects.filter(customer__in=list(customers)).select_related("user")
     for membership in stored:
         teams.setdefault(membership.customer_id, {})[membership.user.email.lower()] = membership
-    turned_off = (
-        User.objects.annotate(lowered=Lower("email"))
-        .filter(lowered__in=set(emails), is_active=False)
-        .values_list("lowered", flat=True)
-    )
+    listed, turned_off = sorted(set(emails)), set()
+    for start in range(0, len(listed), LOOKUP_BATCH):
+        turned_off.update(
+            User.objects.annotate(lowered=Lower("email"))
+            .filter(lowered__in=listed[start : start + LOOKUP_BATCH], is_active=False)
+            .values_list("lowered", flat=True)
+        )
     return TeamLookup(teams, frozenset(turned_off))
 
 
@@ -57,7 +56,23 @@ def members_refused(*, listed: Listed, team: dict[str, Membership], turned_off) 
             problems.append(
                 f"{email}'s account is turned off, so they cannot be added: turn it on again first."
             )
+    if without := _admins_left_without(listed, team):
+        problems.append(
+            f"the row leaves the team without an admin ({', '.join(without)} demoted): keep "
+            "one as admin, or name another admin in the row"
+        )
     return problems
+
+
+def _admins_left_without(listed: Listed, team: dict[str, Membership]) -> list[str]:
+    """The admins the row demotes when it leaves the team none (as the team page refuses
+    to), else []: a company nobody can manage is not an import's to make."""
+    named = dict(listed)
+    staying = {e: m for e, m in team.items() if m.sync_state != SyncState.REMOVING}
+    admins = [e for e, m in staying.items() if m.role == Role.ADMIN]
+    after = [e for e in admins if named.get(e) in (None, "", Role.ADMIN)]
+    promoted = [e for e, role in named.items() if role == Role.ADMIN and e not in admins]
+    return sorted(admins) if admins and not after and not promoted else []
 
 
 def members_to_add(*, listed: Listed, team: dict[str, Membership]) -> Listed:
@@ -66,9 +81,11 @@ def members_to_add(*, listed: Listed, team: dict[str, Membership]) -> Listed:
 
 
 def roles_to_change(*, listed: Listed, team: dict[str, Membership]) -> list[tuple[Membership, str]]:
-    """A member's role the row names and the stored one differs from."""
-    return [
+    """A member's role the row names and the stored one differs from; promotions to admin
+    first, so that an admin handing over to another is never the last one meanwhile."""
+    changes = [
         (team[email], role)
         for email, role in listed
         if role and email in team and team[email].role != role
     ]
+    return sorted(changes, key=lambda change: change[1] != Role.ADMIN)

@@ -14,117 +14,22 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from django import forms
 from django.db import transaction
 
-from tenants.countries import country_find
 from tenants.errors import TenantError
+from tenants.import_file import CELLS, COLUMNS, read_problem, rows_read
+from tenants.import_form import CustomerRowForm
 from tenants.import_members import (
-    listed_emails,
     members_refused,
     members_to_add,
     roles_to_change,
     team_lookup,
 )
-from tenants.models import Customer, DetailsState, Membership, Role, StaffAction
-from tenants.models.user import EMAIL_MAX_LENGTH, email_characters_check
+from tenants.models import Customer, DetailsState, Membership, StaffAction
 from tenants.services import membership_add, membership_role_set, staff_action_record
-from tenants.text_rules import slug_check
 
-COLUMNS = [
-    "name",
-    "slug",
-    "country",
-    "address",
-    "city",
-    "post_code",
-    "tax_number",
-    "is_tax_subject",
-    "access_mode",
-    "members",
-]
-REQUIRED_COLUMNS = {"name", "slug", "country"}
-_CELLS = "__cells__"  # a row's shape problem, in place of its data
 CHUNK = 500  # rows looked up together: one query a chunk, whatever the file's size
 ERRORS_KEPT = 50  # the first errors are listed; all are counted
-
-
-class CustomerRowForm(forms.ModelForm):
-    """One CSV row. ``members`` is ``email:role;email:role``. A role left out is viewer for
-    a new member and, for one the customer has, the role they have (only a named role is a
-    change: a list of addresses must not demote every admin on it)."""
-
-    members = forms.CharField(required=False)
-    is_tax_subject = forms.TypedChoiceField(
-        required=False,
-        empty_value=False,
-        choices=[(v, v) for v in ("", "yes", "no", "true", "false", "1", "0")],
-        coerce=lambda v: v.lower() in ("yes", "true", "1"),
-    )
-
-    class Meta:
-        model = Customer
-        fields = [c for c in COLUMNS if c not in ("is_tax_subject", "members")]
-
-    def __init__(self, *args, kept: tuple[str, ...] = (), **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # Fields the row says nothing about: neither read nor checked, so they stay as
-        # stored (a value saved before a rule included).
-        for name in kept:
-            self.fields.pop(name, None)
-
-    def validate_unique(self):
-        pass  # a slug that exists is an update; repeats in the file are caught by the reader
-
-    def clean_slug(self) -> str:
-        return slug_check(
-            self.cleaned_data["slug"], self.instance.slug if self.instance.pk else None
-        )
-
-    def clean_country(self) -> str:
-        # "si" or "slovenia" as the stored "Slovenia": the same country is no change (the
-        # model's validator refuses one that names none).
-        value = self.cleaned_data["country"]
-        found = country_find(value)
-        return found[1] if found else value
-
-    def clean_members(self):
-        members = {}
-        for part in filter(None, (p.strip() for p in self.cleaned_data["members"].split(";"))):
-            email, _, role = part.partition(":")
-            email, role = email.strip().lower(), role.strip().lower()  # "": not named
-            if len(email) > EMAIL_MAX_LENGTH:
-                raise forms.ValidationError(
-                    f"{email[:40]}... is longer than an email address can be "
-                    f"({EMAIL_MAX_LENGTH} characters)."
-                )
-            try:
-                forms.EmailField(validators=[email_characters_check]).clean(email)
-            except forms.ValidationError as exc:
-                # Said as the team page says it: what is wrong, not only that it is.
-                raise forms.ValidationError(f"{email!r}: {' '.join(exc.messages)}") from None
-            if role and role not in Role.values:
-                raise forms.ValidationError(f"{role!r} is not a role (viewer, editor, admin).")
-            if email in members:
-                raise forms.ValidationError(f"{email} is listed twice in this row.")
-            members[email] = role
-        return list(members.items())
-
-    def clean(self):
-        cleaned = super().clean()
-        stored = self.instance
-        if stored.pk and stored.is_offboarding:
-            self.add_error(
-                "slug", f"{stored} has been offboarded; an archived record stays as it is."
-            )
-        elif stored.pk and stored.entity_id:
-            if "country" in cleaned and cleaned["country"] != stored.country:
-                self.add_error("country", "Space Invoices never changes an entity's country.")
-            if "access_mode" in cleaned and cleaned["access_mode"] != stored.access_mode:
-                self.add_error(
-                    "access_mode", "Switch a provisioned customer's access mode in the admin."
-                )
-        return cleaned
 
 
 @dataclass
@@ -174,34 +79,6 @@ class CheckedRow:
         return self.details_change or bool(self.to_add) or bool(self.roles_changed)
 
 
-def _reader(path: Path) -> Iterator[tuple[int, dict]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        # "Name" or " slug " as a spreadsheet may write them: the columns are named alike.
-        reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
-        header = set(reader.fieldnames)
-        missing, unknown = REQUIRED_COLUMNS - header, header - set(COLUMNS)
-        if missing or unknown:
-            problems = [f"missing column(s): {', '.join(sorted(missing))}"] if missing else []
-            if unknown:
-                problems.append(f"unknown column(s): {', '.join(sorted(unknown))}")
-            raise ValueError("; ".join(problems))
-        for number, raw in enumerate(reader, start=2):
-            # A row with more or fewer cells than the header (an unquoted comma, say) would
-            # put values under the wrong columns: refused, never read as it falls.
-            if None in raw or None in raw.values():
-                shape = "more" if None in raw else "fewer"
-                yield (
-                    number,
-                    {_CELLS: f"{shape} cells than the header (quote a value with a comma)"},
-                )
-                continue
-            data = {k: (v or "").strip() for k, v in raw.items() if k}
-            if "is_tax_subject" in data:
-                data["is_tax_subject"] = data["is_tax_subject"].lower()  # Yes, TRUE, …
-            yield number, data
-
-
 def _defaults(data: dict) -> dict:
     """A new customer's row with the defaults of what it leaves out."""
     return {**data, "access_mode": data.get("access_mode") or "user"}
@@ -217,64 +94,77 @@ def _kept(data: dict) -> tuple[str, ...]:
     return tuple(absent)
 
 
+@dataclass
+class _Row:
+    number: int
+    data: dict
+    form: CustomerRowForm | None = None  # None: the row's shape is wrong (data says how)
+    stored: Customer | None = None
+    repeats: int | None = None  # the row its slug first appeared in
+
+
 def _checked(path: Path, summary: ImportSummary) -> Iterator[CheckedRow]:
     """Every valid row, checked; invalid ones are counted and described in ``summary``."""
-    seen: dict[str, int] = {}  # slug → first row: the only per-row state kept
-    rows = _reader(path)
-    while chunk := list(islice(rows, CHUNK)):
-        slugs = {data.get("slug") for _, data in chunk}
+    seen: dict[str, int] = {}  # slug → first row: the only state kept across chunks
+    rows = rows_read(path)
+    while chunk := [_Row(number, data) for number, data in islice(rows, CHUNK)]:
+        slugs = {row.data.get("slug") for row in chunk}
         existing = {c.slug: c for c in Customer.objects.filter(slug__in=slugs)}
-        emails = set().union(*(listed_emails(data.get("members", "")) for _, data in chunk))
-        teams = team_lookup(customers=existing.values(), emails=emails)
-        for number, data in chunk:
-            summary.rows += 1
-            if _CELLS in data:
-                summary.invalid += 1
-                summary.error(f"row {number}: {data[_CELLS]}")
+        for row in chunk:
+            if CELLS in row.data:
                 continue
-            slug = data.get("slug", "")
+            slug = row.data.get("slug", "")
+            row.stored = existing.get(slug)
             # A copy: checking the form writes its values into its instance, and the stored
             # customer is what a row is compared with.
-            stored = existing.get(slug)
-            if stored is None:
-                form = CustomerRowForm(data=_defaults(data))
+            if row.stored is None:
+                row.form = CustomerRowForm(data=_defaults(row.data))
             else:
-                form = CustomerRowForm(data=data, instance=copy(stored), kept=_kept(data))
-            problems = [
-                f"row {number}, column {column}: {message}"
-                for column, messages in form.errors.items()
-                for message in messages
-            ]
-            if not form.errors:
-                problems += [
-                    f"row {number}, column members: {problem}"
-                    for problem in members_refused(
-                        listed=form.cleaned_data["members"],
-                        team=teams.team(stored),
-                        turned_off=teams.turned_off,
-                    )
-                ]
+                kept = _kept(row.data)
+                row.form = CustomerRowForm(data=row.data, instance=copy(row.stored), kept=kept)
             if slug and slug in seen:
-                problems.append(f"row {number}, column slug: {slug!r} repeats row {seen[slug]}")
-            seen.setdefault(slug, number)
-            if problems:
+                row.repeats = seen[slug]
+            seen.setdefault(slug, row.number)
+        # Only addresses that passed the check are looked up: a cell of anything cannot
+        # make a query of any size.
+        listed = {
+            email
+            for row in chunk
+            if row.form is not None and row.form.is_valid()
+            for email, _ in row.form.cleaned_data["members"]
+        }
+        teams = team_lookup(customers=existing.values(), emails=listed)
+        for row in chunk:
+            summary.rows += 1
+            if row.form is None:
+                summary.invalid += 1
+                summary.error(f"row {row.number}: {row.data[CELLS]}")
+                continue
+            team = teams.team(row.stored)
+            if problems := _row_problems(row, team, teams.turned_off):
                 summary.invalid += 1
                 for problem in problems:
                     summary.error(problem)
                 continue
-            yield CheckedRow(number, form, stored, teams.team(stored))
+            yield CheckedRow(row.number, row.form, row.stored, team)
 
 
-def _read_problem(exc: Exception) -> str:
-    # Said without the path: in the admin it is the upload's stored copy, not its name.
-    if isinstance(exc, UnicodeDecodeError):
-        return (
-            f"the file is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at position "
-            f"{exc.start}): save it as “CSV UTF-8” and try again"
+def _row_problems(row: _Row, team, turned_off) -> list[str]:
+    number, form = row.number, row.form
+    problems = [
+        f"row {number}, column {column}: {message}"
+        for column, messages in form.errors.items()
+        for message in messages
+    ]
+    if not form.errors:
+        refused = members_refused(
+            listed=form.cleaned_data["members"], team=team, turned_off=turned_off
         )
-    if isinstance(exc, OSError):
-        return f"cannot read the file: {exc.strerror or exc}"
-    return str(exc) if isinstance(exc, ValueError) else f"cannot read the file: {exc}"
+        problems += [f"row {number}, column members: {problem}" for problem in refused]
+    if row.repeats is not None:
+        slug = row.data.get("slug", "")
+        problems.append(f"row {number}, column slug: {slug!r} repeats row {row.repeats}")
+    return problems
 
 
 def import_check(path: Path) -> ImportSummary:
@@ -290,7 +180,7 @@ def import_check(path: Path) -> ImportSummary:
             else:
                 summary.unchanged += 1
     except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
-        summary.error(_read_problem(exc))
+        summary.error(read_problem(exc))
     if not summary.rows and not summary.error_count:
         summary.error("the file has no rows")
     return summary
@@ -331,7 +221,7 @@ def customers_import(*, path: Path, actor) -> Imported:
             if summary.error_count or not summary.rows:
                 raise ImportInvalid(summary)  # rolls back every row saved above
     except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
-        summary.error(_read_problem(exc))
+        summary.error(read_problem(exc))
         raise ImportInvalid(summary) from None
     return imported
 
@@ -351,7 +241,9 @@ def _save(row: CheckedRow, actor) -> Customer:
     for email, role in added:
         membership_add(customer=customer, email=email, role=role, actor=actor, sync=False)
     for membership, role in roles:
-        membership_role_set(membership=membership, role=role, actor=actor, sync=False)
+        membership_role_set(
+            membership=membership, role=role, actor=actor, keep_an_admin=True, sync=False
+        )
     if changed:
         verb = "updated" if row.existing else "created"
         staff_action_record(

@@ -369,3 +369,25 @@ def test_import_changes_a_role_it_names_and_keeps_one_it_does_not(
     assert ("change_role", "bo@acme.example: viewer → editor (applied in Space Invoices by "
             "the next sync)") in list(audit)  # fmt: skip
     assert "0 new, 0 changed, 1 unchanged" in run("import_customers", str(path))
+
+
+def test_import_keeps_an_admin_in_every_team_it_changes(tmp_path, make_customer, make_member):
+    acme = make_customer(name="Acme", slug="acme")
+    make_member(acme, "ana@acme.example", role="admin")
+    make_member(acme, "bo@acme.example", role="viewer")
+    path = tmp_path / "customers.csv"
+    path.write_text("name,slug,country,members\nAcme,acme,si,ana@acme.example:viewer\n")
+    err = StringIO()
+    with pytest.raises(CommandError, match="Nothing imported: 1 error"):
+        call_command("import_customers", str(path), "--dry-run", stderr=err)
+    assert err.getvalue().splitlines() == [
+        "row 2, column members: the row leaves the team without an admin (ana@acme.example "
+        "demoted): keep one as admin, or name another admin in the row"
+    ]
+    # Handing over in one row: bo is made admin before ana stops being one.
+    path.write_text(
+        "name,slug,country,members\nAcme,acme,si,ana@acme.example:viewer;bo@acme.example:admin\n"
+    )
+    assert "0 new, 1 changed, 0 unchanged" in run("import_customers", str(path))
+    roles = dict(acme.memberships.values_list("user__email", "role"))
+    assert roles == {"ana@acme.example": "viewer", "bo@acme.example": "admin"}

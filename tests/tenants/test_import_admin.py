@@ -112,12 +112,30 @@ def test_a_member_turned_off_after_the_preview_is_named_and_nothing_is_imported(
     assert not Customer.objects.filter(slug="new-co").exists()
 
 
-def test_a_file_not_in_utf8_is_said_so_and_headers_are_read_in_any_case(client, staff):
+def test_a_row_not_in_utf8_is_named_and_headers_are_read_in_any_case(client, staff):
     client.force_login(staff)
-    latin = "Name, Slug ,COUNTRY\nCafé Olé,cafe,si\n".encode("latin-1")
-    preview = client.post(IMPORT, {"file": SimpleUploadedFile("c.csv", latin)})
-    page = preview.content.decode()
-    assert "the file is not UTF-8 (byte 0xe9 at position 23)" in page
-    assert ".csv" not in page.split("not UTF-8")[1].split("</li>")[0]  # no stored copy named
+    good = "".join(f"Company {n},company-{n},si\n" for n in range(600))  # past any buffer
+    latin = ("Name, Slug ,COUNTRY\n" + good + "Café Olé,cafe,si\n").encode("latin-1")
+    page = client.post(IMPORT, {"file": SimpleUploadedFile("c.csv", latin)}).content.decode()
+    assert "row 602: not UTF-8 (byte 0xe9): save the file as “CSV UTF-8” and try again" in page
+    assert '<strong id="count-invalid">1</strong>' in page and 'name="confirmed"' not in page
     preview = upload(client, "Name, Slug ,COUNTRY\nCafé Olé,cafe,si\n")
     assert '<strong id="count-new">1</strong>' in preview.content.decode()
+
+
+def test_a_column_named_twice_or_not_at_all_is_refused(client, staff):
+    client.force_login(staff)
+    page = upload(client, "name,slug,country,Name,\nReal,dupco,si,Other,\n").content.decode()
+    assert "column(s) named twice: name" in page
+    assert "a column without a name (a comma at the end of the header?)" in page
+    assert not Customer.objects.exists()
+
+
+def test_a_members_cell_of_anything_is_a_row_error_whatever_its_size(client, staff):
+    client.force_login(staff)
+    cell = ";".join(str(n) for n in range(20_000))  # 108 KB: under the csv field limit
+    page = upload(client, f"name,slug,country,members\nBig,big,si,{cell}\n")
+    assert page.status_code == 200
+    assert "row 2, column members: &#x27;0&#x27;: Enter a valid email address." in (
+        page.content.decode()
+    )
