@@ -27,6 +27,11 @@ def team_growth_refusal(customer: Customer) -> str:
     may take access away but not grant it. Partner staff still can, from the admin."""
     if customer.is_active and not customer.is_offboarding:
         return ""
+    if customer.is_offboarding:  # never "turned on again": it is not coming back
+        return gettext(
+            "Invoicing for %(company)s has ended, so colleagues cannot be added nor their "
+            "roles changed. You can still remove a colleague."
+        ) % {"company": customer.name}
     return gettext(
         "Invoicing for %(company)s is turned off, so colleagues cannot be added nor their "
         "roles changed until it is turned on again (write to %(email)s). You can still remove "

@@ -328,3 +328,18 @@ def test_a_turned_off_company_s_admin_can_remove_but_not_grant(
     client.post(f"/customers/acme/team/{bo.pk}/remove/")
     assert not Membership.objects.filter(pk=bo.pk).exists()
     assert "bo@acme.example" not in upstream_users(simulator, account_key, acme.entity_id)
+
+
+def test_a_leaving_company_s_admin_is_told_it_has_ended_not_that_it_comes_back(
+    login_as, client, acme
+):
+    from django.utils import timezone
+
+    type(acme).objects.filter(pk=acme.pk).update(offboarding_started_at=timezone.now())
+    login_as("ana@acme.example")
+    text = client.get("/customers/acme/").content.decode()
+    frozen = text.split('id="team-frozen">')[1].split("</p>")[0]
+    assert frozen == (
+        "Invoicing for Acme d.o.o. has ended, so colleagues cannot be added nor their roles "
+        "changed. You can still remove a colleague."
+    )
