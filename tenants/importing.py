@@ -196,10 +196,12 @@ class ImportInvalid(Exception):
 
 @dataclass
 class Imported:
-    """What an import saved: every customer its file names, in file order; the new ones."""
+    """What an import saved: every customer its file names, in file order; the new ones;
+    the existing ones it changed."""
 
     customers: list[Customer] = field(default_factory=list)
     created: list[Customer] = field(default_factory=list)
+    changed: list[Customer] = field(default_factory=list)
 
 
 def customers_import(*, path: Path, actor) -> Imported:
@@ -209,6 +211,7 @@ def customers_import(*, path: Path, actor) -> Imported:
     try:
         with transaction.atomic():
             for row in _checked(path, summary):
+                changes = row.changes  # before saving: the save brings the team in line
                 try:
                     customer = _save(row, actor)
                 except TenantError as exc:  # changed since the check: refused as a row
@@ -218,6 +221,8 @@ def customers_import(*, path: Path, actor) -> Imported:
                 imported.customers.append(customer)
                 if row.existing is None:
                     imported.created.append(customer)
+                elif changes:
+                    imported.changed.append(customer)
             if summary.error_count or not summary.rows:
                 raise ImportInvalid(summary)  # rolls back every row saved above
     except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:

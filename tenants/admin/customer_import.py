@@ -95,12 +95,14 @@ class CustomerImport:
             return redirect(reverse("admin:tenants_customer_import"))
         upload = _upload_path(token)
         try:
-            created = customers_import(path=upload, actor=request.user).created
+            imported = customers_import(path=upload, actor=request.user)
         except (ImportInvalid, TenantError) as exc:
             # The file was checked at the preview: a row refused now (a member turned off
             # since, say) is named, not only counted.
-            found = exc.summary.errors[:3] if isinstance(exc, ImportInvalid) else []
-            error = "; ".join(found) or str(exc)
+            summary = exc.summary if isinstance(exc, ImportInvalid) else None
+            error = "; ".join(e.rstrip(".") for e in summary.errors[:3]) if summary else str(exc)
+            if summary and summary.error_count > 3:
+                error += f"; and {summary.error_count - 3} more"
             self.message_user(
                 request,
                 gettext("Nothing imported: %(error)s.") % {"error": error.rstrip(".")},
@@ -109,13 +111,30 @@ class CustomerImport:
             return redirect(reverse("admin:tenants_customer_import"))
         finally:
             upload.unlink(missing_ok=True)
-        self.message_user(
-            request,
-            gettext(
-                "Imported: %(count)d new customer(s), left pending; provision them from the list "
-                "(filter “Not provisioned yet”) or with provision_customers --all-pending."
-            )
-            % {"count": len(created)},
-            messages.SUCCESS,
-        )
+        self._imported_say(request, imported)
         return redirect(reverse("admin:tenants_customer_changelist"))
+
+    def _imported_say(self, request, imported) -> None:
+        """What the import did, and what each part of it still waits for."""
+        if imported.created:
+            self.message_user(
+                request,
+                gettext(
+                    "Imported: %(count)d new customer(s), left pending; provision them from the "
+                    "list (filter “Not provisioned yet”) or with provision_customers --all-pending."
+                )
+                % {"count": len(imported.created)},
+                messages.SUCCESS,
+            )
+        if imported.changed:
+            self.message_user(
+                request,
+                gettext(
+                    "Imported: %(count)d existing customer(s) changed. New details wait for “Send "
+                    "details to Space Invoices”; new members and roles for the next member sync."
+                )
+                % {"count": len(imported.changed)},
+                messages.SUCCESS,
+            )
+        if not imported.created and not imported.changed:
+            self.message_user(request, gettext("Imported: nothing was different."))

@@ -60,6 +60,15 @@ def _pending_audit(*, actor: Actor, action: str, customer: Customer, detail: str
     )
 
 
+def _applied_later(customer: Customer) -> str:
+    """What a team change saved without a sync waits for, said in its audit row."""
+    if not customer.uses_entity_users:
+        return ""  # no users upstream: in effect at once (the key launches for everyone)
+    if not customer.entity_id:
+        return " (created in Space Invoices when the customer is provisioned)"
+    return " (applied in Space Invoices by the next sync)"
+
+
 def _unknown_role(role: str) -> str:
     return gettext("Unknown role %(role)r; use %(roles)s.") % {"role": role, "roles": Role.listed()}
 
@@ -135,7 +144,7 @@ def _membership_create(*, customer: Customer, email: str, role: str, actor: Acto
                 actor=actor,
                 action=StaffAction.Action.ADD_MEMBER,
                 customer=customer,
-                detail=f"{email} as {role} (applied in Space Invoices by the next sync)",
+                detail=f"{email} as {role}{_applied_later(customer)}",
             )
             audit = None
         # A login without a password yet (new, or never set after an earlier welcome)
@@ -204,7 +213,7 @@ def membership_role_set(
                 actor=actor,
                 action=StaffAction.Action.CHANGE_ROLE,
                 customer=customer,
-                detail=f"{detail} (applied in Space Invoices by the next sync)",
+                detail=f"{detail}{_applied_later(customer)}",
             )
             return membership
         audit = _pending_audit(

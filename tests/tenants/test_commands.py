@@ -366,8 +366,8 @@ def test_import_changes_a_role_it_names_and_keeps_one_it_does_not(
     roles = dict(acme.memberships.values_list("user__email", "role"))
     assert roles == {"ana@acme.example": "admin", "bo@acme.example": "editor"}
     audit = StaffAction.objects.filter(customer=acme).values_list("action", "detail")
-    assert ("change_role", "bo@acme.example: viewer → editor (applied in Space Invoices by "
-            "the next sync)") in list(audit)  # fmt: skip
+    assert ("change_role", "bo@acme.example: viewer → editor (created in Space Invoices "
+            "when the customer is provisioned)") in list(audit)  # fmt: skip
     assert "0 new, 0 changed, 1 unchanged" in run("import_customers", str(path))
 
 
@@ -391,3 +391,25 @@ def test_import_keeps_an_admin_in_every_team_it_changes(tmp_path, make_customer,
     assert "0 new, 1 changed, 0 unchanged" in run("import_customers", str(path))
     roles = dict(acme.memberships.values_list("user__email", "role"))
     assert roles == {"ana@acme.example": "viewer", "bo@acme.example": "admin"}
+
+
+def test_an_imported_role_change_says_what_it_waits_for_only_where_it_waits(
+    tmp_path, make_customer, make_member, simulator
+):
+    keyed = make_customer(name="Keyed", slug="keyed", access_mode="api_key")
+    make_member(keyed, "cy@keyed.example")
+    users = customer_provision(customer=make_customer(name="Users", slug="users"), actor="t")
+    make_member(users, "di@users.example")
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "name,slug,country,members\n"
+        "Keyed,keyed,si,cy@keyed.example:editor\nUsers,users,si,di@users.example:editor\n"
+    )
+    run("import_customers", str(path))
+    details = dict(
+        StaffAction.objects.filter(action="change_role").values_list("customer__slug", "detail")
+    )
+    assert details == {
+        "keyed": "cy@keyed.example: viewer → editor",  # in effect at once: no users upstream
+        "users": "di@users.example: viewer → editor (applied in Space Invoices by the next sync)",
+    }

@@ -46,6 +46,7 @@ def test_preview_counts_new_changed_and_invalid_then_imports_all(
     token = preview.split('name="token" value="')[1].split('"')[0]
     done = client.post(IMPORT, {"confirmed": "yes", "token": token}, follow=True)
     assert b"Imported: 1 new customer(s), left pending" in done.content
+    assert b"Imported: 1 existing customer(s) changed." in done.content
     new = Customer.objects.get(slug="new-co")
     assert new.provisioning_state == "pending" and simulator.stats()["entities"] == 1
     assert new.memberships.get().user.email == "ana@new.example"
@@ -139,3 +140,35 @@ def test_a_members_cell_of_anything_is_a_row_error_whatever_its_size(client, sta
     assert "row 2, column members: &#x27;0&#x27;: Enter a valid email address." in (
         page.content.decode()
     )
+
+
+def test_a_refusal_at_the_import_names_three_rows_and_counts_the_rest(
+    client, staff, make_customer, make_member
+):
+    from tenants.models import User
+
+    make_member(make_customer(slug="other"), "cy@x.example")
+    client.force_login(staff)
+    rows = "".join(f"Co {n},co-{n},Italy,,user,cy@x.example\n" for n in range(5))
+    preview = upload(client, HEADER + rows).content.decode()
+    User.objects.filter(email="cy@x.example").update(is_active=False)
+    token = preview.split('name="token" value="')[1].split('"')[0]
+    done = client.post(IMPORT, {"confirmed": "yes", "token": token}, follow=True).content.decode()
+    assert "row 4, column members: cy@x.example&#x27;s account is turned off" in done
+    assert "row 5," not in done and "again first; and 2 more." in done
+
+
+def test_an_import_changing_only_a_role_says_so(client, staff, make_customer, make_member):
+    acme = make_customer(slug="acme", name="Acme", country="Italy")
+    make_member(acme, "bo@acme.example")
+    client.force_login(staff)
+    text = HEADER + "Acme,acme,Italy,,user,bo@acme.example:editor\n"
+    preview = upload(client, text).content.decode()
+    token = preview.split('name="token" value="')[1].split('"')[0]
+    done = client.post(IMPORT, {"confirmed": "yes", "token": token}, follow=True).content.decode()
+    assert "Imported: 1 existing customer(s) changed." in done and "new customer(s)" not in done
+    assert acme.memberships.get().role == "editor"
+    again = upload(client, text).content.decode()
+    token = again.split('name="token" value="')[1].split('"')[0]
+    done = client.post(IMPORT, {"confirmed": "yes", "token": token}, follow=True).content.decode()
+    assert "Imported: nothing was different." in done
