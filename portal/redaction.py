@@ -16,13 +16,18 @@ PORTAL_PATTERNS = (
     # A secret someone put in a URL's query (a mistyped form, a probe, a bookmarked link):
     # the request line would log it whatever the portal does with it.
     (
-        re.compile(r"(?i)([?&;](?:password|passwd|secret|apikey|(?:[a-z]+_)?key)=)[^&\s\"'#<>]+"),
+        # Its name, or its last word (client_secret, new_password1, x-api-key, access_token,
+        # api%5Fkey as a browser writes it), never a word that only ends alike (monkey=).
+        re.compile(
+            r"(?i)([?&;](?:[a-z0-9]+(?:[_-]|%5f|%2d))*"
+            r"(?:password\d*|passwd|secret|token|apikey|key)=)[^&\s\"'#<>]+"
+        ),
         r"\1***",
     ),
 )
 PATTERNS = SECRET_PATTERNS + PORTAL_PATTERNS
 # Space Invoices' literals, and ours: every secret-shaped part contains one of them.
-HINT = re.compile(SECRET_HINT.pattern + r"|gaaaaa|/reset/|password=|passwd=|secret=|key=")
+HINT = re.compile(SECRET_HINT.pattern + r"|gaaaaa|/reset/|password|passwd=|secret|key=")
 
 
 def redact(text: object) -> str:

@@ -20,6 +20,7 @@ SHAPED = [
     "GET /login/?next=/&Password=hunter2 200",
     "GET /admin/?api_key=abc123&q=x 200",
     "GET /x/?a=1;secret=s3 200",
+    "GET /x/?client_secret=s3&new_password1=p&x-api-key=k&api%5Fkey=k&access_token=t 200",
 ]
 
 
@@ -37,6 +38,14 @@ def test_each_shape_contains_a_literal_of_the_hint():
 def test_a_secret_in_a_query_is_masked_and_its_neighbours_kept():
     line = "path=/login/?next=/home/&password=hunter2&api_key=k1&monkey=ok&q=1"
     assert redact(line) == "path=/login/?next=/home/&password=***&api_key=***&monkey=ok&q=1"
+
+
+def test_a_secret_named_by_its_last_word_is_masked_as_a_browser_writes_it():
+    line = "/x/?client_secret=s&new_password1=p&x-api-key=k&API%5FKEY=k&access_token=t&page=2"
+    assert redact(line) == (
+        "/x/?client_secret=***&new_password1=***&x-api-key=***&API%5FKEY=***&access_token=***"
+        "&page=2"
+    )
 
 
 def test_a_plain_line_is_returned_as_it_came():
