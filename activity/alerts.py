@@ -62,8 +62,9 @@ def overdue_alert_send(*, customer_id: int, invoice_id: str) -> int:
                 "number": invoice,
             }
             # The number is the customer's own text upstream: a line break in it would be
-            # refused as a header (and lose every admin's alert), so it is read as a space.
-            subject = " ".join(subject.split())
+            # refused as a header (and lose every admin's alert), and another control
+            # character (ESC, NUL) some mail servers refuse, so each is read as a space.
+            subject = " ".join("".join(c if c.isprintable() else " " for c in subject).split())
             body = render_to_string("emails/overdue.txt", context)
         messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
     send_mass_mail(messages, fail_silently=False)

@@ -19,11 +19,11 @@ def test_a_number_with_a_line_break_still_alerts_every_admin_on_one_subject_line
         OverdueAlert.objects.create(customer=acme, user=User.objects.get(email=email))
     # The number is the customer's own text in Space Invoices: a header must not break on it.
     InvoiceActivity.objects.create(
-        customer=acme, invoice_id="inv_8", number="2026-8\r\nBcc: x@evil.example",
+        customer=acme, invoice_id="inv_8", number="2026-8\r\nBcc:\x1b[31m\x07x@evil.example",
         currency="EUR", total=Decimal("5"), total_due=Decimal("5"), overdue_at=timezone.now(),
     )  # fmt: skip
     assert overdue_alert_send(customer_id=acme.pk, invoice_id="inv_8") == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["ana@acme.example", "cy@acme.example"]
     subject = mail.outbox[0].subject
-    assert "invoice 2026-8 Bcc: x@evil.example is overdue" in subject
+    assert "invoice 2026-8 Bcc: [31m x@evil.example is overdue" in subject
     assert all(not m.bcc for m in mail.outbox)
