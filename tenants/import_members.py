@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models.functions import Lower
 
 from tenants.models import Customer, Membership, Role, SyncState, User
+from tenants.models.user import EMAIL_MAX_LENGTH
 
 # Addresses a query names at most: well inside SQLite's limit on a statement's parameters.
 LOOKUP_BATCH = 500
@@ -23,6 +24,13 @@ class TeamLookup:
 
     def team(self, customer: Customer | None) -> dict[str, Membership]:
         return self.teams.get(customer.pk, {}) if customer is not None else {}
+
+
+def addresses_in(cell: str) -> set[str]:
+    """The addresses a members cell may name, before it is checked: what to look up. Only
+    what could be an address (an @, not too long): a cell of anything looks up nothing."""
+    found = (part.partition(":")[0].strip().lower() for part in cell.split(";"))
+    return {email for email in found if "@" in email and len(email) <= EMAIL_MAX_LENGTH}
 
 
 def team_lookup(*, customers: Iterable[Customer], emails: Iterable[str]) -> TeamLookup:

@@ -20,6 +20,7 @@ from tenants.errors import TenantError
 from tenants.import_file import CELLS, COLUMNS, read_problem, rows_read
 from tenants.import_form import CustomerRowForm
 from tenants.import_members import (
+    addresses_in,
     members_refused,
     members_to_add,
     roles_to_change,
@@ -28,7 +29,7 @@ from tenants.import_members import (
 from tenants.models import Customer, DetailsState, Membership, StaffAction
 from tenants.services import membership_add, membership_role_set, staff_action_record
 
-CHUNK = 500  # rows looked up together: one query a chunk, whatever the file's size
+CHUNK = 500  # rows looked up together: a few queries a chunk, whatever the file's size
 ERRORS_KEPT = 50  # the first errors are listed; all are counted
 
 
@@ -94,63 +95,44 @@ def _kept(data: dict) -> tuple[str, ...]:
     return tuple(absent)
 
 
-@dataclass
-class _Row:
-    number: int
-    data: dict
-    form: CustomerRowForm | None = None  # None: the row's shape is wrong (data says how)
-    stored: Customer | None = None
-    repeats: int | None = None  # the row its slug first appeared in
-
-
 def _checked(path: Path, summary: ImportSummary) -> Iterator[CheckedRow]:
-    """Every valid row, checked; invalid ones are counted and described in ``summary``."""
+    """Every valid row, checked; invalid ones are counted and described in ``summary``.
+    Rows are read a chunk at a time (their customers and accounts looked up together) and
+    checked one by one: a checked row's form is never held beyond its turn."""
     seen: dict[str, int] = {}  # slug → first row: the only state kept across chunks
     rows = rows_read(path)
-    while chunk := [_Row(number, data) for number, data in islice(rows, CHUNK)]:
-        slugs = {row.data.get("slug") for row in chunk}
+    while chunk := list(islice(rows, CHUNK)):
+        slugs = {data.get("slug") for _, data in chunk}
         existing = {c.slug: c for c in Customer.objects.filter(slug__in=slugs)}
-        for row in chunk:
-            if CELLS in row.data:
+        emails = set().union(*(addresses_in(data.get("members", "")) for _, data in chunk))
+        teams = team_lookup(customers=existing.values(), emails=emails)
+        for number, data in chunk:
+            summary.rows += 1
+            if CELLS in data:
+                summary.invalid += 1
+                summary.error(f"row {number}: {data[CELLS]}")
                 continue
-            slug = row.data.get("slug", "")
-            row.stored = existing.get(slug)
+            slug = data.get("slug", "")
+            stored = existing.get(slug)
             # A copy: checking the form writes its values into its instance, and the stored
             # customer is what a row is compared with.
-            if row.stored is None:
-                row.form = CustomerRowForm(data=_defaults(row.data))
+            if stored is None:
+                form = CustomerRowForm(data=_defaults(data))
             else:
-                kept = _kept(row.data)
-                row.form = CustomerRowForm(data=row.data, instance=copy(row.stored), kept=kept)
+                form = CustomerRowForm(data=data, instance=copy(stored), kept=_kept(data))
+            problems = _form_problems(number, form, teams.team(stored), teams.turned_off)
             if slug and slug in seen:
-                row.repeats = seen[slug]
-            seen.setdefault(slug, row.number)
-        # Only addresses that passed the check are looked up: a cell of anything cannot
-        # make a query of any size.
-        listed = {
-            email
-            for row in chunk
-            if row.form is not None and row.form.is_valid()
-            for email, _ in row.form.cleaned_data["members"]
-        }
-        teams = team_lookup(customers=existing.values(), emails=listed)
-        for row in chunk:
-            summary.rows += 1
-            if row.form is None:
-                summary.invalid += 1
-                summary.error(f"row {row.number}: {row.data[CELLS]}")
-                continue
-            team = teams.team(row.stored)
-            if problems := _row_problems(row, team, teams.turned_off):
+                problems.append(f"row {number}, column slug: {slug!r} repeats row {seen[slug]}")
+            seen.setdefault(slug, number)
+            if problems:
                 summary.invalid += 1
                 for problem in problems:
                     summary.error(problem)
                 continue
-            yield CheckedRow(row.number, row.form, row.stored, team)
+            yield CheckedRow(number, form, stored, teams.team(stored))
 
 
-def _row_problems(row: _Row, team, turned_off) -> list[str]:
-    number, form = row.number, row.form
+def _form_problems(number: int, form: CustomerRowForm, team, turned_off) -> list[str]:
     problems = [
         f"row {number}, column {column}: {message}"
         for column, messages in form.errors.items()
@@ -161,9 +143,6 @@ def _row_problems(row: _Row, team, turned_off) -> list[str]:
             listed=form.cleaned_data["members"], team=team, turned_off=turned_off
         )
         problems += [f"row {number}, column members: {problem}" for problem in refused]
-    if row.repeats is not None:
-        slug = row.data.get("slug", "")
-        problems.append(f"row {number}, column slug: {slug!r} repeats row {row.repeats}")
     return problems
 
 
