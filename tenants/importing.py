@@ -95,7 +95,7 @@ def _kept(data: dict) -> tuple[str, ...]:
     return tuple(absent)
 
 
-def _checked(path: Path, summary: ImportSummary) -> Iterator[CheckedRow]:
+def _checked(path: Path, summary: ImportSummary, *, lock: bool = False) -> Iterator[CheckedRow]:
     """Every valid row, checked; invalid ones are counted and described in ``summary``.
     Rows are read a chunk at a time (their customers and accounts looked up together) and
     checked one by one: a checked row's form is never held beyond its turn."""
@@ -103,7 +103,10 @@ def _checked(path: Path, summary: ImportSummary) -> Iterator[CheckedRow]:
     rows = rows_read(path)
     while chunk := list(islice(rows, CHUNK)):
         slugs = {data.get("slug") for _, data in chunk}
-        existing = {c.slug: c for c in Customer.objects.filter(slug__in=slugs)}
+        found = Customer.objects.filter(slug__in=slugs).order_by("pk")
+        if lock:  # saving: each customer is read as it is now, and held until the commit
+            found = found.select_for_update()
+        existing = {c.slug: c for c in found}
         emails = set().union(*(addresses_in(data.get("members", "")) for _, data in chunk))
         teams = team_lookup(customers=existing.values(), emails=emails)
         for number, data in chunk:
@@ -187,9 +190,11 @@ def customers_import(*, path: Path, actor) -> Imported:
     """Create or update every customer in ``path``, with its members, in one transaction:
     all rows or none (ImportInvalid, nothing saved)."""
     summary, imported = ImportSummary(), Imported()
-    try:
-        with transaction.atomic():
-            for row in _checked(path, summary):
+    with transaction.atomic():
+        # The file's problems are caught inside the transaction: what follows its commit
+        # (the members' emails) is never mistaken for a file that could not be read.
+        try:
+            for row in _checked(path, summary, lock=True):
                 changes = row.changes  # before saving: the save brings the team in line
                 try:
                     customer = _save(row, actor)
@@ -202,11 +207,10 @@ def customers_import(*, path: Path, actor) -> Imported:
                     imported.created.append(customer)
                 elif changes:
                     imported.changed.append(customer)
-            if summary.error_count or not summary.rows:
-                raise ImportInvalid(summary)  # rolls back every row saved above
-    except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
-        summary.error(read_problem(exc))
-        raise ImportInvalid(summary) from None
+        except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+            summary.error(read_problem(exc))
+        if summary.error_count or not summary.rows:
+            raise ImportInvalid(summary)  # rolls back every row saved above
     return imported
 
 
@@ -214,12 +218,20 @@ def _save(row: CheckedRow, actor) -> Customer:
     data = row.form.cleaned_data
     changed = row.changes
     customer = row.form.save(commit=False)
+    written = [name for name in row.form.fields if name != "members"]
     if "is_tax_subject" in data:  # a declared field: the model form does not set it
         customer.is_tax_subject = data["is_tax_subject"]
+        written.append("is_tax_subject")
     if row.existing and row.existing.entity_id and row.details_change:
         # Sent by "Send details to Space Invoices" or update_entity_details --all-behind.
         customer.details_state = DetailsState.PENDING
-    customer.save()
+        written.append("details_state")
+    if row.existing is None:
+        customer.save()
+    elif changed:
+        # Only what the row says: a Disable or a provisioning that ran while the import
+        # read its file is not written back over (the row was read under its lock too).
+        customer.save(update_fields=[*set(written), "updated_at"])
     # Applied in Space Invoices by the next sync (provision_customers, or the admin's).
     added, roles = row.to_add, row.roles_changed
     for email, role in added:

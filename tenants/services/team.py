@@ -150,7 +150,11 @@ def _membership_create(*, customer: Customer, email: str, role: str, actor: Acto
         # A login without a password yet (new, or never set after an earlier welcome)
         # chooses one; someone who signs in already is told where they now belong.
         send = added_email_send if user.has_usable_password() else welcome_email_send
-        transaction.on_commit(lambda: send(user=user, customer=customer))
+        # Robust: the member is added whatever the mail server says. A failure is logged
+        # (they can still choose a password by "Forgot your password?"); raised here it
+        # would turn a saved change into an error page, or an import into "nothing
+        # imported" after its commit.
+        transaction.on_commit(lambda: send(user=user, customer=customer), robust=True)
     return membership, audit
 
 

@@ -413,3 +413,22 @@ def test_an_imported_role_change_says_what_it_waits_for_only_where_it_waits(
         "keyed": "cy@keyed.example: viewer → editor",  # in effect at once: no users upstream
         "users": "di@users.example: viewer → editor (applied in Space Invoices by the next sync)",
     }
+
+
+def test_an_import_is_done_even_when_the_mail_server_refuses_the_welcome_emails(
+    tmp_path, settings, django_capture_on_commit_callbacks, caplog
+):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    path = tmp_path / "customers.csv"
+    path.write_text("name,slug,country,members\nMail Co,mail-co,si,m1@mail.example:admin\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        out = run("import_customers", str(path))
+    assert "Imported 1 row(s): 1 new, 0 changed, 0 unchanged." in out
+    assert Customer.objects.get(slug="mail-co").memberships.get().user.email == "m1@mail.example"
+    assert any("on_commit" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
