@@ -48,6 +48,77 @@ def test_a_secret_named_by_its_last_word_is_masked_as_a_browser_writes_it():
     )
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "accessToken",
+        "clientSecret",
+        "pwd",
+        "password_confirmation",
+        "user%5Bpassword%5D",
+        "user[password]",
+        "newPassword",
+        "secretKey",
+        "privateKey",
+        "authToken",
+        "pass",
+        "auth",
+        "authorization",
+        "signature",
+        "sig",
+        "X-Amz-Signature",
+        "X-Amz-Credential",
+        "code",
+        "otp",
+        "session",
+        "credentials",
+        "csrfmiddlewaretoken",
+        "api.key",
+        "client.secret",
+        "key2",
+        "token2",
+        "secret1",
+        "passwd1",
+        "mypassword",
+    ],
+)
+def test_every_spelling_of_a_secret_parameter_is_masked(name):
+    assert redact(f"/x/?page=2&{name}=SEKRIT&q=1") == f"/x/?page=2&{name}=***&q=1"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "page",
+        "q",
+        "monkey",
+        "o",
+        "next",
+        "keyword",
+        "keys",
+        "turkey",
+        "tokens",
+        "secretary",
+        "passwordless",
+    ],
+)
+def test_an_ordinary_parameter_is_kept(name):
+    assert redact(f"/x/?{name}=value&a=1") == f"/x/?{name}=value&a=1"
+
+
+def test_a_secret_inside_another_parameter_s_value_is_masked_however_encoded():
+    assert redact("/admin/login/?next=/admin/x/%3Fpassword%3DSEKRIT%26api_key%3DK%26page%3D2") == (
+        "/admin/login/?next=/admin/x/%3Fpassword%3D***%26api_key%3D***%26page%3D2"
+    )
+    assert (
+        redact("/login/?next=/customers/acme/?token=T") == "/login/?next=/customers/acme/?token=***"
+    )
+
+
+def test_a_quote_in_a_secret_does_not_end_its_mask():
+    assert redact("/x/?password=ab'SEKRIT&q=1") == "/x/?password=***&q=1"
+
+
 def test_a_plain_line_is_returned_as_it_came():
     line = "request method=POST path=/customers/acme/open-invoicing/ status=303"
     assert redact(line) == line and not HINT.search(line)
