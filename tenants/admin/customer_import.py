@@ -23,6 +23,7 @@ from tenants.errors import TenantError
 from tenants.importing import COLUMNS, ImportInvalid, customers_import, import_check
 
 SESSION_KEY = "customer_import"
+PREVIEWS_KEPT = 5  # uploads a session may hold previewed at once (a tab each)
 STALE_AFTER_SECONDS = 24 * 3600
 
 
@@ -40,6 +41,12 @@ def _upload_dir() -> Path:
         if stale.stat().st_mtime < time.time() - STALE_AFTER_SECONDS:
             stale.unlink(missing_ok=True)
     return directory
+
+
+def _previewed(request) -> list[str]:
+    """The tokens of this session's previewed uploads, oldest first."""
+    kept = request.session.get(SESSION_KEY, [])
+    return [kept] if isinstance(kept, str) else list(kept)  # one token, as sessions held it
 
 
 def _upload_path(token: str) -> Path:
@@ -82,13 +89,15 @@ class CustomerImport:
             if summary.error_count:
                 target.unlink(missing_ok=True)
             else:
-                request.session[SESSION_KEY] = token
+                request.session[SESSION_KEY] = [*_previewed(request)[-PREVIEWS_KEPT + 1 :], token]
             context.update(summary=summary, name=form.cleaned_data["file"].name, token=token)
         return TemplateResponse(request, "admin/tenants/customer/import.html", context)
 
     def _import(self, request):
-        token = request.session.pop(SESSION_KEY, None)
-        if token != request.POST.get("token") or not token:
+        previewed, token = _previewed(request), request.POST.get("token")
+        if token in previewed:  # spent: the same upload is never imported twice
+            request.session[SESSION_KEY] = [kept for kept in previewed if kept != token]
+        else:
             self.message_user(
                 request, gettext("That upload has expired; upload it again."), messages.ERROR
             )

@@ -172,3 +172,17 @@ def test_an_import_changing_only_a_role_says_so(client, staff, make_customer, ma
     token = again.split('name="token" value="')[1].split('"')[0]
     done = client.post(IMPORT, {"confirmed": "yes", "token": token}, follow=True).content.decode()
     assert "Imported: nothing was different." in done
+
+
+def test_two_previews_in_two_tabs_are_each_imported_once(client, staff):
+    client.force_login(staff)
+    tokens = []
+    for slug in ("first", "second"):
+        preview = upload(client, HEADER + f"{slug.title()},{slug},Italy,,user,\n").content.decode()
+        tokens.append(preview.split('name="token" value="')[1].split('"')[0])
+    for token in tokens:
+        done = client.post(IMPORT, {"confirmed": "yes", "token": token}, follow=True)
+        assert b"Imported: 1 new customer(s)" in done.content
+    assert set(Customer.objects.values_list("slug", flat=True)) == {"first", "second"}
+    again = client.post(IMPORT, {"confirmed": "yes", "token": tokens[0]}, follow=True)
+    assert b"That upload has expired" in again.content
