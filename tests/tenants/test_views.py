@@ -343,3 +343,24 @@ def test_a_leaving_company_s_admin_is_told_it_has_ended_not_that_it_comes_back(
         "Invoicing for Acme d.o.o. has ended, so colleagues cannot be added nor their roles "
         "changed. You can still remove a colleague."
     )
+
+
+def test_a_colleague_is_added_though_the_mail_server_refuses_their_welcome(
+    login_as, client, acme, simulator, account_key, settings, django_capture_on_commit_callbacks
+):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    login_as("ana@acme.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(
+            "/customers/acme/team/add/", {"email": "cy@acme.example", "role": "editor"}
+        )
+    assert answer.status_code == 302
+    page = client.get(answer["Location"])
+    assert b"cy@acme.example was added as editor" in page.content
+    assert upstream_users(simulator, account_key, acme.entity_id)["cy@acme.example"] == "editor"
