@@ -126,6 +126,20 @@ def test_csv_import_from_the_customer_list_previews_then_imports(
     page.get_by_role("button", name="Import 1 row").click()
     page.get_by_text("Imported: 1 new customer(s), left pending").wait_for()
     assert Customer.objects.get(slug="new-co").provisioning_state == "pending"
+    # Again, with a colleague made admin: the existing customer is said to be changed.
+    page.get_by_role("link", name="Import from CSV").click()
+    again = (
+        b'Name;Slug;Country;Members\nNew Co;new-co;Italy;"ana@new.example;bo@new.example:admin"\n'
+    )
+    page.set_input_files("input[name=file]", files=[
+        {"name": "c.csv", "mimeType": "text/csv", "buffer": again}
+    ])  # fmt: skip
+    page.get_by_role("button", name="Check the file").click()
+    assert page.locator("#count-changed").inner_text() == "1"
+    page.get_by_role("button", name="Import 1 row").click()
+    page.get_by_text("Imported: 1 existing customer(s) changed.").wait_for()
+    roles = Customer.objects.get(slug="new-co").memberships.values_list("user__email", "role")
+    assert dict(roles) == {"ana@new.example": "admin", "bo@new.example": "admin"}
 
 
 def test_staff_switch_the_admin_to_german_and_confirm_an_action_in_it(
