@@ -11,6 +11,7 @@ import csv
 from collections.abc import Iterator
 from copy import copy
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import islice
 from pathlib import Path
 
@@ -56,7 +57,8 @@ class CheckedRow:
     existing: Customer | None
     team: dict[str, Membership]  # the stored customer's, by lower-case email
 
-    @property
+    # Cached: read once before the row is saved (saving brings the team in line with it).
+    @cached_property
     def details_change(self) -> bool:
         """A field of the customer itself differs from what is stored."""
         if self.existing is None:
@@ -65,15 +67,15 @@ class CheckedRow:
         fields = [f for f in self.form.fields if f != "members"]
         return any(data[f] != getattr(self.existing, f) for f in fields)
 
-    @property
+    @cached_property
     def to_add(self) -> list[tuple[str, str]]:
         return members_to_add(listed=self.form.cleaned_data["members"], team=self.team)
 
-    @property
+    @cached_property
     def roles_changed(self) -> list[tuple[Membership, str]]:
         return roles_to_change(listed=self.form.cleaned_data["members"], team=self.team)
 
-    @property
+    @cached_property
     def changes(self) -> bool:
         """Anything to write: the customer's fields, a member it does not have yet, or a
         member's role (emails compared in lower case, as the members are matched)."""
@@ -195,7 +197,6 @@ def customers_import(*, path: Path, actor) -> Imported:
         # (the members' emails) is never mistaken for a file that could not be read.
         try:
             for row in _checked(path, summary, lock=True):
-                changes = row.changes  # before saving: the save brings the team in line
                 try:
                     customer = _save(row, actor)
                 except TenantError as exc:  # changed since the check: refused as a row
@@ -205,7 +206,7 @@ def customers_import(*, path: Path, actor) -> Imported:
                 imported.customers.append(customer)
                 if row.existing is None:
                     imported.created.append(customer)
-                elif changes:
+                elif row.changes:
                     imported.changed.append(customer)
         except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
             summary.error(read_problem(exc))
