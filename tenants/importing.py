@@ -180,12 +180,13 @@ class ImportInvalid(Exception):
 
 @dataclass
 class Imported:
-    """What an import saved: every customer its file names, in file order; the new ones;
-    the existing ones it changed."""
+    """What an import saved: the id of every customer its file names, in file order; how
+    many are new, and how many existing ones it changed. Ids, not rows: a file of 100,000
+    customers is not held in memory for the provisioning that may follow."""
 
-    customers: list[Customer] = field(default_factory=list)
-    created: list[Customer] = field(default_factory=list)
-    changed: list[Customer] = field(default_factory=list)
+    customer_ids: list[int] = field(default_factory=list)
+    created: int = 0
+    changed: int = 0
 
 
 def customers_import(*, path: Path, actor) -> Imported:
@@ -203,11 +204,11 @@ def customers_import(*, path: Path, actor) -> Imported:
                     summary.invalid += 1
                     summary.error(f"row {row.number}: {exc}")
                     continue
-                imported.customers.append(customer)
+                imported.customer_ids.append(customer.pk)
                 if row.existing is None:
-                    imported.created.append(customer)
+                    imported.created += 1
                 elif row.changes:
-                    imported.changed.append(customer)
+                    imported.changed += 1
         except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
             summary.error(read_problem(exc))
         if summary.error_count or not summary.rows:

@@ -132,7 +132,7 @@ class CustomerImport:
                     "Imported: %(count)d new customer(s), left pending; provision them from the "
                     "list (filter “Not provisioned yet”) or with provision_customers --all-pending."
                 )
-                % {"count": len(imported.created)},
+                % {"count": imported.created},
                 messages.SUCCESS,
             )
         if imported.changed:
@@ -142,7 +142,7 @@ class CustomerImport:
                     "Imported: %(count)d existing customer(s) changed. New details wait for “Send "
                     "details to Space Invoices”; new members and roles for the next member sync."
                 )
-                % {"count": len(imported.changed)},
+                % {"count": imported.changed},
                 messages.SUCCESS,
             )
         if not imported.created and not imported.changed:

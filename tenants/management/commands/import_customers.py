@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from tenants.importing import COLUMNS, ImportInvalid, customers_import, import_check
+from tenants.models import Customer
 from tenants.services import customer_provision
 
 
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         if provision:
             # Every customer the file names, not only the new ones: a re-run after a failed
             # provisioning (its rows now unchanged) finishes the work.
-            self._provision(imported.customers)
+            self._provision(imported.customer_ids)
 
     def _refuse(self, file, summary):
         for error in summary.errors:
@@ -50,9 +51,10 @@ class Command(BaseCommand):
             self.stderr.write(f"… and {summary.error_count - len(summary.errors)} more")
         raise CommandError(f"Nothing imported: {summary.error_count} error(s) in {file}.")
 
-    def _provision(self, customers):
+    def _provision(self, customer_ids: list[int]):
         failures = 0
-        for number, customer in enumerate(customers, start=1):
+        for number, pk in enumerate(customer_ids, start=1):
+            customer = Customer.objects.get(pk=pk)  # as it is now, one at a time
             if customer.is_provisioned:
                 outcome = "already provisioned"
             elif customer.is_offboarding:
@@ -62,7 +64,7 @@ class Command(BaseCommand):
                 ok = result.is_provisioned
                 failures += not ok
                 outcome = "provisioned" if ok else self.style.ERROR(f"FAILED: {result.last_error}")
-            self.stdout.write(f"[{number}/{len(customers)}] {customer.slug}: {outcome}")
+            self.stdout.write(f"[{number}/{len(customer_ids)}] {customer.slug}: {outcome}")
         if failures:
             raise CommandError(
                 f"{failures} customer(s) failed to provision; re-run "
