@@ -8,7 +8,7 @@ run, never part of an import.
 """
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from copy import copy
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,6 +32,7 @@ from tenants.services import membership_add, membership_role_set, staff_action_r
 
 CHUNK = 500  # rows looked up together: a few queries a chunk, whatever the file's size
 ERRORS_KEPT = 50  # the first errors are listed; all are counted
+Progress = Callable[[int], None] | None  # told the rows read so far, after each chunk
 
 
 @dataclass
@@ -97,7 +98,9 @@ def _kept(data: dict) -> tuple[str, ...]:
     return tuple(absent)
 
 
-def _checked(path: Path, summary: ImportSummary, *, lock: bool = False) -> Iterator[CheckedRow]:
+def _checked(
+    path: Path, summary: ImportSummary, *, lock: bool = False, progress: Progress = None
+) -> Iterator[CheckedRow]:
     """Every valid row, checked; invalid ones are counted and described in ``summary``.
     Rows are read a chunk at a time (their customers and accounts looked up together) and
     checked one by one: a checked row's form is never held beyond its turn."""
@@ -135,6 +138,8 @@ def _checked(path: Path, summary: ImportSummary, *, lock: bool = False) -> Itera
                     summary.error(problem)
                 continue
             yield CheckedRow(number, form, stored, teams.team(stored))
+        if progress is not None:
+            progress(summary.rows)
 
 
 def _form_problems(number: int, form: CustomerRowForm, team, turned_off) -> list[str]:
@@ -151,12 +156,12 @@ def _form_problems(number: int, form: CustomerRowForm, team, turned_off) -> list
     return problems
 
 
-def import_check(path: Path) -> ImportSummary:
+def import_check(path: Path, *, progress: Progress = None) -> ImportSummary:
     """Count what importing ``path`` would do (new, changed, unchanged, invalid rows), and
     describe the first errors by row and column. Reads the file once, row by row."""
     summary = ImportSummary()
     try:
-        for row in _checked(path, summary):
+        for row in _checked(path, summary, progress=progress):
             if row.existing is None:
                 summary.new += 1
             elif row.changes:
@@ -189,7 +194,7 @@ class Imported:
     changed: int = 0
 
 
-def customers_import(*, path: Path, actor) -> Imported:
+def customers_import(*, path: Path, actor, progress: Progress = None) -> Imported:
     """Create or update every customer in ``path``, with its members, in one transaction:
     all rows or none (ImportInvalid, nothing saved)."""
     summary, imported = ImportSummary(), Imported()
@@ -197,7 +202,7 @@ def customers_import(*, path: Path, actor) -> Imported:
         # The file's problems are caught inside the transaction: what follows its commit
         # (the members' emails) is never mistaken for a file that could not be read.
         try:
-            for row in _checked(path, summary, lock=True):
+            for row in _checked(path, summary, lock=True, progress=progress):
                 try:
                     customer = _save(row, actor)
                 except TenantError as exc:  # changed since the check: refused as a row

@@ -432,3 +432,13 @@ def test_an_import_is_done_even_when_the_mail_server_refuses_the_welcome_emails(
     assert "Imported 1 row(s): 1 new, 0 changed, 0 unchanged." in out
     assert Customer.objects.get(slug="mail-co").memberships.get().user.email == "m1@mail.example"
     assert any("on_commit" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+
+
+def test_a_large_import_tells_how_far_it_has_got(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text("name,slug,country\n" + "".join(f"C{n},c-{n},si\n" for n in range(5_000)))
+    out = run("import_customers", str(path), "--dry-run")
+    assert out.splitlines() == [
+        "… checked 5000 row(s)",
+        "Dry run: 5000 valid row(s): 5000 new, 0 changed, 0 unchanged.",
+    ]

@@ -8,6 +8,8 @@ from tenants.importing import COLUMNS, ImportInvalid, customers_import, import_c
 from tenants.models import Customer
 from tenants.services import customer_provision
 
+PROGRESS_EVERY = 5_000  # rows
+
 
 class Command(BaseCommand):
     help = (
@@ -25,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check the file only")
 
     def handle(self, *args, file: Path, provision=False, dry_run=False, **options):
-        summary = import_check(file)
+        summary = import_check(file, progress=self._progress("checked"))
         if summary.error_count:
             self._refuse(file, summary)
         counts = f"{summary.new} new, {summary.changed} changed, {summary.unchanged} unchanged"
@@ -35,7 +37,9 @@ class Command(BaseCommand):
             )
             return
         try:
-            imported = customers_import(path=file, actor="command:import_customers")
+            imported = customers_import(
+                path=file, actor="command:import_customers", progress=self._progress("imported")
+            )
         except ImportInvalid as exc:  # the file changed between the check and the import
             self._refuse(file, exc.summary)
         self.stdout.write(f"Imported {summary.rows} row(s): {counts}.")
@@ -43,6 +47,17 @@ class Command(BaseCommand):
             # Every customer the file names, not only the new ones: a re-run after a failed
             # provisioning (its rows now unchanged) finishes the work.
             self._provision(imported.customer_ids)
+
+    def _progress(self, done: str):
+        """A line each PROGRESS_EVERY rows: a large file is minutes of work."""
+        shown = [0]
+
+        def tell(rows: int) -> None:
+            if rows // PROGRESS_EVERY > shown[0]:
+                shown[0] = rows // PROGRESS_EVERY
+                self.stdout.write(f"… {done} {rows} row(s)")
+
+        return tell
 
     def _refuse(self, file, summary):
         for error in summary.errors:
