@@ -29,6 +29,8 @@ def provision(customer: Customer, actor: Actor) -> str | None:
     result = customer_provision(customer=customer, actor=actor)
     if not result.is_provisioned:  # saved as failed, with why; a re-run resumes it
         raise TenantError(f"not provisioned: {result.last_error}")
+    if result.last_error:  # set up before, and still: this run's problem, said as such
+        raise TenantError(f"provisioned, but: {result.last_error}")
     return None
 
 

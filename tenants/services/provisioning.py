@@ -82,12 +82,13 @@ def _entity_ensure(customer: Customer) -> None:
 def customer_provision(*, customer: Customer, actor: Actor) -> Customer:
     """Create the entity, its key, and (user mode) its users. Safe to re-run at any point.
 
-    Returns the customer; its ``provisioning_state`` says whether it worked and
-    ``last_error`` why not.
+    Returns the customer; its ``provisioning_state`` says whether it is set up and
+    ``last_error`` what went wrong this time (a customer set up before stays so).
     """
     with customer_lock(customer):
         customer = Customer.objects.get(pk=customer.pk)
         refuse_if_offboarding(customer)
+        was_provisioned = customer.is_provisioned
         step = "create the entity"
         try:
             if not customer.entity_id:
@@ -110,7 +111,11 @@ def customer_provision(*, customer: Customer, actor: Actor) -> Customer:
             problems = [f"could not {step}: {exc}"]
         with transaction.atomic():
             if problems:
-                customer.provisioning_state = ProvisioningState.FAILED
+                # A customer that works stays working: a re-run's problem (an outage, a
+                # member Space Invoices refused) is reported, never a reason to refuse
+                # every member's launch as "still being set up".
+                if not was_provisioned:
+                    customer.provisioning_state = ProvisioningState.FAILED
                 customer.last_error = "; ".join(problems)
             else:
                 customer.provisioning_state = ProvisioningState.PROVISIONED

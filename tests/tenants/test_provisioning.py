@@ -209,7 +209,7 @@ def test_a_failed_details_update_is_named_and_a_key_left_upstream_kept_as_a_prob
     simulator.fault(path_prefix="/entities/api-keys", method="DELETE", status=503, count=30)
     entity_key_rotate(customer=customer, actor="t")  # the old key stays to be deleted
     failed = customer_provision(customer=customer, actor="t")  # and is still refused
-    assert failed.provisioning_state == ProvisioningState.FAILED
+    assert failed.provisioning_state == ProvisioningState.PROVISIONED  # it works meanwhile
     assert failed.last_error.startswith("old key ek_sandbox_")
     assert failed.last_error.endswith("not deleted yet: [503 injected_fault] Service Unavailable")
 
@@ -229,3 +229,22 @@ def test_every_problem_of_a_run_is_kept(make_customer, simulator):
     assert len(problems) >= 2, failed.last_error
     assert problems[0].startswith("could not look for stray webhook endpoints")
     assert any("m@x.example" in p for p in problems[1:])
+
+
+def test_a_failed_rerun_leaves_a_working_customer_working_and_says_what_failed(
+    acme, simulator, login_as, capsys
+):
+    from django.core.management import CommandError, call_command
+    from django.urls import reverse
+
+    simulator.fault(path_prefix="/entities/users", method="GET", status=503, count=5)
+    with pytest.raises(CommandError):
+        call_command("provision_customers", "--customer", "acme")
+    assert "acme: FAILED: could not sync members" in capsys.readouterr().out
+    acme.refresh_from_db()
+    assert acme.provisioning_state == ProvisioningState.PROVISIONED
+    assert acme.last_error.startswith("could not sync members")
+    assert StaffAction.objects.filter(action="provision", succeeded=False).exists()
+    simulator.clear_faults()
+    launch = login_as("bo@acme.example").post(reverse("open_invoicing", args=["acme"]))
+    assert launch.status_code == 303

@@ -76,7 +76,7 @@ class Command(BaseCommand):
                 outcome = "offboarded: left as it is"
             else:
                 result = customer_provision(customer=customer, actor="command:import_customers")
-                ok = result.is_provisioned
+                ok = result.is_provisioned and not result.last_error
                 failures += not ok
                 outcome = "provisioned" if ok else self.style.ERROR(f"FAILED: {result.last_error}")
             self.stdout.write(f"[{number}/{len(customer_ids)}] {customer.slug}: {outcome}")

@@ -19,6 +19,6 @@ class Command(CustomerCommand):
             refuse_if_offboarding(customer)  # as the real run would
             return "already provisioned" if customer.is_provisioned else "would provision"
         result = customer_provision(customer=customer, actor=self.actor)
-        if not result.is_provisioned:
+        if not result.is_provisioned or result.last_error:
             return f"FAILED: {result.last_error}"
         return f"provisioned ({result.entity_id})"
