@@ -442,3 +442,40 @@ def test_a_large_import_tells_how_far_it_has_got(tmp_path):
         "… checked 5000 row(s)",
         "Dry run: 5000 valid row(s): 5000 new, 0 changed, 0 unchanged.",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_provisioning_a_customer_busy_elsewhere_fails_it_and_goes_on(
+    tmp_path, simulator, settings
+):
+    import threading
+
+    from django.db import connection
+
+    from tenants.locking import customer_lock
+
+    settings.PORTAL_LOCK_WAIT = 0.2
+    path = tmp_path / "customers.csv"
+    path.write_text("name,slug,country\nBusy,busy,si\nFree,free,si\n")
+    run("import_customers", str(path))
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with customer_lock(Customer.objects.get(slug="busy")):
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    try:
+        with pytest.raises(CommandError, match="1 customer"):
+            run("import_customers", str(path), "--provision")
+    finally:
+        release.set()
+        holder.join(10)
+    assert Customer.objects.get(slug="free").is_provisioned
+    assert not Customer.objects.get(slug="busy").is_provisioned

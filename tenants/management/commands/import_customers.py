@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tenants.errors import TenantError
 from tenants.importing import COLUMNS, ImportInvalid, customers_import, import_check
 from tenants.models import Customer
 from tenants.services import customer_provision
@@ -75,10 +76,13 @@ class Command(BaseCommand):
             elif customer.is_offboarding:
                 outcome = "offboarded: left as it is"
             else:
-                result = customer_provision(customer=customer, actor="command:import_customers")
-                ok = result.is_provisioned and not result.last_error
-                failures += not ok
-                outcome = "provisioned" if ok else self.style.ERROR(f"FAILED: {result.last_error}")
+                try:
+                    result = customer_provision(customer=customer, actor="command:import_customers")
+                    problem = result.last_error or ("" if result.is_provisioned else "failed")
+                except TenantError as exc:  # busy with another run, say: the next goes on
+                    problem = str(exc)
+                failures += bool(problem)
+                outcome = self.style.ERROR(f"FAILED: {problem}") if problem else "provisioned"
             self.stdout.write(f"[{number}/{len(customer_ids)}] {customer.slug}: {outcome}")
         if failures:
             raise CommandError(
