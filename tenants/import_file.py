@@ -127,8 +127,6 @@ def rows_read(path: Path) -> Iterator[tuple[int, dict]]:
 
 def read_problem(exc: Exception) -> str:
     # Said without the path: in the admin it is the upload's stored copy, not its name.
-    if isinstance(exc, UnicodeError):
-        return f"the file cannot be read as text: {SAVE_AS_UTF8}"
     if isinstance(exc, OSError):
         return f"cannot read the file: {exc.strerror or exc}"
     return str(exc) if isinstance(exc, ValueError) else f"cannot read the file: {exc}"

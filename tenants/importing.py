@@ -168,7 +168,7 @@ def import_check(path: Path, *, progress: Progress = None) -> ImportSummary:
                 summary.changed += 1
             else:
                 summary.unchanged += 1
-    except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+    except (OSError, csv.Error, ValueError) as exc:  # bytes not UTF-8 are rows' errors
         summary.error(read_problem(exc))
     if not summary.rows and not summary.error_count:
         summary.error("the file has no rows")
@@ -214,7 +214,7 @@ def customers_import(*, path: Path, actor, progress: Progress = None) -> Importe
                     imported.created += 1
                 elif row.changes:
                     imported.changed += 1
-        except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+        except (OSError, csv.Error, ValueError) as exc:  # bytes not UTF-8 are rows' errors
             summary.error(read_problem(exc))
         if summary.error_count or not summary.rows:
             raise ImportInvalid(summary)  # rolls back every row saved above
